@@ -1,0 +1,55 @@
+/** The video settings of a test, after defaults (`resolution` expanded to width and height). */
+export interface VideoSettings {
+  num_frames: number;
+  fps: number;
+  width: number;
+  height: number;
+}
+
+/** One unit of work: a prompt and a seed of a test, for one model. */
+export interface GenerationRequest {
+  sampleId: string;
+  model: string;
+  testId: string;
+  prompt: string;
+  seed: number;
+  video: VideoSettings;
+  /** Absolute path the adapter must write its video to (MP4 unless the adapter says otherwise). */
+  outputPath: string;
+  /** A folder for the adapter's scratch files and logs; kept with the run. */
+  workDir: string;
+  /** Aborted on timeout or Ctrl-C: adapters must stop their work when it fires. */
+  signal: AbortSignal;
+  initImage?: string;
+  inputVideo?: string;
+}
+
+export interface GenerationResult {
+  /** The video actually written (normally `outputPath`). */
+  videoPath: string;
+  /** Free-form facts for run.json (never secrets). */
+  metadata?: Record<string, unknown>;
+  /** Paths of log files the adapter kept, relative to the run folder or absolute. */
+  logs?: string[];
+}
+
+export interface Adapter {
+  readonly name: string;
+  generate(request: GenerationRequest): Promise<GenerationResult>;
+  /** Releases long-lived resources (worker processes, sockets). */
+  close?(): Promise<void>;
+}
+
+export interface AdapterFactoryContext {
+  modelName: string;
+  /** Folder of the suite file, for resolving relative paths in params. */
+  suiteDir: string;
+}
+
+export interface AdapterDefinition<P = Record<string, unknown>> {
+  name: string;
+  description: string;
+  /** Validates the model's `params` (strict: unknown keys are errors). */
+  params: import('zod').ZodType<P>;
+  create(params: P, ctx: AdapterFactoryContext): Adapter;
+}

@@ -1,0 +1,82 @@
+/**
+ * Every failure a user can cause or meet carries a stable code, a message that says what went wrong and
+ * where, and a hint that says how to fix it. The CLI turns these into output and exit code 1 at one
+ * boundary (src/cli/main.ts); nothing else prints stack traces.
+ */
+export type ErrorCode =
+  | 'SUITE_NOT_FOUND'
+  | 'SUITE_INVALID'
+  | 'YAML_SYNTAX'
+  | 'USAGE'
+  | 'FFMPEG_MISSING'
+  | 'FFMPEG_FAILED'
+  | 'VIDEO_INVALID'
+  | 'ADAPTER_UNKNOWN'
+  | 'ADAPTER_FAILED'
+  | 'METRIC_UNKNOWN'
+  | 'METRIC_FAILED'
+  | 'GATE_INVALID'
+  | 'BASELINE_INVALID'
+  | 'RUN_NOT_FOUND'
+  | 'RUN_FAILED'
+  | 'STORE_CORRUPT'
+  | 'PATH_UNSAFE'
+  | 'INTERRUPTED'
+  | 'INTERNAL';
+
+export interface ErrorDetails {
+  /** How to fix it, one line. */
+  hint?: string;
+  /** The file the problem is in, when there is one. */
+  file?: string;
+  cause?: unknown;
+}
+
+export class TemporalCIError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly file: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'TemporalCIError';
+    this.code = code;
+    this.hint = details.hint;
+    this.file = details.file;
+  }
+}
+
+/** One problem found in a suite file, with its position. `validate` collects all of them. */
+export interface SuiteIssue {
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted path with indices, e.g. `gates[1].op`. */
+  path: string;
+  message: string;
+  expected?: string;
+  found?: string;
+  hint?: string;
+}
+
+export class SuiteValidationError extends TemporalCIError {
+  readonly issues: SuiteIssue[];
+
+  constructor(file: string, issues: SuiteIssue[]) {
+    super('SUITE_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the suite`, {
+      file,
+      hint: 'fix the problems listed above, then run `temporalci validate` again',
+    });
+    this.issues = issues;
+  }
+}
+
+export function isTemporalCIError(e: unknown): e is TemporalCIError {
+  return e instanceof TemporalCIError;
+}
+
+/** A short, single-line description of any thrown value, for per-sample error records. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

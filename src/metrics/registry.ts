@@ -1,0 +1,31 @@
+import { TemporalCIError } from '../errors.js';
+import type { MetricDefinition } from './types.js';
+
+/**
+ * Every metric, keyed by the name a suite uses. Adding a metric is one file plus one line here.
+ * The key list is a closed set: `MetricName` is derived from it, so a missing handler is a compile error.
+ */
+export const METRICS = {} satisfies Record<string, MetricDefinition<never>>;
+
+export type MetricName = keyof typeof METRICS;
+
+export function metricNames(): string[] {
+  return Object.keys(METRICS).sort();
+}
+
+export function findMetric(name: string): MetricDefinition<Record<string, unknown>> | undefined {
+  const key = name.toLowerCase();
+  return Object.hasOwn(METRICS, key)
+    ? (METRICS[key as MetricName] as unknown as MetricDefinition<Record<string, unknown>>)
+    : undefined;
+}
+
+export function getMetric(name: string): MetricDefinition<Record<string, unknown>> {
+  const def = findMetric(name);
+  if (!def) {
+    throw new TemporalCIError('METRIC_UNKNOWN', `unknown metric "${name}"`, {
+      hint: `known metrics: ${metricNames().join(', ')} (see \`temporalci list\`)`,
+    });
+  }
+  return def;
+}

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import type { FrameView } from '../video/frame-view.js';
+import type { VideoInfo } from '../video/types.js';
+
+/**
+ * A metric's per-sample result: a tree of numbers. Leaves are addressed by dotted paths, e.g.
+ * `score` or `dims.motion_smoothness`. `null` marks a value that could not be computed for this sample
+ * (it then counts as "metric missing" for gates, never as a pass).
+ */
+export interface MetricValues {
+  [key: string]: number | null | MetricValues;
+}
+
+/** What a metric knows about the sample it is measuring. */
+export interface SampleContext {
+  sampleId: string;
+  testId: string;
+  prompt: string;
+  seed: number;
+  /** Probe of the decoded video. */
+  video: VideoInfo;
+  /** Stage timings recorded so far (seconds), e.g. `generate`. */
+  timings: Record<string, number>;
+  /** Free-form metadata returned by the adapter. */
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Receives the decoded frames of one sample, one at a time, in order, and then produces its values.
+ * Accumulators keep only the few frames they need (bounded memory on any clip length).
+ */
+export interface MetricAccumulator {
+  push(frame: FrameView): void;
+  finish(): MetricValues;
+}
+
+export interface MetricDefinition<P = Record<string, unknown>> {
+  name: string;
+  /** One line, shown by `temporalci list`. */
+  description: string;
+  /** Validates and defaults the suite's `metrics[i].params`. Unknown keys must be rejected (`.strict()`). */
+  params: z.ZodType<P>;
+  /** Per-sample leaf paths this metric produces for the given params (gate paths are checked against them at
+   * validate time). A gate on such a path aggregates the per-sample values (mean by default, or min, max,
+   * p10, p50, p90). */
+  paths(params: P): string[];
+  /** Run-level values that are not an aggregate of one per-sample leaf (counts, rates), e.g. `violations`. */
+  summaryPaths?(params: P): string[];
+  summarize?(perSample: MetricValues[], params: P): MetricValues;
+  /** For each leaf path: is a higher value better? Used for direction-aware reports and retention ranking. */
+  higherIsBetter(path: string): boolean | undefined;
+  /** Does it read pixels? Sample-level metrics (latency, log values) set false and receive no frames. */
+  readsPixels: boolean;
+  create(params: P, ctx: SampleContext): MetricAccumulator;
+}

@@ -1,0 +1,27 @@
+import type { VideoSettings } from '../adapters/types.js';
+import type { SuiteConfig, TestConfig } from './schema.js';
+
+/** A test with its prompts resolved (inline, prompt_file, prompt_source) and its video settings final. */
+export interface ResolvedTest {
+  id: string;
+  type: TestConfig['type'];
+  prompts: string[];
+  seeds: number[];
+  video: VideoSettings;
+}
+
+/** A suite that loaded and validated: everything the engine needs. */
+export interface LoadedSuite {
+  /** Absolute path of the suite file. */
+  file: string;
+  /** Folder of the suite file; relative paths in the suite resolve against it. */
+  dir: string;
+  /** sha256 of the raw file bytes. */
+  hash: string;
+  /** The raw text, for tools that rewrite the file preserving comments. */
+  text: string;
+  config: SuiteConfig;
+  tests: ResolvedTest[];
+  /** Non-fatal remarks (e.g. a key kept for compatibility), printed by validate and run. */
+  warnings: string[];
+}
