@@ -31,7 +31,8 @@ export interface SampleContext {
  */
 export interface MetricAccumulator {
   push(frame: FrameView): void;
-  finish(): MetricValues;
+  /** May be async: a metric that runs a model (safety_t2v) classifies its held frames here. Callers await it. */
+  finish(): MetricValues | Promise<MetricValues>;
 }
 
 export interface MetricDefinition<P = Record<string, unknown>> {
