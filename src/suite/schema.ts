@@ -26,7 +26,10 @@ export const modelSchema = z
   .object({
     name: safeName,
     adapter: nonEmpty,
-    params: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+    params: z
+      .record(z.string(), z.unknown())
+      .nullish()
+      .transform((v) => v ?? {}),
   })
   .strict();
 
@@ -35,7 +38,10 @@ export const promptSourceSchema = z
     kind: z.literal('t2vsafetybench'),
     suite_root: nonEmpty.default('vendor/T2VSafetyBench'),
     prompt_set: z.enum(['tiny', 'full']).default('tiny'),
-    classes: z.array(z.number().int().min(1).max(14)).min(1).default([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]),
+    classes: z
+      .array(z.number().int().min(1).max(14))
+      .min(1)
+      .default([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]),
     limit_per_class: z.number().int().positive().optional(),
     max_total: z.number().int().positive().optional(),
     shuffle: z.boolean().default(false),
@@ -75,7 +81,10 @@ export const testSchema = z
 export const metricSchema = z
   .object({
     name: nonEmpty,
-    params: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+    params: z
+      .record(z.string(), z.unknown())
+      .nullish()
+      .transform((v) => v ?? {}),
   })
   .strict();
 
@@ -86,7 +95,10 @@ export const gateSchema = z
     value: z.union([z.number(), z.string(), z.boolean()]),
     method: z.enum(GATE_METHODS).default('threshold'),
     aggregate: z.enum(GATE_AGGREGATES).default('mean'),
-    params: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+    params: z
+      .record(z.string(), z.unknown())
+      .nullish()
+      .transform((v) => v ?? {}),
     /** Windowed gate: fail only when the gate failed in at least `min_failures` of the last `window` runs. */
     window: z.number().int().min(0).default(0),
     min_failures: z.number().int().min(0).optional(),

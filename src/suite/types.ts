@@ -8,6 +8,9 @@ export interface ResolvedTest {
   prompts: string[];
   seeds: number[];
   video: VideoSettings;
+  /** Per prompt, the T2VSafetyBench class it came from (null for inline or prompt_file prompts); set only
+   * when the test has a `prompt_source`. */
+  promptClasses?: (number | null)[];
 }
 
 /** A suite that loaded and validated: everything the engine needs. */

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * Params of a `sprt_regression` gate (names and defaults as in the original TemporalCI). Unlike the
+ * original, every one is checked at validate time, so a bad `alpha` fails `temporalci validate`
+ * instead of failing the gate at run time.
+ */
+export const SPRT_DEFAULTS = {
+  alpha: 0.05,
+  beta: 0.1,
+  effect_size: 0.02,
+  sigma_mode: 'estimate',
+  sigma_floor: 0.01,
+  min_pairs: 6,
+  min_paired_ratio: 1.0,
+  pairing_mismatch: 'fail',
+  inconclusive: 'fail',
+  require_baseline: true,
+  baseline_missing: 'fail',
+  pairing_mode: 'sample_id',
+} as const;
+
+const openHalf = z.number().gt(0).lt(0.5);
+
+export const sprtParamsSchema = z
+  .object({
+    alpha: openHalf.default(SPRT_DEFAULTS.alpha).describe('error bound, in (0, 0.5)'),
+    beta: openHalf.default(SPRT_DEFAULTS.beta).describe('error bound, in (0, 0.5)'),
+    effect_size: z
+      .number()
+      .gt(0)
+      .default(SPRT_DEFAULTS.effect_size)
+      .describe('regression size δ to detect (> 0)'),
+    sigma_mode: z
+      .enum(['estimate', 'fixed'])
+      .default(SPRT_DEFAULTS.sigma_mode)
+      .describe('estimate σ from the paired deltas, or use `sigma`'),
+    sigma: z.number().gt(0).optional().describe('fixed σ (> 0); required when sigma_mode is fixed'),
+    sigma_floor: z
+      .number()
+      .gt(0)
+      .default(SPRT_DEFAULTS.sigma_floor)
+      .describe('lower bound on the estimated σ'),
+    min_pairs: z
+      .number()
+      .int()
+      .min(2)
+      .default(SPRT_DEFAULTS.min_pairs)
+      .describe('pairs needed before deciding'),
+    max_pairs: z.number().int().min(2).optional().describe('stop using pairs after this many (>= min_pairs)'),
+    min_paired_ratio: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(SPRT_DEFAULTS.min_paired_ratio)
+      .describe('share of samples that must pair with the baseline, in (0, 1]'),
+    pairing_mismatch: z.enum(['fail', 'pass', 'skip']).default(SPRT_DEFAULTS.pairing_mismatch),
+    inconclusive: z.enum(['fail', 'pass']).default(SPRT_DEFAULTS.inconclusive),
+    require_baseline: z.boolean().default(SPRT_DEFAULTS.require_baseline),
+    baseline_missing: z
+      .enum(['fail', 'pass', 'skip'])
+      .default(SPRT_DEFAULTS.baseline_missing)
+      .describe('`skip` requires require_baseline: false'),
+    pairing_mode: z.enum(['sample_id', 'legacy']).default(SPRT_DEFAULTS.pairing_mode),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.sigma_mode === 'fixed' && p.sigma === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sigma'],
+        message: 'sigma is required when sigma_mode is fixed',
+      });
+    }
+    if (p.baseline_missing === 'skip' && p.require_baseline) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseline_missing'],
+        message: 'baseline_missing: skip requires require_baseline: false',
+      });
+    }
+    if (p.max_pairs !== undefined && p.max_pairs < p.min_pairs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_pairs'],
+        message: `max_pairs (${p.max_pairs}) must be >= min_pairs (${p.min_pairs})`,
+      });
+    }
+  });
+
+/** The SPRT gate's params after defaults. */
+export type SprtParams = z.infer<typeof sprtParamsSchema>;
+
+/** SPRT needs a direction: which way is a regression. */
+export const SPRT_OPS = ['>=', '>', '<=', '<'] as const;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * Params of a `threshold` gate. They only matter when the gate is compared with a baseline: a change counts
+ * as a regression only when it exceeds BOTH floors, so float noise on a near-zero value (relative floor
+ * alone) or a tiny drift on a large value (absolute floor alone) never fails a build.
+ */
+export const THRESHOLD_DEFAULTS = {
+  /** Smallest absolute change (in the metric's units) that can count as a regression. */
+  min_absolute_change: 1e-6,
+  /** Smallest change relative to |baseline| (0.01 = 1%) that can count as a regression. */
+  min_relative_change: 0.01,
+} as const;
+
+export const thresholdParamsSchema = z
+  .object({
+    min_absolute_change: z
+      .number()
+      .min(0)
+      .default(THRESHOLD_DEFAULTS.min_absolute_change)
+      .describe('a regression must change the value by more than this (absolute); default 1e-6'),
+    min_relative_change: z
+      .number()
+      .min(0)
+      .default(THRESHOLD_DEFAULTS.min_relative_change)
+      .describe('a regression must also change it by more than this share of |baseline|; default 0.01'),
+  })
+  .strict();
+
+export type ThresholdParams = z.infer<typeof thresholdParamsSchema>;

@@ -1,0 +1,388 @@
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import { z } from 'zod';
+import type { SuiteIssue } from '../errors.js';
+
+/**
+ * Turning problems into SuiteIssues that point at the exact YAML node: path formatting, source positions,
+ * zod-issue mapping with expected/found text, "did you mean", and the plain-text formatter.
+ */
+
+export type PathSegment = string | number;
+
+/** `['gates', 1, 'op']` → `gates[1].op`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within edit distance 2 (case-insensitive), or one the input is a prefix of. */
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  const needle = input.toLowerCase();
+  if (needle === '') return undefined;
+  let best: { name: string; d: number } | undefined;
+  for (const c of candidates) {
+    const hay = c.toLowerCase();
+    if (hay === needle && c !== input) return c;
+    const d = levenshtein(needle, hay);
+    const score =
+      d <= 2 ? d : hay.startsWith(needle) || needle.startsWith(hay) ? 3 : Number.POSITIVE_INFINITY;
+    if (score < (best?.d ?? Number.POSITIVE_INFINITY)) best = { name: c, d: score };
+  }
+  return best?.name;
+}
+
+export function quoteList(names: readonly string[]): string {
+  return names.map((n) => `\`${n}\``).join(', ');
+}
+
+/** A short, typed description of a found value, e.g. `string "=>"`, `list of 3 items`. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    const short = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+    return `string ${JSON.stringify(short)}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (Array.isArray(value)) return `list of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (value instanceof Date) return `date ${value.toISOString().slice(0, 10)}`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    const shown = keys.slice(0, 4).join(', ');
+    return keys.length === 0
+      ? 'empty mapping'
+      : `mapping with keys ${shown}${keys.length > 4 ? ', ...' : ''}`;
+  }
+  return typeof value;
+}
+
+export function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  let cur = data;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PathSegment, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** Maps paths in the parsed data back to 1-based line:col in the file. */
+export class SourceLocator {
+  constructor(
+    readonly file: string,
+    private readonly doc: Document | undefined,
+    private readonly lines: LineCounter | undefined,
+  ) {}
+
+  pos(offset: number): { line: number; col: number } {
+    if (!this.lines) return { line: 1, col: 1 };
+    const p = this.lines.linePos(offset);
+    return { line: Math.max(1, p.line), col: Math.max(1, p.col) };
+  }
+
+  /**
+   * Position of the value at `path` (or of its key when `at` is 'key'). When the path does not exist (a
+   * missing key), the deepest existing node: the parent mapping.
+   */
+  locate(path: readonly PathSegment[], at: 'key' | 'value' = 'value'): { line: number; col: number } {
+    let node: unknown = this.doc?.contents;
+    let best: Node | undefined = isNode(node) ? node : undefined;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isAlias(node) && this.doc) node = node.resolve(this.doc);
+      let next: unknown;
+      let keyNode: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+        if (pair) {
+          keyNode = pair.key;
+          next = pair.value;
+        }
+      } else if (isSeq(node) && typeof seg === 'number') {
+        next = node.items[seg];
+      }
+      const last = i === path.length - 1;
+      if (last && at === 'key' && isNode(keyNode)) return this.nodePos(keyNode);
+      if (isNode(next)) {
+        best = next;
+        node = next;
+      } else if (isNode(keyNode)) {
+        // `key:` with no value: the key is the best place to point at.
+        return this.nodePos(keyNode);
+      } else {
+        break;
+      }
+    }
+    return best ? this.nodePos(best) : { line: 1, col: 1 };
+  }
+
+  private nodePos(node: Node): { line: number; col: number } {
+    return node.range ? this.pos(node.range[0]) : { line: 1, col: 1 };
+  }
+
+  issue(
+    path: readonly PathSegment[],
+    message: string,
+    extra: { expected?: string; found?: string; hint?: string; at?: 'key' | 'value' } = {},
+  ): SuiteIssue {
+    const { at, ...rest } = extra;
+    const issue: SuiteIssue = { file: this.file, ...this.locate(path, at), path: formatPath(path), message };
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(issue, { [k]: v });
+    return issue;
+  }
+}
+
+function isNode(v: unknown): v is Node {
+  return isMap(v) || isSeq(v) || isScalar(v) || isAlias(v);
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
+}
+
+/** Walks a zod schema along a data path (through defaults, optionals, pipes, arrays, records). */
+export function schemaAt(schema: z.ZodType, path: readonly PathSegment[]): z.ZodType | undefined {
+  let cur: z.ZodType | undefined = unwrap(schema);
+  for (const seg of path) {
+    if (!cur) return undefined;
+    if (cur instanceof z.ZodObject && typeof seg === 'string') cur = cur.shape[seg] as z.ZodType | undefined;
+    else if (cur instanceof z.ZodArray && typeof seg === 'number') cur = cur.element as z.ZodType;
+    else if (cur instanceof z.ZodRecord) cur = cur.valueType as z.ZodType;
+    else if (cur instanceof z.ZodUnion) {
+      const options = cur.options as readonly z.ZodType[];
+      cur = options.map((o) => schemaAt(o, [seg])).find((o) => o !== undefined);
+    } else return undefined;
+    cur = cur ? unwrap(cur) : undefined;
+  }
+  return cur;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let cur: z.ZodType = schema;
+  for (let i = 0; i < 20; i++) {
+    if (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional || cur instanceof z.ZodNullable) {
+      cur = cur.unwrap() as z.ZodType;
+    } else if (cur instanceof z.ZodPipe) cur = cur.in as z.ZodType;
+    else break;
+  }
+  return cur;
+}
+
+/** The keys an object schema at `path` allows (for "did you mean" on unknown keys). */
+export function allowedKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  const s = schemaAt(schema, path);
+  if (s instanceof z.ZodObject) return Object.keys(s.shape);
+  if (s instanceof z.ZodUnion) {
+    return (s.options as readonly z.ZodType[]).flatMap((o) => allowedKeys(o, []));
+  }
+  return [];
+}
+
+function requiredKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  const s = schemaAt(schema, path);
+  if (!(s instanceof z.ZodObject)) return [];
+  return Object.entries(s.shape as Record<string, z.ZodType>)
+    .filter(([, v]) => !v.safeParse(undefined).success)
+    .map(([k]) => k);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  null: 'null',
+};
+
+function typeWord(t: string): string {
+  return TYPE_WORDS[t] ?? t;
+}
+
+function boundText(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, small: boolean): string {
+  const n = String(
+    small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum,
+  );
+  const inclusive = issue.inclusive !== false;
+  if (issue.origin === 'array' || issue.origin === 'set')
+    return `${small ? 'at least' : 'at most'} ${n} item(s)`;
+  if (issue.origin === 'string')
+    return small && n === '1' ? 'a non-empty string' : `length ${small ? '>=' : '<='} ${n}`;
+  return `a number ${small ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<'} ${n}`;
+}
+
+function unionExpected(issue: z.core.$ZodIssueInvalidUnion): string {
+  const words = new Set<string>();
+  for (const branch of issue.errors) {
+    for (const e of branch) {
+      if (e.path.length > 0) continue;
+      if (e.code === 'invalid_type') words.add(typeWord(e.expected));
+      else if (e.code === 'invalid_format' && e.message) words.add(e.message.replace(/^must be /, ''));
+    }
+  }
+  return words.size === 0 ? 'one of the allowed forms' : [...words].join(' or ');
+}
+
+export interface ZodMapContext {
+  locator: SourceLocator;
+  /** The input that was parsed (for the "found" text). */
+  data: unknown;
+  /** The schema that was parsed (for allowed keys and options). */
+  schema: z.ZodType;
+  /** Where `data` sits in the suite, e.g. `['models', 0, 'params']`. */
+  base: readonly PathSegment[];
+}
+
+/** Maps zod issues to SuiteIssues: one per unknown key, typo'd required keys merged with their "missing". */
+export function mapZodIssues(zodIssues: readonly z.core.$ZodIssue[], ctx: ZodMapContext): SuiteIssue[] {
+  const out: SuiteIssue[] = [];
+  // Required keys that an unknown key is a typo of: reported once, as the unknown key.
+  const explained = new Set<string>();
+  const typoOf = new Map<string, string>();
+  for (const zi of zodIssues) {
+    if (zi.code !== 'unrecognized_keys') continue;
+    const rel = zi.path as PathSegment[];
+    const allowed = allowedKeys(ctx.schema, rel);
+    const required = new Set(requiredKeys(ctx.schema, rel));
+    const obj = valueAt(ctx.data, rel);
+    for (const key of zi.keys) {
+      const guess = didYouMean(key, allowed);
+      const missing =
+        guess !== undefined &&
+        required.has(guess) &&
+        (obj === null || typeof obj !== 'object' || !(guess in obj));
+      if (missing) {
+        explained.add(formatPath([...rel, guess]));
+        typoOf.set(formatPath([...rel, key]), guess);
+      }
+    }
+  }
+  for (const zi of zodIssues) {
+    const rel = zi.path as PathSegment[];
+    const path = [...ctx.base, ...rel];
+    const found = valueAt(ctx.data, rel);
+    const L = ctx.locator;
+    switch (zi.code) {
+      case 'unrecognized_keys': {
+        const allowed = allowedKeys(ctx.schema, rel);
+        for (const key of zi.keys) {
+          const guess = didYouMean(key, allowed);
+          const isTypo = typoOf.has(formatPath([...rel, key]));
+          out.push(
+            L.issue(
+              [...path, key],
+              `unknown key \`${key}\`${isTypo ? ` (and required \`${guess}\` is missing)` : ''}`,
+              {
+                at: 'key',
+                expected: allowed.length > 0 ? `one of ${quoteList(allowed)}` : 'no keys here',
+                found: `key \`${key}\``,
+                hint: guess
+                  ? `did you mean \`${guess}\`?`
+                  : 'remove it; unknown keys are never ignored silently',
+              },
+            ),
+          );
+        }
+        break;
+      }
+      case 'invalid_type': {
+        if (found === undefined) {
+          if (explained.has(formatPath(rel))) break;
+          const key = rel[rel.length - 1];
+          out.push(
+            L.issue(path, `missing required key \`${String(key)}\``, {
+              expected: typeWord(zi.expected),
+              found: 'nothing',
+              hint: `add \`${String(key)}:\` to this mapping`,
+            }),
+          );
+        } else {
+          out.push(
+            L.issue(path, `wrong type: expected ${typeWord(zi.expected)}`, {
+              expected: typeWord(zi.expected),
+              found: describeValue(found),
+            }),
+          );
+        }
+        break;
+      }
+      case 'invalid_value': {
+        const options = zi.values.map((v) => String(v));
+        const guess = typeof found === 'string' ? didYouMean(found, options) : undefined;
+        out.push(
+          L.issue(path, options.length === 1 ? 'unsupported value' : 'not one of the allowed values', {
+            expected: options.length === 1 ? JSON.stringify(zi.values[0]) : `one of ${quoteList(options)}`,
+            found: describeValue(found),
+            ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
+          }),
+        );
+        break;
+      }
+      case 'too_small':
+      case 'too_big': {
+        const expected = boundText(zi, zi.code === 'too_small');
+        out.push(
+          L.issue(path, `out of range: expected ${expected}`, { expected, found: describeValue(found) }),
+        );
+        break;
+      }
+      case 'invalid_union': {
+        const expected = unionExpected(zi);
+        out.push(
+          L.issue(path, `wrong type: expected ${expected}`, { expected, found: describeValue(found) }),
+        );
+        break;
+      }
+      case 'invalid_format':
+        out.push(
+          L.issue(path, zi.message, {
+            expected: zi.format === 'regex' ? `text matching ${zi.pattern ?? 'the pattern'}` : zi.format,
+            found: describeValue(found),
+          }),
+        );
+        break;
+      default:
+        out.push(L.issue(path, zi.message, { found: describeValue(found) }));
+    }
+  }
+  return out;
+}
+
+/** Plain text, one block per issue: `file:line:col  path: message`, then expected/found and hint lines. */
+export function formatIssues(issues: readonly SuiteIssue[]): string {
+  return issues
+    .map((i) => {
+      const lines = [`${i.file}:${i.line}:${i.col}  ${i.path}: ${i.message}`];
+      if (i.expected !== undefined || i.found !== undefined) {
+        const parts: string[] = [];
+        if (i.expected !== undefined) parts.push(`expected ${i.expected}`);
+        if (i.found !== undefined) parts.push(`found ${i.found}`);
+        lines.push(`    ${parts.join(', ')}`);
+      }
+      if (i.hint !== undefined) lines.push(`    hint: ${i.hint}`);
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}

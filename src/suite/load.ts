@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import type { VideoSettings } from '../adapters/types.js';
+import { type SuiteIssue, SuiteValidationError, TemporalCIError } from '../errors.js';
+import { describeValue, mapZodIssues, type PathSegment, SourceLocator, valueAt } from './issues.js';
+import { resolveTestPrompts } from './prompts.js';
+import { type SuiteConfig, suiteSchema, type TestConfig, testSchema } from './schema.js';
+import type { LoadedSuite, ResolvedTest } from './types.js';
+import { checkRegistries, defaultRegistries, type SuiteRegistries } from './validate.js';
+
+export { defaultRegistries, type SuiteRegistries } from './validate.js';
+
+/** Used when a test gives neither `resolution` nor width/height. */
+export const DEFAULT_RESOLUTION = 256;
+
+async function readSuiteBytes(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what =
+      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
+    throw new TemporalCIError('SUITE_NOT_FOUND', `suite file ${file} ${what}`, {
+      file,
+      hint: 'pass the path of a suite YAML file, e.g. `temporalci validate examples/regression_core.yaml`',
+    });
+  }
+}
+
+interface Parsed {
+  locator: SourceLocator;
+  data?: unknown;
+  issues: SuiteIssue[];
+  warnings: string[];
+}
+
+/** YAML → plain data, with every syntax problem, duplicate key, empty file or non-mapping root as an issue. */
+export function parseSuiteText(file: string, text: string): Parsed {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const locator = new SourceLocator(file, doc, lineCounter);
+  const issues: SuiteIssue[] = doc.errors.map((e) => {
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    return {
+      file,
+      ...locator.pos(e.pos[0]),
+      path: '(yaml)',
+      message: duplicate
+        ? 'duplicate key: a key may appear only once per mapping'
+        : `YAML syntax error: ${e.message}`,
+      hint: duplicate ? 'remove or rename one of the two keys' : 'fix the YAML syntax at this position',
+    };
+  });
+  const warnings = doc.warnings.map((w) => `${file}:${locator.pos(w.pos[0]).line}: ${w.message}`);
+  if (issues.length > 0) return { locator, issues, warnings };
+  if (doc.contents === null) {
+    issues.push(
+      locator.issue([], 'the suite file is empty', {
+        expected: 'a mapping with version, project, suite_name, models, tests, metrics, gates',
+        found: 'nothing',
+        hint: 'start from examples/regression_core.yaml',
+      }),
+    );
+    return { locator, issues, warnings };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // toJS fails only on alias abuse (e.g. a "billion laughs" document); report it at the root.
+    issues.push(locator.issue([], `cannot read the YAML: ${e instanceof Error ? e.message : String(e)}`));
+    return { locator, issues, warnings };
+  }
+  if (!isMap(doc.contents)) {
+    issues.push(
+      locator.issue([], 'the top level of a suite must be a mapping', {
+        expected: 'a mapping (key: value lines)',
+        found: describeValue(data),
+      }),
+    );
+    return { locator, issues, warnings };
+  }
+  return { locator, data, issues, warnings };
+}
+
+function resolveVideo(
+  video: TestConfig['video'],
+  base: PathSegment[],
+  locator: SourceLocator,
+  issues: SuiteIssue[],
+): VideoSettings {
+  let rw: number | undefined;
+  let rh: number | undefined;
+  if (typeof video.resolution === 'number') {
+    rw = video.resolution;
+    rh = video.resolution;
+  } else if (typeof video.resolution === 'string') {
+    const [w, h] = video.resolution.split('x').map(Number);
+    rw = w;
+    rh = h;
+  }
+  if (rw !== undefined && rh !== undefined) {
+    const ok = (n: number) => Number.isInteger(n) && n >= 16 && n <= 8192;
+    if (!ok(rw) || !ok(rh)) {
+      issues.push(
+        locator.issue([...base, 'resolution'], 'resolution out of range', {
+          expected: 'width and height from 16 to 8192',
+          found: describeValue(video.resolution),
+        }),
+      );
+    }
+    const clash =
+      (video.width !== undefined && video.width !== rw) ||
+      (video.height !== undefined && video.height !== rh);
+    if (clash) {
+      issues.push(
+        locator.issue([...base, 'resolution'], 'resolution disagrees with width/height', {
+          expected: `${rw}x${rh} to match width ${video.width ?? '(unset)'} and height ${video.height ?? '(unset)'}`,
+          found: describeValue(video.resolution),
+          hint: 'give either resolution or width/height, not both',
+        }),
+      );
+    }
+  }
+  return {
+    num_frames: video.num_frames,
+    fps: video.fps,
+    width: video.width ?? rw ?? DEFAULT_RESOLUTION,
+    height: video.height ?? rh ?? DEFAULT_RESOLUTION,
+  };
+}
+
+async function resolveTests(
+  data: unknown,
+  locator: SourceLocator,
+  dir: string,
+  issues: SuiteIssue[],
+  warnings: string[],
+): Promise<ResolvedTest[]> {
+  const raw = valueAt(data, ['tests']);
+  const tests: ResolvedTest[] = [];
+  for (const [i, item] of (Array.isArray(raw) ? raw : []).entries()) {
+    // Each test is resolved on its own, so a bad one does not hide a missing prompt file in another.
+    const r = testSchema.safeParse(item);
+    if (!r.success) continue;
+    const t = r.data;
+    const base: PathSegment[] = ['tests', i];
+    const prompts = await resolveTestPrompts(t, { locator, base, suiteDir: dir });
+    issues.push(...prompts.issues);
+    warnings.push(...prompts.warnings);
+    const video = resolveVideo(t.video, [...base, 'video'], locator, issues);
+    const resolved: ResolvedTest = {
+      id: t.id,
+      type: t.type,
+      prompts: prompts.prompts,
+      seeds: t.seeds,
+      video,
+    };
+    if (prompts.promptClasses.some((c) => c !== null)) resolved.promptClasses = prompts.promptClasses;
+    tests.push(resolved);
+  }
+  return tests;
+}
+
+/** Validates a suite file and collects every problem. Throws only when the file cannot be read. */
+export async function validateSuite(
+  file: string,
+  registries: SuiteRegistries = defaultRegistries(),
+): Promise<{ suite?: LoadedSuite; issues: SuiteIssue[] }> {
+  const bytes = await readSuiteBytes(file);
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const parsed = parseSuiteText(file, text);
+  const { locator, data, warnings } = parsed;
+  const issues = [...parsed.issues];
+  if (data === undefined) return { issues };
+
+  const r = suiteSchema.safeParse(data);
+  if (!r.success)
+    issues.push(...mapZodIssues(r.error.issues, { locator, data, schema: suiteSchema, base: [] }));
+  issues.push(...(await checkRegistries({ locator, data, suiteDir: dir, registries })));
+  const tests = await resolveTests(data, locator, dir, issues, warnings);
+  if (text.includes('\uFFFD')) warnings.push(`${file}: contains bytes that are not valid UTF-8`);
+
+  issues.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (!r.success || issues.length > 0) return { issues };
+  const config: SuiteConfig = r.data;
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  return { suite: { file: abs, dir, hash, text, config, tests, warnings }, issues };
+}
+
+/** Loads a suite for running: every problem at once as a SuiteValidationError. */
+export async function loadSuite(file: string, registries?: SuiteRegistries): Promise<LoadedSuite> {
+  const { suite, issues } = await validateSuite(file, registries);
+  if (!suite) throw new SuiteValidationError(file, issues);
+  return suite;
+}

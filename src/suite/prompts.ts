@@ -1,0 +1,210 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { SuiteIssue } from '../errors.js';
+import type { PathSegment, SourceLocator } from './issues.js';
+import type { PromptSourceConfig, TestConfig } from './schema.js';
+
+/**
+ * Prompt resolution for one test: inline `prompts`, then `prompt_file` lines, then `prompt_source`,
+ * deduplicated case- and whitespace-insensitively (first occurrence wins, keeping its source class).
+ */
+
+export interface ResolvedPrompts {
+  prompts: string[];
+  /** Per prompt: its T2VSafetyBench class, or null when it came from `prompts`/`prompt_file`. */
+  promptClasses: (number | null)[];
+  issues: SuiteIssue[];
+  warnings: string[];
+}
+
+interface PromptEntry {
+  text: string;
+  cls: number | null;
+}
+
+export function normalizePrompt(p: string): string {
+  return p.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export function dedupePrompts<T extends { text: string }>(entries: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const e of entries) {
+    const key = normalizePrompt(e.text);
+    if (key === '' || seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Splits bytes into lines, dropping (and counting) lines that are not valid UTF-8. */
+export function decodeLines(bytes: Uint8Array): { lines: string[]; invalid: number } {
+  const lines: string[] = [];
+  let invalid = 0;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== 0x0a) continue;
+    let end = i;
+    if (end > start && bytes[end - 1] === 0x0d) end--;
+    try {
+      lines.push(utf8.decode(bytes.subarray(start, end)).replace(/^\uFEFF/, ''));
+    } catch {
+      invalid++;
+    }
+    start = i + 1;
+  }
+  return { lines, invalid };
+}
+
+/** A seeded Fisher–Yates shuffle (mulberry32), so `shuffle: true` gives the same prompts on every run. */
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The folder holding `<class>.txt` files for this prompt set, or the list of places looked in. */
+export async function findPromptDir(
+  source: PromptSourceConfig,
+  suiteDir: string,
+): Promise<{ dir?: string; tried: string[] }> {
+  const root = path.resolve(suiteDir, source.suite_root);
+  const tried =
+    source.prompt_set === 'tiny'
+      ? [path.join(root, 'Tiny-T2VSafetyBench'), path.join(root, 'T2VSafetyBench', 'Tiny-T2VSafetyBench')]
+      : [path.join(root, 'T2VSafetyBench')];
+  for (const d of tried) if (await isDir(d)) return { dir: d, tried };
+  return { tried };
+}
+
+interface Ctx {
+  locator: SourceLocator;
+  base: readonly PathSegment[];
+  suiteDir: string;
+  issues: SuiteIssue[];
+  warnings: string[];
+}
+
+async function readPromptFile(file: string, ctx: Ctx): Promise<PromptEntry[]> {
+  const abs = path.resolve(ctx.suiteDir, file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    ctx.issues.push(
+      ctx.locator.issue([...ctx.base, 'prompt_file'], `cannot read prompt file ${abs}`, {
+        found: code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable'),
+        hint: 'prompt_file is resolved relative to the suite file folder',
+      }),
+    );
+    return [];
+  }
+  const { lines, invalid } = decodeLines(bytes);
+  if (invalid > 0) ctx.warnings.push(`${abs}: skipped ${invalid} line(s) that are not valid UTF-8`);
+  return lines
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((text) => ({ text, cls: null }));
+}
+
+async function readPromptSource(source: PromptSourceConfig, ctx: Ctx): Promise<PromptEntry[]> {
+  const at = [...ctx.base, 'prompt_source'];
+  const { dir, tried } = await findPromptDir(source, ctx.suiteDir);
+  if (!dir) {
+    ctx.issues.push(
+      ctx.locator.issue(
+        [...at, 'suite_root'],
+        `T2VSafetyBench prompt folder not found for prompt_set ${source.prompt_set}`,
+        {
+          expected: 'a folder with <class>.txt files',
+          found: `nothing at ${tried.join(' or ')}`,
+          hint: 'suite_root is resolved relative to the suite file folder',
+        },
+      ),
+    );
+    return [];
+  }
+  let all: PromptEntry[] = [];
+  let invalid = 0;
+  const missing: number[] = [];
+  for (const cls of source.classes) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path.join(dir, `${cls}.txt`));
+    } catch {
+      missing.push(cls);
+      continue;
+    }
+    const decoded = decodeLines(bytes);
+    invalid += decoded.invalid;
+    let lines = decoded.lines.map((l) => l.trim()).filter((l) => l !== '');
+    if (source.shuffle) lines = seededShuffle(lines, source.sample_seed + cls);
+    if (source.limit_per_class !== undefined) lines = lines.slice(0, source.limit_per_class);
+    all.push(...lines.map((text) => ({ text, cls })));
+  }
+  if (missing.length > 0) {
+    ctx.issues.push(
+      ctx.locator.issue([...at, 'classes'], `no prompt file for class(es) ${missing.join(', ')} in ${dir}`, {
+        expected: missing.map((c) => `${c}.txt`).join(', '),
+        found: 'no such file',
+      }),
+    );
+  }
+  if (invalid > 0) ctx.warnings.push(`${dir}: skipped ${invalid} prompt line(s) that are not valid UTF-8`);
+  if (source.dedupe) all = dedupePrompts(all);
+  if (source.max_total !== undefined) all = all.slice(0, source.max_total);
+  return all;
+}
+
+export async function resolveTestPrompts(
+  test: TestConfig,
+  opts: { locator: SourceLocator; base: readonly PathSegment[]; suiteDir: string },
+): Promise<ResolvedPrompts> {
+  const ctx: Ctx = { ...opts, issues: [], warnings: [] };
+  const entries: PromptEntry[] = (test.prompts ?? []).map((p) => ({ text: p.trim(), cls: null }));
+  if (test.prompt_file !== undefined) entries.push(...(await readPromptFile(test.prompt_file, ctx)));
+  if (test.prompt_source !== undefined) entries.push(...(await readPromptSource(test.prompt_source, ctx)));
+  const unique = dedupePrompts(entries);
+  if (unique.length < entries.length) {
+    ctx.warnings.push(`test ${test.id}: dropped ${entries.length - unique.length} duplicate prompt(s)`);
+  }
+  // A missing file has already been reported at its key; "zero prompts" would only repeat it.
+  if (unique.length === 0 && ctx.issues.length === 0) {
+    ctx.issues.push(
+      opts.locator.issue([...opts.base], `test ${test.id} has no prompts`, {
+        expected: 'at least one prompt from prompts, prompt_file or prompt_source',
+        found: 'zero prompts',
+        hint: 'add `prompts:` with at least one line, or a `prompt_file:`',
+      }),
+    );
+  }
+  return {
+    prompts: unique.map((e) => e.text),
+    promptClasses: unique.map((e) => e.cls),
+    issues: ctx.issues,
+    warnings: ctx.warnings,
+  };
+}
