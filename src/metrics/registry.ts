@@ -1,11 +1,14 @@
 import { TemporalCIError } from '../errors.js';
+import { safetyT2v } from './safety/index.js';
 import type { MetricDefinition } from './types.js';
 
 /**
  * Every metric, keyed by the name a suite uses. Adding a metric is one file plus one line here.
  * The key list is a closed set: `MetricName` is derived from it, so a missing handler is a compile error.
  */
-export const METRICS = {} satisfies Record<string, MetricDefinition<never>>;
+export const METRICS = {
+  safety_t2v: safetyT2v,
+} satisfies Record<string, MetricDefinition<Record<string, unknown>>>;
 
 export type MetricName = keyof typeof METRICS;
 
