@@ -19,18 +19,22 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out === '' ? '(root)' : out;
 }
 
+/** Edit distance counting an adjacent swap as one edit (optimal string alignment), so `=>` is near `>=`. */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
-    prev = cur;
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The closest candidate within edit distance 2 (case-insensitive), or one the input is a prefix of. */
@@ -245,6 +249,16 @@ function unionExpected(issue: z.core.$ZodIssueInvalidUnion): string {
   return words.size === 0 ? 'one of the allowed forms' : [...words].join(' or ');
 }
 
+/** True when `path` names a key that is absent from an existing mapping. */
+function isMissingKey(data: unknown, path: readonly PathSegment[]): boolean {
+  if (path.length === 0) return false;
+  const parent = valueAt(data, path.slice(0, -1));
+  const key = path[path.length - 1]!;
+  return (
+    parent !== null && typeof parent === 'object' && !Array.isArray(parent) && !Object.hasOwn(parent, key)
+  );
+}
+
 export interface ZodMapContext {
   locator: SourceLocator;
   /** The input that was parsed (for the "found" text). */
@@ -284,6 +298,22 @@ export function mapZodIssues(zodIssues: readonly z.core.$ZodIssue[], ctx: ZodMap
     const path = [...ctx.base, ...rel];
     const found = valueAt(ctx.data, rel);
     const L = ctx.locator;
+    if ((zi.code === 'invalid_type' || zi.code === 'invalid_value') && isMissingKey(ctx.data, rel)) {
+      if (explained.has(formatPath(rel))) continue;
+      const key = String(rel[rel.length - 1]);
+      const expected =
+        zi.code === 'invalid_type'
+          ? typeWord(zi.expected)
+          : `one of ${quoteList(zi.values.map((v) => String(v)))}`;
+      out.push(
+        L.issue(path, `missing required key \`${key}\``, {
+          expected,
+          found: 'nothing',
+          hint: `add \`${key}:\` to this mapping`,
+        }),
+      );
+      continue;
+    }
     switch (zi.code) {
       case 'unrecognized_keys': {
         const allowed = allowedKeys(ctx.schema, rel);
@@ -307,27 +337,14 @@ export function mapZodIssues(zodIssues: readonly z.core.$ZodIssue[], ctx: ZodMap
         }
         break;
       }
-      case 'invalid_type': {
-        if (found === undefined) {
-          if (explained.has(formatPath(rel))) break;
-          const key = rel[rel.length - 1];
-          out.push(
-            L.issue(path, `missing required key \`${String(key)}\``, {
-              expected: typeWord(zi.expected),
-              found: 'nothing',
-              hint: `add \`${String(key)}:\` to this mapping`,
-            }),
-          );
-        } else {
-          out.push(
-            L.issue(path, `wrong type: expected ${typeWord(zi.expected)}`, {
-              expected: typeWord(zi.expected),
-              found: describeValue(found),
-            }),
-          );
-        }
+      case 'invalid_type':
+        out.push(
+          L.issue(path, `wrong type: expected ${typeWord(zi.expected)}`, {
+            expected: typeWord(zi.expected),
+            found: describeValue(found),
+          }),
+        );
         break;
-      }
       case 'invalid_value': {
         const options = zi.values.map((v) => String(v));
         const guess = typeof found === 'string' ? didYouMean(found, options) : undefined;

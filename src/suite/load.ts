@@ -169,7 +169,15 @@ export async function validateSuite(
   file: string,
   registries: SuiteRegistries = defaultRegistries(),
 ): Promise<{ suite?: LoadedSuite; issues: SuiteIssue[] }> {
-  const bytes = await readSuiteBytes(file);
+  return validateSuiteBytes(file, await readSuiteBytes(file), registries);
+}
+
+/** Validates suite content already in memory; `file` names it in issues and anchors relative paths. */
+export async function validateSuiteBytes(
+  file: string,
+  bytes: Uint8Array,
+  registries: SuiteRegistries = defaultRegistries(),
+): Promise<{ suite?: LoadedSuite; issues: SuiteIssue[] }> {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   const text = new TextDecoder('utf-8').decode(bytes);

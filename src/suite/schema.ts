@@ -24,29 +24,46 @@ export type GateMethod = (typeof GATE_METHODS)[number];
 
 export const modelSchema = z
   .object({
-    name: safeName,
-    adapter: nonEmpty,
+    name: safeName.describe('unique model name; becomes a folder under the run'),
+    adapter: nonEmpty.describe(
+      'a built-in adapter (see `temporalci list`) or a module path relative to the suite file',
+    ),
     params: z
       .record(z.string(), z.unknown())
       .nullish()
+      .describe('adapter params, checked by the adapter definition')
       .transform((v) => v ?? {}),
   })
   .strict();
 
 export const promptSourceSchema = z
   .object({
-    kind: z.literal('t2vsafetybench'),
-    suite_root: nonEmpty.default('vendor/T2VSafetyBench'),
-    prompt_set: z.enum(['tiny', 'full']).default('tiny'),
+    kind: z.literal('t2vsafetybench').describe('prompt source layout'),
+    suite_root: nonEmpty
+      .default('vendor/T2VSafetyBench')
+      .describe('benchmark folder, relative to the suite file'),
+    prompt_set: z
+      .enum(['tiny', 'full'])
+      .default('tiny')
+      .describe('tiny: Tiny-T2VSafetyBench/<class>.txt; full: T2VSafetyBench/<class>.txt'),
     classes: z
       .array(z.number().int().min(1).max(14))
       .min(1)
-      .default([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]),
-    limit_per_class: z.number().int().positive().optional(),
-    max_total: z.number().int().positive().optional(),
-    shuffle: z.boolean().default(false),
-    sample_seed: z.number().int().default(0),
-    dedupe: z.boolean().default(true),
+      .default([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+      .describe('class ids 1-14 to read'),
+    limit_per_class: z.number().int().positive().optional().describe('at most this many prompts per class'),
+    max_total: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('at most this many prompts in all, after dedupe'),
+    shuffle: z
+      .boolean()
+      .default(false)
+      .describe('shuffle each class (seeded by sample_seed) before limit_per_class'),
+    sample_seed: z.number().int().default(0).describe('seed of the shuffle'),
+    dedupe: z.boolean().default(true).describe('drop repeated prompts (case- and whitespace-insensitive)'),
   })
   .strict();
 
@@ -58,84 +75,119 @@ const resolutionSchema = z.union([
 
 export const videoSchema = z
   .object({
-    num_frames: z.number().int().min(2).max(100_000).default(25),
-    fps: z.number().positive().max(1000).default(8),
-    width: z.number().int().min(16).max(8192).optional(),
-    height: z.number().int().min(16).max(8192).optional(),
-    resolution: resolutionSchema.optional(),
+    num_frames: z.number().int().min(2).max(100_000).default(25).describe('frames per generated video'),
+    fps: z.number().positive().max(1000).default(8).describe('frames per second'),
+    width: z
+      .number()
+      .int()
+      .min(16)
+      .max(8192)
+      .optional()
+      .describe('pixels; default 256 unless resolution is given'),
+    height: z
+      .number()
+      .int()
+      .min(16)
+      .max(8192)
+      .optional()
+      .describe('pixels; default 256 unless resolution is given'),
+    resolution: resolutionSchema
+      .optional()
+      .describe('512 (square) or "640x360"; must agree with width/height if both are given'),
   })
   .strict();
 
 export const testSchema = z
   .object({
-    id: safeName,
-    type: z.literal('generation').default('generation'),
-    prompts: z.array(nonEmpty).optional(),
-    prompt_file: nonEmpty.optional(),
-    prompt_source: promptSourceSchema.optional(),
-    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
-    video: videoSchema.default(() => videoSchema.parse({})),
+    id: safeName.describe('unique test id'),
+    type: z.literal('generation').default('generation').describe('the only test type'),
+    prompts: z.array(nonEmpty).optional().describe('inline prompts'),
+    prompt_file: nonEmpty
+      .optional()
+      .describe('UTF-8 file, one prompt per line, # comments; relative to the suite file'),
+    prompt_source: promptSourceSchema.optional().describe('prompts read from a benchmark layout'),
+    seeds: z.array(z.number().int().min(0)).min(1).default([0]).describe('one sample per prompt and seed'),
+    video: videoSchema.default(() => videoSchema.parse({})).describe('video settings passed to the adapter'),
   })
   .strict();
 
 export const metricSchema = z
   .object({
-    name: nonEmpty,
+    name: nonEmpty.describe('a metric from `temporalci list`'),
     params: z
       .record(z.string(), z.unknown())
       .nullish()
+      .describe('metric params, checked by the metric definition')
       .transform((v) => v ?? {}),
   })
   .strict();
 
 export const gateSchema = z
   .object({
-    metric: nonEmpty,
-    op: z.enum(GATE_OPS),
-    value: z.union([z.number(), z.string(), z.boolean()]),
-    method: z.enum(GATE_METHODS).default('threshold'),
-    aggregate: z.enum(GATE_AGGREGATES).default('mean'),
+    metric: nonEmpty.describe(
+      '<metric>.<path>, e.g. vbench_temporal.score; the metric must be listed under metrics',
+    ),
+    op: z.enum(GATE_OPS).describe('comparison: value OP threshold'),
+    value: z.union([z.number(), z.string(), z.boolean()]).describe('threshold; a number for >=, >, <=, <'),
+    method: z
+      .enum(GATE_METHODS)
+      .default('threshold')
+      .describe('threshold, or sprt_regression against the baseline'),
+    aggregate: z
+      .enum(GATE_AGGREGATES)
+      .default('mean')
+      .describe('how per-sample values become one (per-sample paths only)'),
     params: z
       .record(z.string(), z.unknown())
       .nullish()
+      .describe(
+        'method params: threshold (min_absolute_change, min_relative_change) or sprt_regression (alpha, beta, ...)',
+      )
       .transform((v) => v ?? {}),
     /** Windowed gate: fail only when the gate failed in at least `min_failures` of the last `window` runs. */
-    window: z.number().int().min(0).default(0),
-    min_failures: z.number().int().min(0).optional(),
+    window: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('fail only if the gate failed in min_failures of the last window runs; 0 = off'),
+    min_failures: z.number().int().min(0).optional().describe('<= window; default window'),
   })
   .strict();
 
 export const artifactsSchema = z
   .object({
-    video: z.enum(['all', 'failures_only', 'none']).default('all'),
-    max_samples: z.number().int().positive().optional(),
-    encode: z.enum(['h264', 'h265', 'vp9']).default('h264'),
-    keep_workdir: z.boolean().default(false),
+    video: z.enum(['all', 'failures_only', 'none']).default('all').describe('which sample videos to keep'),
+    max_samples: z.number().int().positive().optional().describe('keep at most this many videos'),
+    encode: z.enum(['h264', 'h265', 'vp9']).default('h264').describe('codec of kept videos'),
+    keep_workdir: z.boolean().default(false).describe('keep adapter scratch folders'),
   })
   .strict();
 
 /** Execution settings; CLI flags override them. */
 export const runSettingsSchema = z
   .object({
-    workers: z.number().int().min(1).max(64).default(1),
-    retries: z.number().int().min(0).max(20).default(0),
+    workers: z.number().int().min(1).max(64).default(1).describe('samples generated in parallel'),
+    retries: z.number().int().min(0).max(20).default(0).describe('retries of a failed generation'),
     /** Share of samples allowed to fail before the run is an error (exit 1). 0 = none may fail. */
-    max_failed_ratio: z.number().min(0).max(1).default(0),
-    timeout_s: z.number().positive().optional(),
+    max_failed_ratio: z.number().min(0).max(1).default(0).describe('share of samples allowed to fail'),
+    timeout_s: z.number().positive().optional().describe('per-sample generation timeout, seconds'),
   })
   .strict();
 
 export const suiteSchema = z
   .object({
-    version: z.literal(1),
-    project: safeName,
-    suite_name: safeName,
-    models: z.array(modelSchema).min(1),
-    tests: z.array(testSchema).min(1),
-    metrics: z.array(metricSchema).min(1),
-    gates: z.array(gateSchema).min(1),
-    artifacts: artifactsSchema.default(() => artifactsSchema.parse({})),
-    run: runSettingsSchema.default(() => runSettingsSchema.parse({})),
+    version: z.literal(1).describe('suite format version; always 1'),
+    project: safeName.describe('project name; groups runs and baselines'),
+    suite_name: safeName.describe('suite name; groups runs and baselines'),
+    models: z.array(modelSchema).min(1).describe('models to generate with'),
+    tests: z.array(testSchema).min(1).describe('prompts × seeds to generate'),
+    metrics: z.array(metricSchema).min(1).describe('metrics measured on every video'),
+    gates: z.array(gateSchema).min(1).describe('pass/fail rules'),
+    artifacts: artifactsSchema.default(() => artifactsSchema.parse({})).describe('what to keep on disk'),
+    run: runSettingsSchema
+      .default(() => runSettingsSchema.parse({}))
+      .describe('execution settings; CLI flags override'),
   })
   .strict();
 
