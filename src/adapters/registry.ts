@@ -1,11 +1,14 @@
 import { TemporalCIError } from '../errors.js';
+import { mockAdapter } from './mock/index.js';
 import type { AdapterDefinition } from './types.js';
 
 /**
  * Built-in adapters, keyed by the name a suite uses. Adapters are an open set: a name that is not built in
  * is tried as a module path (relative to the suite folder) whose default export is an AdapterDefinition.
  */
-export const BUILTIN_ADAPTERS = {} satisfies Record<string, AdapterDefinition<never>>;
+export const BUILTIN_ADAPTERS = {
+  mock: mockAdapter,
+} satisfies Record<string, AdapterDefinition<Record<string, unknown>>>;
 
 export type BuiltinAdapterName = keyof typeof BUILTIN_ADAPTERS;
 
