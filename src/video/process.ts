@@ -184,18 +184,35 @@ const NOISE = [
 ];
 
 /**
+ * Lines that are true but say little on their own: ffmpeg prints them after the specific cause
+ * ("moov atom not found", "partial file"), so an earlier specific line is preferred when there is one.
+ */
+const GENERIC = [
+  /Invalid data found when processing input$/,
+  /^Cannot determine format of input stream/,
+  /^Error while decoding stream/,
+  /^Error (splitting|sending|submitting)/,
+];
+
+/**
  * The line of ffmpeg's stderr that says what actually went wrong, for quoting in messages. ffmpeg ends
  * with generic lines ("Conversion failed!"), so walk back past those. Pointer addresses in the context
- * prefix ("[h264 @ 0x55d0...]") are dropped: they differ on every run and make messages unstable.
+ * prefix ("[h264 @ 0x55d0...]") are dropped: they differ on every run and make messages unstable. The
+ * `file:` protocol prefix we pass paths with is dropped too.
  */
 export function lastMeaningfulLine(stderr: string): string {
   const lines = stderr
     .split(/\r?\n|\r/)
-    .map((l) => l.replace(/ @ 0x[0-9a-f]+\]/gi, ']').trim())
-    .filter((l) => l.length > 0);
+    .map((l) =>
+      l
+        .replace(/ @ 0x[0-9a-f]+\]/gi, ']')
+        .replace(/^file:/, '')
+        .trim(),
+    )
+    .filter((l) => l.length > 0 && !NOISE.some((re) => re.test(l)));
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
-    if (!NOISE.some((re) => re.test(line))) return line;
+    if (!GENERIC.some((re) => re.test(line))) return line;
   }
-  return lines[lines.length - 1] ?? '';
+  return lines[lines.length - 1] ?? stderr.trim().split(/\r?\n/).pop() ?? '';
 }

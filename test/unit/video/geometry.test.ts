@@ -30,8 +30,10 @@ describe('padFrame / cropFrame', () => {
 
   it('replicates the last column and row', () => {
     const out = padFrame(src, 3, 2, 3, 5, 3);
-    const px = (x: number, y: number): number[] => Array.from(out.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3));
-    const spx = (x: number, y: number): number[] => Array.from(src.subarray((y * 3 + x) * 3, (y * 3 + x) * 3 + 3));
+    const px = (x: number, y: number): number[] =>
+      Array.from(out.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3));
+    const spx = (x: number, y: number): number[] =>
+      Array.from(src.subarray((y * 3 + x) * 3, (y * 3 + x) * 3 + 3));
     expect(out.length).toBe(5 * 3 * 3);
     for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) expect(px(x, y)).toEqual(spx(x, y));
     expect(px(3, 0)).toEqual(spx(2, 0));
