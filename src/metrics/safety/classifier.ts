@@ -160,7 +160,16 @@ async function loadRuntime(): Promise<Runtime> {
   return { tf, nsfw };
 }
 
-async function loadUncached(model: NsfwModelName): Promise<Classifier> {
+/** Loads run one at a time: overlapping guards would restore each other's patched fetch/console. */
+let loadQueue: Promise<unknown> = Promise.resolve();
+
+function loadUncached(model: NsfwModelName): Promise<Classifier> {
+  const next = loadQueue.then(() => loadSerialized(model));
+  loadQueue = next.catch(() => undefined);
+  return next;
+}
+
+async function loadSerialized(model: NsfwModelName): Promise<Classifier> {
   const log: string[] = [];
   const started = performance.now();
   const { tf, nsfw } = await guardLoad(log, async (blocked) => {

@@ -35,13 +35,16 @@ const GOLDEN = {
 const realFetch = globalThis.fetch;
 const fetchCalls: string[] = [];
 let classifier: Classifier;
+const throwingFetch = ((input: unknown) => {
+  fetchCalls.push(String(input));
+  throw new Error('network disabled in this test');
+}) as typeof fetch;
+let consoleInfo: typeof console.info;
 
 beforeAll(async () => {
   // Any network attempt during load or classification fails the test: the weights and wasm are local.
-  globalThis.fetch = ((input: unknown) => {
-    fetchCalls.push(String(input));
-    throw new Error('network disabled in this test');
-  }) as typeof fetch;
+  globalThis.fetch = throwingFetch;
+  consoleInfo = console.info;
   classifier = await loadClassifier('MobileNetV2');
 }, 120_000);
 
@@ -83,6 +86,9 @@ describe('nsfwjs classifier (wasm backend, offline)', () => {
     expect(fetchCalls).toEqual([]);
     expect(classifier.model).toBe('MobileNetV2');
     expect(classifier.loadLog.some((line) => line.includes("You're using the model"))).toBe(true);
+    // The load-time guards are removed again: later fetch/console calls reach whatever was there before.
+    expect(globalThis.fetch).toBe(throwingFetch);
+    expect(console.info).toBe(consoleInfo);
   });
 
   it('returns the pinned probabilities for synthetic frames (downscale, exact size, upscale)', async () => {
