@@ -1,6 +1,7 @@
 import { TemporalCIError } from '../errors.js';
 import { safetyT2v } from './safety/index.js';
 import type { MetricDefinition } from './types.js';
+import { vbenchTemporal } from './vbench-temporal.js';
 
 /**
  * Every metric, keyed by the name a suite uses. Adding a metric is one file plus one line here.
@@ -8,6 +9,7 @@ import type { MetricDefinition } from './types.js';
  */
 export const METRICS = {
   safety_t2v: safetyT2v,
+  vbench_temporal: vbenchTemporal,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;
 
 export type MetricName = keyof typeof METRICS;
