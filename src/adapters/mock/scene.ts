@@ -303,5 +303,6 @@ function hsv(h: number, s: number, v: number): Rgb {
 }
 
 function round4(v: number): number {
-  return Math.round(v * 1e4) / 1e4;
+  // Adding 0 turns −0 into 0, so a still camera reports [0, 0] in metadata.
+  return Math.round(v * 1e4) / 1e4 + 0;
 }
