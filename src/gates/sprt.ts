@@ -209,18 +209,26 @@ export function updateSprt(state: SprtState, newDeltas: readonly number[]): Sprt
   const decision = decide({ n, llr, upper: state.upper, lower: state.lower }, p);
   let decidedAt: SprtState['decided_at'] = null;
   if (decision !== 'continue') decidedAt = decision === state.decision ? state.decided_at : { wave, n };
+  // Spelled out rather than spread: this is the simulation's hot path and literal objects keep one shape.
+  const drift = (p.effect_size * p.effect_size) / (2 * sigma * sigma);
+  const waves = state.waves.slice();
+  waves.push({ wave, n, llr, sigma, decision });
   return {
-    ...state,
+    params: p,
+    upper: state.upper,
+    lower: state.lower,
     n,
     sum,
     mean,
     m2,
     sigma,
     llr,
-    ...derived(p, sigma, state.upper, state.lower),
+    drift_per_pair: drift,
+    required_pairs_upper: state.upper / drift,
+    required_pairs_lower: Math.abs(state.lower) / drift,
     decision,
     decided_at: decidedAt,
-    waves: [...state.waves, { wave, n, llr, sigma, decision }],
+    waves,
   };
 }
 
