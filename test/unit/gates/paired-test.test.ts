@@ -126,7 +126,7 @@ describe('holmAdjust', () => {
   it('matches the textbook example (R p.adjust method "holm")', () => {
     // p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") = 0.03 0.06 0.06 0.02
     const adj = holmAdjust([0.01, 0.04, 0.03, 0.005]);
-    [0.03, 0.06, 0.06, 0.02].forEach((v, i) => expect(adj[i]).toBeCloseTo(v, 12));
+    for (const [i, v] of [0.03, 0.06, 0.06, 0.02].entries()) expect(adj[i]).toBeCloseTo(v, 12);
   });
 
   it('caps at 1, keeps order, and handles the empty list', () => {
