@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { BUILTIN_ADAPTERS } from '../../adapters/registry.js';
+import { GATE_METHODS_INFO } from '../../gates/methods.js';
+import { METRICS } from '../../metrics/registry.js';
+import type { MetricDefinition } from '../../metrics/types.js';
+import { out } from '../io.js';
+
+function metricInfo(name: string, def: MetricDefinition<Record<string, unknown>>) {
+  const params = def.params.parse({});
+  return {
+    name,
+    description: def.description,
+    reads_pixels: def.readsPixels,
+    paths: def.paths(params).map((p) => `${name}.${p}`),
+    summary_paths: (def.summaryPaths?.(params) ?? []).map((p) => `${name}.${p}`),
+  };
+}
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('list the built-in adapters, metrics (with their gate paths) and gate methods')
+    .option('--json', 'print as JSON')
+    .action((flags: { json?: boolean }) => {
+      const adapters = Object.entries(BUILTIN_ADAPTERS).map(([name, d]) => ({
+        name,
+        description: d.description,
+      }));
+      const metrics = Object.entries(METRICS).map(([name, d]) =>
+        metricInfo(name, d as unknown as MetricDefinition<Record<string, unknown>>),
+      );
+      const gateMethods = Object.entries(GATE_METHODS_INFO).map(([name, description]) => ({
+        name,
+        description,
+      }));
+      if (flags.json) {
+        out(JSON.stringify({ adapters, metrics, gate_methods: gateMethods }, null, 2));
+        return;
+      }
+      out('adapters:');
+      for (const a of adapters) out(`  ${a.name.padEnd(20)} ${a.description}`);
+      out('metrics:');
+      for (const m of metrics) {
+        out(`  ${m.name.padEnd(20)} ${m.description}`);
+        out(`  ${''.padEnd(20)} gate paths: ${[...m.paths, ...m.summary_paths].join(', ')}`);
+      }
+      out('gate methods:');
+      for (const g of gateMethods) out(`  ${g.name.padEnd(20)} ${g.description}`);
+    });
+}

@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { TemporalCIError } from '../../errors.js';
+import { planRun, runSuite } from '../../runs/engine.js';
+import { atomicWriteJson } from '../../runs/store.js';
+import { parseGateOverride } from '../../suite/gate-override.js';
+import { loadSuite } from '../../suite/load.js';
+import { formatRunSummary } from '../format-run.js';
+import { out, useColor, warn } from '../io.js';
+import { createProgress } from '../progress.js';
+import { collect, nonNegativeInt, positiveInt, positiveNumber, ratio } from './options.js';
+
+interface RunFlags {
+  model?: string;
+  includeModel: string[];
+  excludeModel: string[];
+  artifactsDir: string;
+  baselineMode: string;
+  ignoreRegression?: boolean;
+  tag?: string;
+  json?: boolean;
+  outputJson?: string;
+  progress: boolean;
+  sample?: number;
+  workers?: number;
+  retries?: number;
+  timeout?: number;
+  maxFailedRatio?: number;
+  dryRun?: boolean;
+  gateOverride: string[];
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'generate every sample of a suite, measure it, gate it, and exit 0 (pass), 2 (fail) or 1 (error)',
+    )
+    .argument('<suite>', 'suite YAML file')
+    .option('--model <name>', 'run only this model')
+    .option('--include-model <name>', 'run only these models (repeatable)', collect, [])
+    .option('--exclude-model <name>', 'skip these models (repeatable)', collect, [])
+    .option('--artifacts-dir <dir>', 'root of the local run store', 'artifacts')
+    .option('--baseline-mode <mode>', 'none | latest | latest_pass | tag:<name> | rolling:<N>', 'latest_pass')
+    .option('--ignore-regression', 'only gates decide the status; regressions are reported but do not fail')
+    .option(
+      '--tag <name>',
+      'tag each finished run with this name (a baseline for --baseline-mode tag:<name>)',
+    )
+    .option('--json', 'print the full result as JSON instead of the summary')
+    .option('--print-json', 'alias of --json')
+    .option('--output-json <file>', 'also write the full result as JSON to this file')
+    .option('--no-progress', 'no progress output')
+    .option('--sample <n>', 'only the first N samples of each model', positiveInt)
+    .option('--workers <n>', 'samples generated at once (overrides run.workers)', positiveInt)
+    .option(
+      '--retries <n>',
+      'retries per sample after the first attempt (overrides run.retries)',
+      nonNegativeInt,
+    )
+    .option('--timeout <seconds>', 'per-sample generation timeout (overrides run.timeout_s)', positiveNumber)
+    .option('--max-failed-ratio <r>', 'share of samples allowed to fail before the run is an error', ratio)
+    .option('--dry-run', 'print the plan (models, samples, metrics, gates) and write nothing')
+    .option('--gate-override <gate>', 'replace or add a gate, "METRIC OP VALUE" (repeatable)', collect, [])
+    .action(async (suitePath: string, flags: RunFlags & { printJson?: boolean }) => {
+      const suite = await loadSuite(suitePath);
+      for (const w of suite.warnings) warn(w);
+      const gateOverrides = flags.gateOverride.map((g) => parseGateOverride(g, suite));
+      const common = {
+        model: flags.model,
+        includeModels: flags.includeModel,
+        excludeModels: flags.excludeModel,
+        sampleLimit: flags.sample,
+        gateOverrides,
+      };
+      if (flags.dryRun) {
+        const plan = planRun(suite, common);
+        if (flags.json || flags.printJson) {
+          out(JSON.stringify(plan, null, 2));
+          return;
+        }
+        for (const m of plan.models) {
+          out(`model ${m.name} (adapter ${m.adapter}): ${m.samples.length} samples`);
+          for (const s of m.samples) out(`  ${s.sampleId}  ${s.testId}  seed=${s.seed}  "${s.prompt}"`);
+        }
+        out(`metrics: ${plan.metrics.join(', ')}`);
+        for (const g of plan.gates) out(`gate: ${g.metric} ${g.op} ${String(g.value)} (${g.method})`);
+        out('dry run: nothing generated or written');
+        return;
+      }
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const progress = createProgress(flags.progress && !flags.json && !flags.printJson);
+      try {
+        const result = await runSuite(suite, {
+          ...common,
+          artifactsDir: flags.artifactsDir,
+          baselineMode: flags.baselineMode,
+          ignoreRegression: flags.ignoreRegression,
+          tag: flags.tag,
+          workers: flags.workers,
+          retries: flags.retries,
+          timeoutS: flags.timeout,
+          maxFailedRatio: flags.maxFailedRatio,
+          signal: controller.signal,
+          warn,
+          onModelStart: (i) => progress.modelStart(i.model, i.runDir, i.planned),
+          onSample: (model, done, total, s) => progress.sample(model, done, total, s),
+        });
+        progress.stop();
+        const payload = {
+          exit_code: result.exitCode,
+          runs: result.runs.map((r) => ({ run_dir: r.runDir, ...r.record })),
+        };
+        if (flags.outputJson) await atomicWriteJson(flags.outputJson, payload);
+        if (flags.json || flags.printJson) out(JSON.stringify(payload, null, 2));
+        else for (const r of result.runs) out(formatRunSummary(r, useColor()));
+        if (controller.signal.aborted) {
+          throw new TemporalCIError('INTERRUPTED', 'interrupted; partial results were written', {
+            hint: 'rerun to finish',
+          });
+        }
+        process.exitCode = result.exitCode;
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

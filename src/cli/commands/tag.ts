@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { deleteTag, readTags, setTag } from '../../runs/store.js';
+import { out } from '../io.js';
+
+export function registerTag(program: Command): void {
+  const tag = program.command('tag').description('name a run so it can serve as a baseline (tag:<name>)');
+  tag
+    .command('set')
+    .description('tag an existing run')
+    .argument('<name>', 'tag name')
+    .argument('<run-id>', 'run id (a folder under the model root)')
+    .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
+    .action(async (name: string, runId: string, flags: { modelRoot: string }) => {
+      await setTag(flags.modelRoot, name, runId);
+      out(`tag ${name} -> ${runId}`);
+    });
+  tag
+    .command('list')
+    .description('list the tags of a model')
+    .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
+    .option('--json', 'print as JSON')
+    .action(async (flags: { modelRoot: string; json?: boolean }) => {
+      const tags = await readTags(flags.modelRoot);
+      if (flags.json) out(JSON.stringify(tags, null, 2));
+      else for (const [name, runId] of Object.entries(tags)) out(`${name}\t${runId}`);
+    });
+  tag
+    .command('delete')
+    .description('delete a tag (the run stays)')
+    .argument('<name>', 'tag name')
+    .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
+    .action(async (name: string, flags: { modelRoot: string }) => {
+      await deleteTag(flags.modelRoot, name);
+      out(`deleted tag ${name}`);
+    });
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { TEMPORALCI_VERSION } from '../runs/environment.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerInit } from './commands/init.js';
+import { registerList } from './commands/list.js';
+import { registerRun } from './commands/run.js';
+import { registerSchema } from './commands/schema.js';
+import { registerTag } from './commands/tag.js';
+import { registerValidate } from './commands/validate.js';
+import { reportError } from './io.js';
+
+export function buildProgram(): Command {
+  const program = new Command('temporalci')
+    .description('CI gates for video-generation models, measured from the pixels of every generated video')
+    .version(TEMPORALCI_VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  registerRun(program);
+  registerValidate(program);
+  registerList(program);
+  registerInit(program);
+  registerSchema(program);
+  registerDoctor(program);
+  registerTag(program);
+  // Subcommands inherit the override, so usage errors reach the boundary below.
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; every usage error is a configuration error: exit 1.
+      process.exitCode = e.exitCode === 0 ? 0 : 1;
+      return;
+    }
+    process.exitCode = reportError(e);
+  }
+}
+
+await main(process.argv);

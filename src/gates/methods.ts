@@ -1,0 +1,9 @@
+import type { GateMethod } from '../suite/schema.js';
+
+/** Every gate method with a one-line description; keyed by GateMethod so a new method must be described. */
+export const GATE_METHODS_INFO: Record<GateMethod, string> = {
+  threshold:
+    'compare an aggregate (mean, min, max, p10, p50, p90) with a value; regress against the baseline beyond a tolerance',
+  sprt_regression:
+    'sequential probability ratio test on per-sample deltas paired with the baseline by sample_id',
+};

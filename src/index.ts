@@ -1,0 +1,24 @@
+/**
+ * The programmatic API. Everything a script or another tool needs: load and validate suites, run them,
+ * and the types of what comes back (the same shapes as run.json).
+ */
+
+export type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './adapters/types.js';
+export { type ErrorCode, type SuiteIssue, SuiteValidationError, TemporalCIError } from './errors.js';
+export type { MetricAccumulator, MetricDefinition, MetricValues } from './metrics/types.js';
+export { type DryRunPlan, planRun, type RunOptions, runSuite, type SuiteRunResult } from './runs/engine.js';
+export type { ModelRunResult } from './runs/model-run.js';
+export type {
+  GateResult,
+  MetricSummary,
+  RegressionResult,
+  RunRecord,
+  RunStatus,
+  SampleError,
+  SampleRecord,
+} from './runs/types.js';
+export { formatIssues } from './suite/issues.js';
+export { suiteJsonSchema } from './suite/json-schema.js';
+export { loadSuite, validateSuite } from './suite/load.js';
+export type { GateConfig, MetricConfig, ModelConfig, SuiteConfig, TestConfig } from './suite/schema.js';
+export type { LoadedSuite, ResolvedTest } from './suite/types.js';

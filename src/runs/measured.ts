@@ -1,0 +1,10 @@
+import type { GateResult, MetricSummary, SampleRecord } from './types.js';
+
+/** The parts of a run that gates read: per-sample values and metric summaries (a run.json satisfies it). */
+export interface MeasuredRun {
+  samples: Pick<SampleRecord, 'sample_id' | 'prompt' | 'seed' | 'metrics'>[];
+  metrics: Record<string, MetricSummary>;
+}
+
+/** A past gate verdict, as stored in run.json. */
+export type GateRecord = Pick<GateResult, 'metric' | 'op' | 'passed'>;

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { VideoSettings } from '../adapters/types.js';
+import type { ResolvedTest } from '../suite/types.js';
+import type { PlannedSample } from './types.js';
+
+/** Prompts differing only in case or spacing are the same prompt (and pair across runs). */
+export function normalizePrompt(prompt: string): string {
+  return prompt.trim().replace(/\s+/g, ' ');
+}
+
+/**
+ * A stable id for a sample: the same model, test, prompt, seed and output-changing video settings give the
+ * same id in every run, which is what pairs a candidate sample with its baseline. Model params are not part
+ * of it on purpose: changing them is exactly what a regression run compares.
+ */
+export function sampleId(
+  model: string,
+  testId: string,
+  prompt: string,
+  seed: number,
+  video: VideoSettings,
+): string {
+  const payload = JSON.stringify({
+    model,
+    test: testId,
+    prompt: normalizePrompt(prompt),
+    seed,
+    video: { num_frames: video.num_frames, fps: video.fps, width: video.width, height: video.height },
+  });
+  return createHash('sha256').update(payload).digest('hex').slice(0, 16);
+}
+
+/** Expands tests × prompts × seeds, in suite order; `limit` keeps the first N (the `--sample` flag). */
+export function planSamples(model: string, tests: readonly ResolvedTest[], limit?: number): PlannedSample[] {
+  const out: PlannedSample[] = [];
+  for (const test of tests) {
+    for (const prompt of test.prompts) {
+      for (const seed of test.seeds) {
+        out.push({
+          sampleId: sampleId(model, test.id, prompt, seed, test.video),
+          testId: test.id,
+          prompt,
+          seed,
+          video: test.video,
+        });
+      }
+    }
+  }
+  return limit === undefined ? out : out.slice(0, limit);
+}

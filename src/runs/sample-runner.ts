@@ -1,0 +1,218 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import pRetry, { AbortError } from 'p-retry';
+import type { Adapter, GenerationResult } from '../adapters/types.js';
+import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
+import type { MetricAccumulator, MetricDefinition, MetricValues } from '../metrics/types.js';
+import { decodeFrameViews } from '../video/decode.js';
+import { probeVideo } from '../video/probe.js';
+import type { VideoInfo } from '../video/types.js';
+import type { PlannedSample, SampleError, SampleRecord, SampleStage } from './types.js';
+
+export interface ActiveMetric {
+  name: string;
+  def: MetricDefinition<Record<string, unknown>>;
+  params: Record<string, unknown>;
+}
+
+export interface SampleRunContext {
+  adapter: Adapter;
+  modelName: string;
+  runDir: string;
+  metrics: readonly ActiveMetric[];
+  retries: number;
+  timeoutS: number | undefined;
+  signal: AbortSignal;
+}
+
+class StageError extends Error {
+  constructor(
+    readonly stage: SampleStage,
+    readonly inner: unknown,
+  ) {
+    super(describeError(inner));
+  }
+}
+
+function toSampleError(e: unknown): SampleError {
+  const stage = e instanceof StageError ? e.stage : 'generate';
+  const inner = e instanceof StageError ? e.inner : e;
+  const code = isTemporalCIError(inner) ? inner.code : 'INTERNAL';
+  const err: SampleError = { stage, code, message: describeError(inner) };
+  const logTail = (inner as { logTail?: unknown } | null)?.logTail;
+  if (typeof logTail === 'string') err.logTail = logTail;
+  return err;
+}
+
+async function timed<T>(
+  timings: SampleRecord['timings'],
+  stage: SampleStage,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[stage] = (timings[stage] ?? 0) + (performance.now() - start) / 1000;
+  }
+}
+
+/** Runs the adapter with retries and exponential backoff; each attempt gets its own timeout signal. */
+async function generate(
+  ctx: SampleRunContext,
+  planned: PlannedSample,
+  videoPath: string,
+  onAttempt: (n: number) => void,
+): Promise<GenerationResult> {
+  const workDir = path.join(ctx.runDir, 'work', planned.sampleId);
+  await fs.mkdir(workDir, { recursive: true });
+  return pRetry(
+    async (attempt) => {
+      onAttempt(attempt);
+      if (ctx.signal.aborted) throw new AbortError('interrupted');
+      const signals = [ctx.signal];
+      if (ctx.timeoutS !== undefined) signals.push(AbortSignal.timeout(ctx.timeoutS * 1000));
+      const signal = AbortSignal.any(signals);
+      try {
+        return await ctx.adapter.generate({
+          sampleId: planned.sampleId,
+          model: ctx.modelName,
+          testId: planned.testId,
+          prompt: planned.prompt,
+          seed: planned.seed,
+          video: planned.video,
+          outputPath: videoPath,
+          workDir,
+          signal,
+        });
+      } catch (e) {
+        if (ctx.signal.aborted) throw new AbortError(describeError(e));
+        if (signal.aborted) {
+          throw new TemporalCIError('ADAPTER_FAILED', `timed out after ${ctx.timeoutS} s`, {
+            hint: 'raise run.timeout_s / --timeout, or make the model faster',
+          });
+        }
+        throw e;
+      }
+    },
+    { retries: ctx.retries, factor: 2, minTimeout: 500, maxTimeout: 10_000, randomize: true },
+  );
+}
+
+/** Decodes the video once and feeds every pixel metric from the same frames. */
+async function measure(
+  ctx: SampleRunContext,
+  planned: PlannedSample,
+  info: VideoInfo,
+  meta: Record<string, unknown>,
+  timings: SampleRecord['timings'],
+): Promise<Record<string, MetricValues>> {
+  const accumulators: { name: string; acc: MetricAccumulator; pixels: boolean }[] = [];
+  for (const m of ctx.metrics) {
+    const acc = m.def.create(m.params, {
+      sampleId: planned.sampleId,
+      testId: planned.testId,
+      prompt: planned.prompt,
+      seed: planned.seed,
+      video: info,
+      timings: { ...timings } as Record<string, number>,
+      metadata: meta,
+    });
+    accumulators.push({ name: m.name, acc, pixels: m.def.readsPixels });
+  }
+  const pixelAccs = accumulators.filter((a) => a.pixels);
+  let metricSeconds = 0;
+  if (pixelAccs.length > 0) {
+    const start = performance.now();
+    try {
+      for await (const frame of decodeFrameViews(info.path, { signal: ctx.signal })) {
+        const t0 = performance.now();
+        for (const a of pixelAccs) a.acc.push(frame);
+        metricSeconds += (performance.now() - t0) / 1000;
+      }
+    } catch (e) {
+      throw new StageError('decode', e);
+    } finally {
+      // Time spent waiting for frames is decoding; time spent in push() is measuring.
+      timings.decode = (performance.now() - start) / 1000 - metricSeconds;
+    }
+  }
+  const out: Record<string, MetricValues> = {};
+  const t1 = performance.now();
+  try {
+    for (const a of accumulators) {
+      try {
+        out[a.name] = await a.acc.finish();
+      } catch (e) {
+        throw new TemporalCIError('METRIC_FAILED', `metric ${a.name}: ${describeError(e)}`, {
+          hint: isTemporalCIError(e) ? e.hint : undefined,
+          cause: e,
+        });
+      }
+    }
+  } catch (e) {
+    throw new StageError('metrics', e);
+  } finally {
+    timings.metrics = metricSeconds + (performance.now() - t1) / 1000;
+  }
+  return out;
+}
+
+/** One sample's whole life. Never throws for the sample's own failures: they are recorded in the row. */
+export async function runSample(ctx: SampleRunContext, planned: PlannedSample): Promise<SampleRecord> {
+  const timings: SampleRecord['timings'] = {};
+  const videoPath = path.join(ctx.runDir, 'videos', `${planned.sampleId}.mp4`);
+  const record: SampleRecord = {
+    sample_id: planned.sampleId,
+    test_id: planned.testId,
+    prompt: planned.prompt,
+    seed: planned.seed,
+    video_settings: planned.video,
+    video_path: null,
+    video: null,
+    retained: false,
+    attempts: 0,
+    timings,
+    error: null,
+    metrics: {},
+    metadata: {},
+  };
+  try {
+    await fs.mkdir(path.dirname(videoPath), { recursive: true });
+    const result = await timed(timings, 'generate', () =>
+      generate(ctx, planned, videoPath, (n) => {
+        record.attempts = n;
+      }),
+    ).catch((e: unknown) => {
+      throw new StageError('generate', e);
+    });
+    record.metadata = result.metadata ?? {};
+    // Every measured video lives in the run folder, so reports and retention never point outside it.
+    let produced = path.resolve(result.videoPath);
+    if (produced !== videoPath) {
+      const inRun = path.join(
+        path.dirname(videoPath),
+        `${planned.sampleId}${path.extname(produced) || '.mp4'}`,
+      );
+      await fs.copyFile(produced, inRun).catch((e: unknown) => {
+        throw new StageError('generate', e);
+      });
+      produced = inRun;
+    }
+    const info = await timed(timings, 'probe', () => probeVideo(produced)).catch((e: unknown) => {
+      throw new StageError('probe', e);
+    });
+    record.video_path = path.relative(ctx.runDir, info.path);
+    record.video = {
+      width: info.width,
+      height: info.height,
+      fps: info.fps,
+      frame_count: info.frameCount,
+      codec: info.codec,
+    };
+    record.metrics = await measure(ctx, planned, info, record.metadata, timings);
+  } catch (e) {
+    record.error = toSampleError(e);
+  }
+  return record;
+}

@@ -1,0 +1,128 @@
+import type { VideoSettings } from '../adapters/types.js';
+import type { MetricValues } from '../metrics/types.js';
+import type { GateAggregate, GateMethod, GateOp } from '../suite/schema.js';
+
+export const RUN_SCHEMA_VERSION = 1;
+
+/** PASS and FAIL are verdicts (exit 0 and 2); ERROR means the run could not produce a verdict (exit 1). */
+export type RunStatus = 'PASS' | 'FAIL' | 'ERROR';
+
+export type SampleStage = 'generate' | 'probe' | 'decode' | 'metrics' | 'encode';
+
+/** One planned unit of work. */
+export interface PlannedSample {
+  sampleId: string;
+  testId: string;
+  prompt: string;
+  seed: number;
+  video: VideoSettings;
+}
+
+export interface SampleError {
+  stage: SampleStage;
+  code: string;
+  message: string;
+  /** Tail of the adapter's log, when there is one. */
+  logTail?: string;
+}
+
+export interface SampleRecord {
+  sample_id: string;
+  test_id: string;
+  prompt: string;
+  seed: number;
+  video_settings: VideoSettings;
+  /** Path of the kept video, relative to the run folder; null when not kept or not generated. */
+  video_path: string | null;
+  video: { width: number; height: number; fps: number; frame_count: number; codec: string } | null;
+  retained: boolean;
+  attempts: number;
+  /** Seconds per stage. */
+  timings: Partial<Record<SampleStage, number>>;
+  error: SampleError | null;
+  /** Per-metric values for this sample (absent when the sample failed before measurement). */
+  metrics: Record<string, MetricValues>;
+  metadata: Record<string, unknown>;
+}
+
+export interface MetricSummary {
+  /** Mean of every per-sample leaf, plus the metric's own run-level values (counts, rates). */
+  values: MetricValues;
+  sample_count: number;
+}
+
+export interface GateResult {
+  index: number;
+  metric: string;
+  op: GateOp;
+  value: number | string | boolean;
+  method: GateMethod;
+  aggregate: GateAggregate;
+  /** The measured value the gate compared; null when the metric is missing. */
+  actual: number | null;
+  /** How many samples the value was computed from. */
+  sample_count: number;
+  passed: boolean;
+  reason: string;
+  /** Windowed gates: the failure count over the window that decided. */
+  window?: { size: number; failures: number; min_failures: number };
+  /** Method-specific detail (e.g. the SPRT trace). */
+  detail?: Record<string, unknown>;
+}
+
+export interface RegressionResult {
+  gate_index: number;
+  metric: string;
+  aggregate: GateAggregate;
+  direction: 'higher_is_better' | 'lower_is_better';
+  baseline: number;
+  current: number;
+  /** current − baseline. */
+  delta: number;
+  /** delta / |baseline| (null when the baseline is 0). */
+  relative_delta: number | null;
+  tolerance: { min_absolute_change: number; min_relative_change: number };
+  regressed: boolean;
+}
+
+export interface RunRecord {
+  schema_version: typeof RUN_SCHEMA_VERSION;
+  run_id: string;
+  timestamp_utc: string;
+  finished_utc: string;
+  project: string;
+  suite_name: string;
+  model_name: string;
+  status: RunStatus;
+  exit_code: 0 | 1 | 2;
+  suite: { path: string; hash: string };
+  git: { commit: string; branch: string | null; dirty: boolean } | null;
+  environment: {
+    temporalci: string;
+    node: string;
+    platform: string;
+    ffmpeg: { version: string; source: string } | null;
+  };
+  baseline: { mode: string; run_id: string | null; note?: string };
+  settings: {
+    workers: number;
+    retries: number;
+    max_failed_ratio: number;
+    sample_limit: number | null;
+    timeout_s: number | null;
+  };
+  counts: { planned: number; generated: number; measured: number; failed: number };
+  duration_s: number;
+  samples: SampleRecord[];
+  metrics: Record<string, MetricSummary>;
+  gates: GateResult[];
+  gate_failed: boolean;
+  regressions: RegressionResult[];
+  regression_failed: boolean;
+  ignore_regression: boolean;
+  /** Why the run is ERROR, or other run-level problems. */
+  errors: string[];
+  warnings: string[];
+  tag?: string;
+  note?: string;
+}
