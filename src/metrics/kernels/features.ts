@@ -111,7 +111,9 @@ function dot(a: Float64Array, b: Float64Array): number {
  */
 export function featureSimilarity(a: FrameFeatures, b: FrameFeatures): number {
   const layout = a.flat || b.flat ? (a.flat && b.flat ? 1 : 0) : dot(a.layout, b.layout);
-  return 0.5 * layout + 0.5 * dot(a.colour, b.colour);
+  // Rounding can push the dot product of a unit vector with itself a few ulps past 1; a consistency
+  // score above 1 would confuse `<= 1` style gates.
+  return Math.min(1, Math.max(-1, 0.5 * layout + 0.5 * dot(a.colour, b.colour)));
 }
 
 /** VBench's per-frame term for t ≥ 1: ½[max(0, cos(f_{t−1}, f_t)) + max(0, cos(f_0, f_t))]. */

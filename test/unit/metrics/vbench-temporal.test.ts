@@ -194,6 +194,25 @@ describe('vbench_temporal', () => {
     expect(dim(run(frames, { dims: ['motion_smoothness'] }), 'motion_smoothness')).toBe(1);
   });
 
+  it.each([
+    [1, 1],
+    [5, 3],
+    [37, 23],
+    [33, 200],
+  ])('handles a %ix%i clip: static stays at 1, a pan gives values in [0, 1]', (w, h) => {
+    const small = bandLimitedTexture({ width: w, height: h, seed: 5, sigma: 1 });
+    const still = run(staticClip(small, 5));
+    expect(dim(still, 'temporal_flicker')).toBe(1);
+    expect(dim(still, 'motion_smoothness')).toBe(1);
+    expect(dim(still, 'subject_consistency')).toBeCloseTo(1, 12);
+    const moving = run(panClip(small, 5, 2));
+    for (const d of ['temporal_flicker', 'motion_smoothness', 'subject_consistency']) {
+      const v = dim(moving, d)!;
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('rejects a frame size change within a sample', () => {
     const acc = vbenchTemporal.create(vbenchTemporal.params.parse({}), ctx([]));
     acc.push(shiftedFrame(tex, 0, 0, 0));
