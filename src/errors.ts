@@ -30,12 +30,18 @@ export interface ErrorDetails {
   /** The file the problem is in, when there is one. */
   file?: string;
   cause?: unknown;
+  /** Last lines of a log (an adapter's child process), kept with the per-sample error. */
+  logTail?: string;
+  /** Exit code of a child process (124 = killed on timeout, as coreutils `timeout`). */
+  processExitCode?: number;
 }
 
 export class TemporalCIError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly file: string | undefined;
+  readonly logTail: string | undefined;
+  readonly processExitCode: number | undefined;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -43,6 +49,8 @@ export class TemporalCIError extends Error {
     this.code = code;
     this.hint = details.hint;
     this.file = details.file;
+    this.logTail = details.logTail;
+    this.processExitCode = details.processExitCode;
   }
 }
 

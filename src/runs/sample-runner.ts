@@ -39,8 +39,10 @@ function toSampleError(e: unknown): SampleError {
   const inner = e instanceof StageError ? e.inner : e;
   const code = isTemporalCIError(inner) ? inner.code : 'INTERNAL';
   const err: SampleError = { stage, code, message: describeError(inner) };
-  const logTail = (inner as { logTail?: unknown } | null)?.logTail;
-  if (typeof logTail === 'string') err.logTail = logTail;
+  if (isTemporalCIError(inner)) {
+    if (inner.logTail !== undefined) err.log_tail = inner.logTail;
+    if (inner.processExitCode !== undefined) err.exit_code = inner.processExitCode;
+  }
   return err;
 }
 

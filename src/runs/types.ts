@@ -23,7 +23,9 @@ export interface SampleError {
   code: string;
   message: string;
   /** Tail of the adapter's log, when there is one. */
-  logTail?: string;
+  log_tail?: string;
+  /** Exit code of the adapter's child process (124 = killed on timeout). */
+  exit_code?: number;
 }
 
 export interface SampleRecord {
