@@ -127,7 +127,7 @@ export async function createEncoder(opts: EncodeOptions): Promise<VideoEncoder> 
     ...spec.args(crf),
     // bitexact keeps the muxer from writing version strings, so identical frames give identical files.
     ...['-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact'],
-    ...['-f', spec.muxer, temp],
+    ...['-f', spec.muxer, `file:${temp}`],
   ];
   const proc = spawnWatched(install.ffmpeg, args, { stdin: true });
   const stdin = proc.child.stdin;
@@ -174,9 +174,13 @@ export async function createEncoder(opts: EncodeOptions): Promise<VideoEncoder> 
       const data = needsPad ? padFrame(rgb, opts.width, opts.height, 3, padded.width, padded.height) : rgb;
       frames++;
       if (!stdin.write(data)) {
-        // Wait for the pipe to drain, or for ffmpeg to die (then 'drain' never comes).
+        // Wait for the pipe to drain, or for ffmpeg to die: then 'drain' never comes, or the pipe errors
+        // with EPIPE, and the exit status plus stderr explain the failure better than EPIPE would.
         const drained = await Promise.race([
-          once(stdin, 'drain').then(() => true),
+          once(stdin, 'drain').then(
+            () => true,
+            () => false,
+          ),
           proc.exited.then(() => false),
         ]);
         if (!drained) await died();

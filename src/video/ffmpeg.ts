@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { TemporalCIError } from '../errors.js';
 import { runProcess } from './process.js';
 
@@ -77,9 +80,14 @@ async function locateTool(tool: Tool): Promise<Found> {
       { hint: `point ${ENV_VAR[tool]} at a working ${tool} binary, or unset it to use the one on PATH` },
     );
   }
-  const systemVersion = await runsVersion(tool, tool);
-  if (systemVersion !== undefined) return { path: tool, source: 'system', version: systemVersion };
-  looked.push(`\`${tool}\` on PATH`);
+  const onPath = await findOnPath(tool);
+  if (onPath !== undefined) {
+    const version = await runsVersion(onPath, tool);
+    if (version !== undefined) return { path: onPath, source: 'system', version };
+    looked.push(`${onPath} (on PATH, does not run)`);
+  } else {
+    looked.push(`\`${tool}\` on PATH`);
+  }
 
   const npmPath = await npmBinary(tool);
   if (npmPath !== undefined) {
@@ -96,6 +104,24 @@ async function locateTool(tool: Tool): Promise<Found> {
       hint: INSTALL_HINT,
     },
   );
+}
+
+/**
+ * The first executable `name` in PATH, as an absolute path: doctor can show which binary is used, and a
+ * later PATH change inside the process cannot swap binaries between probe and decode.
+ */
+async function findOnPath(name: string): Promise<string | undefined> {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    if (folder === '') continue;
+    const candidate = join(folder, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this folder (or not executable): keep walking PATH, as a shell would.
+    }
+  }
+  return undefined;
 }
 
 /** The version token if `<bin> -version` runs and says it is `tool`; undefined otherwise. */

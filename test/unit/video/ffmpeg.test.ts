@@ -31,7 +31,11 @@ describe('locateFfmpeg', () => {
     delete process.env.TEMPORALCI_FFMPEG;
     delete process.env.TEMPORALCI_FFPROBE;
     const install = await locateFfmpeg();
-    expect(install).toMatchObject({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', source: 'system' });
+    expect(install).toMatchObject({
+      ffmpeg: '/usr/bin/ffmpeg',
+      ffprobe: '/usr/bin/ffprobe',
+      source: 'system',
+    });
     expect(install.version).toMatch(/^\d+\.\d+/);
     expect(await locateFfmpeg()).toBe(install);
   });

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTemporalCIError } from '../../../src/errors.js';
@@ -97,12 +98,27 @@ describe('encode -> probe -> decode round trip', () => {
     });
   });
 
-  it('is deterministic for identical input (h264)', async () => {
-    const a = join(dir, 'det-a.mp4');
-    const b = join(dir, 'det-b.mp4');
-    await encodeFrames(source, { output: a, width: W, height: H, fps: 12 });
-    await encodeFrames(source, { output: b, width: W, height: H, fps: 12 });
-    expect((await readFile(a)).equals(await readFile(b))).toBe(true);
+  for (const codec of ['h264', 'h265', 'vp9'] as VideoCodec[]) {
+    it(`${codec}: identical frames give identical bytes`, async () => {
+      const a = join(dir, `det-a${extensionFor(codec)}`);
+      const b = join(dir, `det-b${extensionFor(codec)}`);
+      await encodeFrames(source, { output: a, width: W, height: H, fps: 12, codec });
+      await encodeFrames(source, { output: b, width: W, height: H, fps: 12, codec });
+      expect((await readFile(a)).equals(await readFile(b))).toBe(true);
+    });
+  }
+
+  it('tags h265 in mp4 as hvc1 and honours crf', async () => {
+    const tag = execFileSync('ffprobe', [
+      ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_tag_string'],
+      ...['-of', 'default=nw=1:nk=1', join(dir, 'rt-h265.mp4')],
+    ]);
+    expect(tag.toString().trim()).toBe('hvc1');
+    const lo = join(dir, 'crf-lo.mp4');
+    const hi = join(dir, 'crf-hi.mp4');
+    await encodeFrames(source, { output: lo, width: W, height: H, fps: 12, crf: 5 });
+    await encodeFrames(source, { output: hi, width: W, height: H, fps: 12, crf: 45 });
+    expect((await stat(lo)).size).toBeGreaterThan((await stat(hi)).size);
   });
 
   it('encodes odd sizes by edge-padding to even (71x45 -> 72x46)', async () => {
