@@ -339,7 +339,7 @@ export function mapZodIssues(zodIssues: readonly z.core.$ZodIssue[], ctx: ZodMap
       }
       case 'invalid_type':
         out.push(
-          L.issue(path, `wrong type: expected ${typeWord(zi.expected)}`, {
+          L.issue(path, 'wrong type', {
             expected: typeWord(zi.expected),
             found: describeValue(found),
           }),
@@ -360,16 +360,12 @@ export function mapZodIssues(zodIssues: readonly z.core.$ZodIssue[], ctx: ZodMap
       case 'too_small':
       case 'too_big': {
         const expected = boundText(zi, zi.code === 'too_small');
-        out.push(
-          L.issue(path, `out of range: expected ${expected}`, { expected, found: describeValue(found) }),
-        );
+        out.push(L.issue(path, 'out of range', { expected, found: describeValue(found) }));
         break;
       }
       case 'invalid_union': {
         const expected = unionExpected(zi);
-        out.push(
-          L.issue(path, `wrong type: expected ${expected}`, { expected, found: describeValue(found) }),
-        );
+        out.push(L.issue(path, 'wrong type', { expected, found: describeValue(found) }));
         break;
       }
       case 'invalid_format':
