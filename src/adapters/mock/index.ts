@@ -39,7 +39,20 @@ export const mockAdapter: AdapterDefinition<MockParams> = {
     'controllable degradations: noise, flicker, judder, dropped frames, blur, freezes, colour shifts.',
   params: mockParamsSchema,
   create(params: MockParams): Adapter {
-    const checked = mockParamsSchema.parse(params);
+    // The engine validates params against the schema first; this guards direct API use and fills defaults.
+    const parsed = mockParamsSchema.safeParse(params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+      throw new TemporalCIError(
+        'USAGE',
+        `invalid mock adapter params${where}: ${issue?.message ?? 'invalid'}`,
+        {
+          hint: 'see the mock adapter params in the documentation (unknown keys are rejected)',
+        },
+      );
+    }
+    const checked = parsed.data;
     return {
       name: 'mock',
       generate: (request) => generateMock(checked, request),

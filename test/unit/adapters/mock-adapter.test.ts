@@ -82,6 +82,18 @@ describe('mock adapter: params', () => {
     for (const p of bad) expect(mockParamsSchema.safeParse(p).success, JSON.stringify(p)).toBe(false);
   });
 
+  it('create() rejects invalid params with a TemporalCIError naming the key', () => {
+    const bad = { judder: 0 } as unknown as Parameters<typeof mockAdapter.create>[0];
+    let caught: unknown;
+    try {
+      mockAdapter.create(bad, { modelName: 'm', suiteDir: dir });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(TemporalCIError);
+    expect((caught as TemporalCIError).message).toContain('judder');
+  });
+
   it('is registered as the built-in adapter "mock"', () => {
     expect(findBuiltinAdapter('mock')?.name).toBe('mock');
   });
