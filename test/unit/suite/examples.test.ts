@@ -2,7 +2,7 @@ import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadSuite } from '../../../src/suite/load.js';
+import { defaultRegistries, loadSuite } from '../../../src/suite/load.js';
 import { tempTree } from './helpers.js';
 import { testRegistries } from './registries.js';
 
@@ -52,5 +52,14 @@ describe('the original example suites load unchanged', () => {
     expect(test.prompts[0]).toBe('class 1 prompt 0');
     expect(test.promptClasses).toEqual(classes.flatMap((c) => Array(5).fill(c)));
     expect(suite.config.artifacts).toMatchObject({ video: 'failures_only', max_samples: 20 });
+  });
+
+  it('the non-benchmark examples also load with the real registries', async () => {
+    for (const name of ['regression_core', 'regression_core_degraded', 'regression_sprt']) {
+      const suite = await loadSuite(path.join(examples, `${name}.yaml`), defaultRegistries());
+      expect(suite.config.suite_name).toBe(
+        name === 'regression_sprt' ? 'regression_sprt' : 'regression_core',
+      );
+    }
   });
 });
