@@ -64,7 +64,9 @@ export async function* decodeFrames(path: string, opts: DecodeOptions): AsyncGen
   const format = opts.format;
   const args = [
     ...['-nostdin', '-hide_banner', '-loglevel', 'error'],
-    ...['-i', `file:${path}`, '-map', '0:v:0', '-an', '-sn'],
+    // Metrics measure the pixels as coded: a rotation tag would otherwise transpose frames to a size
+    // that no longer matches the probed width×height used to cut the byte stream into frames.
+    ...['-noautorotate', '-i', `file:${path}`, '-map', '0:v:0', '-an', '-sn'],
     ...scaleFilter(header, width, height),
     // Without passthrough, ffmpeg duplicates or drops frames to hit a constant output rate, and metrics
     // would measure frames the model never produced.

@@ -240,6 +240,8 @@ export function supportsFpsMode(install: FfmpegInstall): Promise<boolean> {
       ...['-f', 'lavfi', '-i', 'color=c=black:s=16x16:r=1:d=1'],
       ...['-frames:v', '1', '-fps_mode', 'passthrough', '-f', 'null', '-'],
     ]).then((r) => r.code === 0);
+    // Cache answers, not failures to ask (e.g. a binary that vanished): the next call should try again.
+    hit.catch(() => fpsModeCache.delete(install.ffmpeg));
     fpsModeCache.set(install.ffmpeg, hit);
   }
   return hit;

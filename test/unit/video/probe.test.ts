@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -97,5 +98,26 @@ describe('probeVideo', () => {
     expect(e.code).toBe('VIDEO_INVALID');
     expect(e.message).toMatch(new RegExp(`^${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(e.message).toMatch(/ffmpeg: "/);
+  });
+
+  it('decodes the coded pixels of a clip with a rotation tag (no auto-rotation)', async () => {
+    const rotated = join(dir, 'rotated.mp4');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      mp4,
+      '-c',
+      'copy',
+      '-metadata:s:v',
+      'rotate=90',
+      rotated,
+    ]);
+    const first = async (p: string): Promise<Uint8Array> => {
+      for await (const f of decodeFrames(p, { format: 'gray' })) return f.data;
+      throw new Error('no frame');
+    };
+    expect(await first(rotated)).toEqual(await first(mp4));
   });
 });
