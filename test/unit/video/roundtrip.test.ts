@@ -156,6 +156,30 @@ describe('decode lifecycle', () => {
     expect(await waitGone(clip)).toEqual([]);
   });
 
+  it('applies back-pressure: a paused consumer does not make the clip pile up in memory', async () => {
+    // 250 flat 1280x720 frames: cheap to encode and decode, but 690 MB as raw rgb24.
+    const clip = join(dir, 'big-flat.mp4');
+    lavfi(clip, 'color=c=gray:size=1280x720:rate=25', [
+      '-t',
+      '10',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+    ]);
+    const before = process.memoryUsage().arrayBuffers;
+    const frames = decodeFrames(clip, { format: 'rgb24' });
+    const first = await frames.next();
+    expect(first.done).toBe(false);
+    // While we hold off, a decoder without back-pressure would keep buffering ffmpeg's output.
+    await new Promise((r) => setTimeout(r, 1500));
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown).toBeLessThan(64 * 1024 * 1024);
+    expect(await pidsMentioning(clip)).toHaveLength(1);
+    await frames.return(undefined);
+    expect(await waitGone(clip)).toEqual([]);
+  });
+
   it('stops with INTERRUPTED when the signal aborts', async () => {
     const clip = join(dir, 'long-clip.mp4');
     const ac = new AbortController();
