@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -10,7 +9,8 @@ import { type ExitInfo, lastMeaningfulLine, spawnWatched } from './process.js';
 import type { EncodeOptions, VideoCodec } from './types.js';
 
 export interface VideoEncoder {
-  /** Queue one packed rgb24 frame of opts.width×opts.height; resolves when ffmpeg can take more. */
+  /** Send one packed rgb24 frame of opts.width×opts.height; resolves once ffmpeg has taken it, after
+   * which the caller may reuse the buffer. */
   write(rgb: Uint8Array): Promise<void>;
   /** Close the input, wait for ffmpeg, and move the finished file onto opts.output. */
   finish(): Promise<void>;
@@ -156,8 +156,14 @@ export async function createEncoder(opts: EncodeOptions): Promise<VideoEncoder> 
   };
   const died = async (): Promise<never> => {
     const e = await proc.exited;
+    const wasAborted = state === 'aborted';
     state = 'done';
     await removeTemp();
+    if (wasAborted) {
+      throw new TemporalCIError('INTERRUPTED', `encoding ${opts.output} was aborted`, {
+        hint: 'nothing to fix; run again to finish the work',
+      });
+    }
     throw failure(e);
   };
 
@@ -173,18 +179,17 @@ export async function createEncoder(opts: EncodeOptions): Promise<VideoEncoder> 
       if (exit !== undefined) await died();
       const data = needsPad ? padFrame(rgb, opts.width, opts.height, 3, padded.width, padded.height) : rgb;
       frames++;
-      if (!stdin.write(data)) {
-        // Wait for the pipe to drain, or for ffmpeg to die: then 'drain' never comes, or the pipe errors
-        // with EPIPE, and the exit status plus stderr explain the failure better than EPIPE would.
-        const drained = await Promise.race([
-          once(stdin, 'drain').then(
-            () => true,
-            () => false,
-          ),
-          proc.exited.then(() => false),
-        ]);
-        if (!drained) await died();
-      }
+      // Resolve only once the pipe has taken the bytes: Node's stream keeps a view of the caller's buffer
+      // (no copy), so resolving earlier would let a caller that reuses one buffer overwrite queued frames.
+      // Waiting per frame is also the back-pressure: ffmpeg's reading pace limits the writer.
+      const taken = await Promise.race([
+        new Promise<boolean>((resolve) => {
+          stdin.write(data, (err) => resolve(err === undefined || err === null));
+        }),
+        // A dead ffmpeg may never consume the bytes; its exit status and stderr explain why (not EPIPE).
+        proc.exited.then(() => false),
+      ]);
+      if (!taken) await died();
     },
 
     async finish(): Promise<void> {

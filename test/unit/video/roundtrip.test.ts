@@ -121,6 +121,21 @@ describe('encode -> probe -> decode round trip', () => {
     expect((await stat(lo)).size).toBeGreaterThan((await stat(hi)).size);
   });
 
+  it('lets the caller reuse one buffer for every frame', async () => {
+    const output = join(dir, 'reuse.mp4');
+    const levels = [40, 100, 160, 220];
+    const buffer = new Uint8Array(W * H * 3);
+    const enc = await createEncoder({ output, width: W, height: H, fps: 10, crf: 4 });
+    for (const level of levels) {
+      buffer.fill(level);
+      await enc.write(buffer);
+    }
+    await enc.finish();
+    const decoded = await collect(decodeFrames(output, { format: 'gray' }));
+    const means = decoded.map((f) => f.data.reduce((a, b) => a + b, 0) / f.data.length);
+    expect(means.map((m) => Math.round(m / 10) * 10)).toEqual(levels);
+  });
+
   it('encodes odd sizes by edge-padding to even (71x45 -> 72x46)', async () => {
     const output = join(dir, 'odd.mp4');
     const frames = Array.from({ length: 3 }, (_, t) => gradientFrame(71, 45, t));
