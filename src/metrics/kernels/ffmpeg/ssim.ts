@@ -1,0 +1,177 @@
+/**
+ * Exact port of ffmpeg 5.1 `vf_ssim.c` for 8-bit planes (metrics.md §4.3). The filter is x264's SSIM:
+ * 4×4 block sums, 8×8 windows (2×2 blocks) at a stride of 4 px, integer sums and a float32 end formula.
+ * On x86-64 ffmpeg runs the SSE4 `ssim_end_line`, which evaluates each window in float32 exactly like the
+ * C `ssim_end1` and accumulates the window values in double; we do the same, so results agree to the last
+ * printed digit.
+ */
+
+const MAX_8BIT = 255;
+
+/** Constants derived as the filter derives them: `(int)(.01*.01*max*max*64 + .5)` and the 64·63 form. */
+export const SSIM_C1 = Math.trunc(0.01 * 0.01 * MAX_8BIT * MAX_8BIT * 64 + 0.5);
+export const SSIM_C2 = Math.trunc(0.03 * 0.03 * MAX_8BIT * MAX_8BIT * 64 * 63 + 0.5);
+
+const f32 = Math.fround;
+
+/**
+ * SSIM of one 8×8 window from its integer sums over 64 px (ffmpeg `ssim_end1`). Every product fits int32 for
+ * 8-bit input, so the integer part is exact in doubles; each int→float conversion and each float operation
+ * is rounded with Math.fround (a double product/quotient of two floats rounded to float is the float result).
+ */
+export function ssimWindow(s1: number, s2: number, ss: number, s12: number): number {
+  const vars = ss * 64 - s1 * s1 - s2 * s2;
+  const covar = s12 * 64 - s1 * s2;
+  const num = f32(f32(2 * s1 * s2 + SSIM_C1) * f32(2 * covar + SSIM_C2));
+  const den = f32(f32(s1 * s1 + s2 * s2 + SSIM_C1) * f32(vars + SSIM_C2));
+  return f32(num / den);
+}
+
+/** Reusable per-row block sums (4 ints per 4×4 block), so a frame loop allocates nothing. */
+export class SsimScratch {
+  rowA = new Int32Array(0);
+  rowB = new Int32Array(0);
+
+  ensure(blocksPerRow: number): void {
+    const n = blocksPerRow * 4;
+    if (this.rowA.length < n) {
+      this.rowA = new Int32Array(n);
+      this.rowB = new Int32Array(n);
+    }
+  }
+}
+
+/** Sums s1, s2, ss (Σa²+Σb²), s12 of each 4×4 block of block-row `by` (ffmpeg `ssim_4x4xn_8bit`). */
+function blockRow(
+  a: Uint8Array,
+  b: Uint8Array,
+  stride: number,
+  by: number,
+  blocks: number,
+  out: Int32Array,
+): void {
+  const base = by * 4 * stride;
+  for (let z = 0; z < blocks; z++) {
+    let s1 = 0;
+    let s2 = 0;
+    let ss = 0;
+    let s12 = 0;
+    for (let y = 0; y < 4; y++) {
+      let p = base + y * stride + z * 4;
+      for (let x = 0; x < 4; x++, p++) {
+        const va = a[p]!;
+        const vb = b[p]!;
+        s1 += va;
+        s2 += vb;
+        ss += va * va + vb * vb;
+        s12 += va * vb;
+      }
+    }
+    const o = z * 4;
+    out[o] = s1;
+    out[o + 1] = s2;
+    out[o + 2] = ss;
+    out[o + 3] = s12;
+  }
+}
+
+/**
+ * Number of 8×8 windows the filter averages over: ((w>>2) − 1)·((h>>2) − 1). The last w mod 4 columns and
+ * h mod 4 rows are never read.
+ */
+export function ssimWindowCount(width: number, height: number): number {
+  return Math.max(0, (width >> 2) - 1) * Math.max(0, (height >> 2) - 1);
+}
+
+/**
+ * SSIM of one 8-bit plane, `a` against `b` (symmetric), both `width`×`height` with row `stride` (default
+ * width). A plane smaller than 8 px in either direction has no window: ffmpeg then divides 0 by 0 and prints
+ * nan, and so do we (NaN), so a caller must decide what that means for its result.
+ */
+export function ssimPlane(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  stride = width,
+  scratch: SsimScratch = new SsimScratch(),
+): number {
+  checkPlane(a, b, width, height, stride);
+  const bw = width >> 2;
+  const bh = height >> 2;
+  const windows = ssimWindowCount(width, height);
+  if (windows === 0) return Number.NaN;
+  scratch.ensure(bw);
+  let prev = scratch.rowA;
+  let cur = scratch.rowB;
+  blockRow(a, b, stride, 0, bw, prev);
+  let total = 0;
+  for (let by = 1; by < bh; by++) {
+    blockRow(a, b, stride, by, bw, cur);
+    for (let i = 0, o = 0; i < bw - 1; i++, o += 4) {
+      total += ssimWindow(
+        prev[o]! + prev[o + 4]! + cur[o]! + cur[o + 4]!,
+        prev[o + 1]! + prev[o + 5]! + cur[o + 1]! + cur[o + 5]!,
+        prev[o + 2]! + prev[o + 6]! + cur[o + 2]! + cur[o + 6]!,
+        prev[o + 3]! + prev[o + 7]! + cur[o + 3]! + cur[o + 7]!,
+      );
+    }
+    const t = prev;
+    prev = cur;
+    cur = t;
+  }
+  return total / windows;
+}
+
+function checkPlane(a: Uint8Array, b: Uint8Array, width: number, height: number, stride: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || stride < width) {
+    throw new RangeError(`ssim: bad plane geometry ${width}x${height} stride ${stride}`);
+  }
+  const need = (height - 1) * stride + width;
+  if (a.length < need || b.length < need) {
+    throw new RangeError(
+      `ssim: plane buffers hold ${a.length}/${b.length} bytes, ${width}x${height} needs ${need}`,
+    );
+  }
+}
+
+/** One plane of a frame pair, e.g. Y, U or V of yuv420p (chroma sizes rounded up, as ffmpeg does). */
+export interface PlanePair {
+  a: Uint8Array;
+  b: Uint8Array;
+  width: number;
+  height: number;
+  stride?: number;
+}
+
+export interface SsimFrameResult {
+  /** Per-plane SSIM in the order given (Y, U, V for yuv; R, G, B for gbrp as ffmpeg reports them). */
+  planes: number[];
+  /** ffmpeg's `All`: planes weighted by area (weights held in float32, as the filter's `coefs`). */
+  all: number;
+  /** ffmpeg's `dB`: 10·log10(1/(1 − All)); +Infinity for identical frames. */
+  db: number;
+}
+
+/** ffmpeg `ssim_db(ssim, weight)`: 10·log10(weight/(weight − ssim)). */
+export function ssimDb(ssim: number, weight = 1): number {
+  return 10 * Math.log10(weight / (weight - ssim));
+}
+
+/** SSIM of a multi-plane frame pair, exactly as the filter combines its planes into `All` and `dB`. */
+export function ssimFrame(
+  planes: readonly PlanePair[],
+  scratch: SsimScratch = new SsimScratch(),
+): SsimFrameResult {
+  if (planes.length === 0) throw new RangeError('ssim: a frame needs at least one plane');
+  let area = 0;
+  for (const p of planes) area += p.width * p.height;
+  const values: number[] = [];
+  let all = 0;
+  for (const p of planes) {
+    const v = ssimPlane(p.a, p.b, p.width, p.height, p.stride ?? p.width, scratch);
+    values.push(v);
+    all += f32((p.width * p.height) / area) * v;
+  }
+  return { planes: values, all, db: ssimDb(all) };
+}
