@@ -1,4 +1,5 @@
 import { TemporalCIError } from '../errors.js';
+import { commandAdapter } from './command.js';
 import { mockAdapter } from './mock/index.js';
 import type { AdapterDefinition } from './types.js';
 
@@ -7,6 +8,7 @@ import type { AdapterDefinition } from './types.js';
  * is tried as a module path (relative to the suite folder) whose default export is an AdapterDefinition.
  */
 export const BUILTIN_ADAPTERS = {
+  command: commandAdapter,
   mock: mockAdapter,
 } satisfies Record<string, AdapterDefinition<Record<string, unknown>>>;
 

@@ -1,4 +1,5 @@
 import { TemporalCIError } from '../errors.js';
+import { logRegex } from './log-regex.js';
 import { safetyT2v } from './safety/index.js';
 import type { MetricDefinition } from './types.js';
 import { vbenchTemporal } from './vbench-temporal.js';
@@ -8,6 +9,7 @@ import { vbenchTemporal } from './vbench-temporal.js';
  * The key list is a closed set: `MetricName` is derived from it, so a missing handler is a compile error.
  */
 export const METRICS = {
+  log_regex: logRegex,
   safety_t2v: safetyT2v,
   vbench_temporal: vbenchTemporal,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;

@@ -90,8 +90,13 @@ async function generate(
       } catch (e) {
         if (ctx.signal.aborted) throw new AbortError(describeError(e));
         if (signal.aborted) {
+          // Keep what the adapter learnt while stopping (its log tail); 124 as coreutils `timeout`.
+          const inner = isTemporalCIError(e) ? e : undefined;
           throw new TemporalCIError('ADAPTER_FAILED', `timed out after ${ctx.timeoutS} s`, {
             hint: 'raise run.timeout_s / --timeout, or make the model faster',
+            cause: e,
+            logTail: inner?.logTail,
+            processExitCode: inner?.processExitCode ?? 124,
           });
         }
         throw e;

@@ -1,0 +1,254 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { describeError, TemporalCIError } from '../errors.js';
+import { readLogTail } from './command/log-tail.js';
+import { terminateGroup } from './command/process-group.js';
+import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
+import { envRefs, interpolateEnvRecord } from './shared/env.js';
+import type {
+  Adapter,
+  AdapterDefinition,
+  AdapterFactoryContext,
+  GenerationRequest,
+  GenerationResult,
+} from './types.js';
+
+/** coreutils `timeout` reports a killed command as 124; CI logs and dashboards already know the number. */
+export const TIMEOUT_EXIT_CODE = 124;
+/** What a shell reports for a command it cannot find or start. */
+const NOT_STARTED_EXIT_CODE = 127;
+export const COMMAND_LOG_NAME = 'adapter.log';
+
+/**
+ * The `command` adapter's params (strict). `argv` is a template: each element gets its placeholders
+ * substituted and is passed as one argument (never split by a shell), unless `shell: true`, where argv is a
+ * single string run with `/bin/sh -c` and every substituted value is shell-quoted.
+ */
+export const commandParamsSchema = z
+  .strictObject({
+    argv: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe(`command and arguments; placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`),
+    shell: z.boolean().default(false).describe('run argv[0] with /bin/sh -c (argv must have one element)'),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .default({})
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${VAR} syntax
+      .describe('extra environment variables; ${VAR} is taken from the environment of temporalci'),
+    cwd: z.string().min(1).optional().describe('working directory, relative to the suite folder'),
+    kill_grace_s: z.number().min(0).max(600).default(5).describe('seconds between SIGTERM and SIGKILL'),
+    output_ext: z
+      .string()
+      .regex(/^\.[A-Za-z0-9]{1,8}$/, 'an extension such as ".mp4"')
+      .default('.mp4')
+      .describe('extension of the file the command writes at {output}'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.shell && p.argv.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['argv'],
+        message: 'with shell: true, argv must be a single string (the shell command line)',
+      });
+    }
+    p.argv.forEach((arg, i) => {
+      for (const name of unknownPlaceholders(arg)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['argv', i],
+          message: `unknown placeholder {${name}}; known: ${PLACEHOLDERS.join(', ')} (write {{ }} for literal braces)`,
+        });
+      }
+    });
+  });
+
+export type CommandParams = z.output<typeof commandParamsSchema>;
+
+export const commandAdapter: AdapterDefinition<CommandParams> = {
+  name: 'command',
+  description:
+    'Runs a local command per sample (argv template with {prompt}, {seed}, {output}, …); logs kept per sample, ' +
+    'process group killed on timeout.',
+  params: commandParamsSchema,
+  create(params: CommandParams, ctx: AdapterFactoryContext): Adapter {
+    const parsed = commandParamsSchema.safeParse(params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+      throw new TemporalCIError(
+        'USAGE',
+        `invalid command adapter params${where}: ${issue?.message ?? 'invalid'}`,
+        {
+          hint: 'see the command adapter params in the documentation (unknown keys are rejected)',
+        },
+      );
+    }
+    const checked = parsed.data;
+    const cwd = path.resolve(ctx.suiteDir, checked.cwd ?? '.');
+    return { name: 'command', generate: (request) => runCommand(checked, cwd, request) };
+  },
+};
+
+function outputPathFor(request: GenerationRequest, ext: string): string {
+  const current = path.extname(request.outputPath);
+  const stem = current === '' ? request.outputPath : request.outputPath.slice(0, -current.length);
+  return `${stem}${ext}`;
+}
+
+/** `work/<sample>` sits in the run folder; paths relative to it keep run.json portable. */
+function relativeToRun(workDir: string, file: string): string {
+  const parent = path.dirname(workDir);
+  if (path.basename(parent) !== 'work') return file;
+  return path.relative(path.dirname(parent), file);
+}
+
+export async function runCommand(
+  params: CommandParams,
+  cwd: string,
+  request: GenerationRequest,
+): Promise<GenerationResult> {
+  const { signal } = request;
+  const started = performance.now();
+  const output = outputPathFor(request, params.output_ext);
+  const values = placeholderValues(request, output);
+  const args = params.argv.map((a) => substitute(a, values, params.shell));
+  const [file, ...rest] = params.shell ? ['/bin/sh', '-c', args[0] ?? ''] : args;
+  if (file === undefined) throw new TemporalCIError('INTERNAL', 'command adapter: empty argv');
+  // Env values come from ${VAR} and may be tokens: they go to the child only, never to logs or metadata.
+  const { values: extraEnv } = interpolateEnvRecord(params.env, 'command adapter env');
+
+  await fs.mkdir(request.workDir, { recursive: true });
+  await fs.mkdir(path.dirname(output), { recursive: true });
+  const cwdStat = await fs.stat(cwd).catch(() => undefined);
+  if (!cwdStat?.isDirectory()) {
+    throw new TemporalCIError('ADAPTER_FAILED', `command adapter: working directory ${cwd} does not exist`, {
+      hint: 'cwd is relative to the suite file folder',
+    });
+  }
+  // A file left by an earlier attempt must not pass for this attempt's output.
+  await fs.rm(output, { force: true });
+  const logFile = path.join(request.workDir, COMMAND_LOG_NAME);
+  const log = await fs.open(logFile, 'a');
+  const { size: logStart } = await log.stat();
+  const envNames = Object.entries(params.env)
+    .map(([k, v]) => (envRefs(v).length > 0 ? `${k}=<from env>` : `${k}=${v}`))
+    .join(' ');
+  await log.write(
+    `--- temporalci command adapter, sample ${request.sampleId}, ${new Date().toISOString()}\n` +
+      `--- argv: ${JSON.stringify(params.argv)}${envNames === '' ? '' : `\n--- env: ${envNames}`}\n`,
+  );
+  const tail = (): Promise<string> => readLogTail(logFile, logStart);
+
+  let outcome: { code: number | null; sig: NodeJS.Signals | null; timedOut: boolean; gone: boolean };
+  try {
+    if (signal.aborted) throw abortError(request, await tail(), true);
+    outcome = await new Promise((resolve, reject) => {
+      const child = spawn(file, rest, {
+        cwd,
+        env: { ...process.env, ...extraEnv },
+        detached: true, // its own process group, so a timeout kills the model's whole tree
+        stdio: ['ignore', log.fd, log.fd],
+      });
+      let killing: Promise<boolean> | undefined;
+      const onAbort = (): void => {
+        if (child.pid !== undefined) killing = terminateGroup(child.pid, params.kill_grace_s * 1000);
+      };
+      child.once('error', (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(
+          new TemporalCIError(
+            'ADAPTER_FAILED',
+            `command adapter: cannot start ${file}: ${describeError(e)}`,
+            {
+              hint: 'check that the program exists and is executable (argv[0] is looked up in PATH)',
+              processExitCode: NOT_STARTED_EXIT_CODE,
+              cause: e,
+            },
+          ),
+        );
+      });
+      child.once('exit', (code, sig) => {
+        signal.removeEventListener('abort', onAbort);
+        if (killing === undefined) {
+          resolve({ code, sig, timedOut: false, gone: true });
+          return;
+        }
+        // The leader is gone; wait for the rest of its group (background children) to be gone too.
+        killing.then(
+          (gone) => resolve({ code, sig, timedOut: true, gone }),
+          (e: unknown) => reject(e),
+        );
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  } finally {
+    await log.close();
+  }
+
+  if (outcome.timedOut) throw abortError(request, await tail(), outcome.gone);
+  if (outcome.code !== 0) {
+    const how =
+      outcome.code === null ? `was killed by ${outcome.sig ?? 'a signal'}` : `exited with ${outcome.code}`;
+    throw new TemporalCIError(
+      'ADAPTER_FAILED',
+      `command ${path.basename(file)} ${how} (sample ${request.sampleId})`,
+      {
+        hint: `see the log ${logFile}`,
+        logTail: await tail(),
+        // A shell reports death by signal N as 128 + N; keep that convention so exit_code is always a number.
+        processExitCode: outcome.code ?? 128 + signalNumber(outcome.sig),
+      },
+    );
+  }
+  const produced = await fs.stat(output).catch(() => undefined);
+  if (produced === undefined || !produced.isFile() || produced.size === 0) {
+    const what = produced === undefined ? 'did not write' : 'wrote an empty';
+    throw new TemporalCIError(
+      'ADAPTER_FAILED',
+      `command ${path.basename(file)} ${what} output file ${output}`,
+      {
+        hint: 'the command must write the video to the path given by {output}',
+        logTail: await tail(),
+        processExitCode: 0,
+      },
+    );
+  }
+  const logPath = relativeToRun(request.workDir, logFile);
+  return {
+    videoPath: output,
+    metadata: {
+      adapter: 'command',
+      exit_code: 0,
+      log_path: logPath,
+      // Absolute, for sample-level metrics (log_regex) that do not know the run folder.
+      log_file: logFile,
+      work_dir: request.workDir,
+      duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+    },
+    logs: [logPath],
+  };
+}
+
+function signalNumber(sig: NodeJS.Signals | null): number {
+  return sig === null ? 0 : (constants.signals[sig] ?? 0);
+}
+
+function abortError(request: GenerationRequest, logTail: string, gone: boolean): TemporalCIError {
+  const reason: unknown = request.signal.reason;
+  const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+  const what = timedOut ? 'timed out' : 'was interrupted';
+  const leftover = gone ? '' : '; some of its processes could not be killed';
+  return new TemporalCIError(
+    'ADAPTER_FAILED',
+    `command adapter ${what} on sample ${request.sampleId}; its process group was killed${leftover}`,
+    {
+      hint: 'raise run.timeout_s / --timeout, or make the model faster',
+      logTail,
+      processExitCode: TIMEOUT_EXIT_CODE,
+    },
+  );
+}
