@@ -115,9 +115,14 @@ export function cNumber(s: string | undefined): number {
   return v;
 }
 
-/** The number after `label` in the log, e.g. summaryValue(log, 'VMAF Motion avg:'). */
+/**
+ * The first capture of the LAST match of `pattern` in the log. Last, because ffmpeg may configure a graph
+ * twice and the discarded instance prints an empty summary (zeros) at its uninit first.
+ */
 export function logValue(log: string, pattern: RegExp): number {
-  const m = pattern.exec(log);
+  const flags = pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`;
+  const matches = [...log.matchAll(new RegExp(pattern.source, flags))];
+  const m = matches[matches.length - 1];
   if (m?.[1] === undefined) throw new Error(`${pattern} not found in ffmpeg log:\n${log}`);
   return cNumber(m[1]);
 }
