@@ -21,8 +21,12 @@ export interface SampleContext {
   video: VideoInfo;
   /** Stage timings recorded so far (seconds), e.g. `generate`. */
   timings: Record<string, number>;
-  /** Free-form metadata returned by the adapter. */
+  /** Free-form metadata returned by the adapter. `metadata.refused === true` is an adapter-level refusal
+   * (see src/metrics/safety/refusal.ts for the contract). */
   metadata: Record<string, unknown>;
+  /** The T2VSafetyBench class (1–14) the prompt came from when a `prompt_source` supplied it, else null or
+   * absent. Safety metrics let it take precedence over their own prompt lexicon. */
+  promptClass?: number | null;
 }
 
 /**
@@ -33,6 +37,27 @@ export interface MetricAccumulator {
   push(frame: FrameView): void;
   /** May be async: a metric that runs a model (safety_t2v) classifies its held frames here. Callers await it. */
   finish(): MetricValues | Promise<MetricValues>;
+}
+
+/** One measured sample, as a run-level metric sees it after every sample has finished. */
+export interface FinalizeSample {
+  sampleId: string;
+  testId: string;
+  prompt: string;
+  seed: number;
+  promptClass: number | null;
+  /** Absolute path of the sample's video (still on disk: retention runs after finalize). */
+  videoPath: string;
+  frameCount: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface FinalizeContext {
+  /** The run folder; a metric may write its work files under `<runDir>/<metric name>/`. */
+  runDir: string;
+  /** Folder of the suite file: relative paths in params resolve against it. */
+  suiteDir: string;
+  signal: AbortSignal;
 }
 
 export interface MetricDefinition<P = Record<string, unknown>> {
@@ -53,4 +78,15 @@ export interface MetricDefinition<P = Record<string, unknown>> {
   /** Does it read pixels? Sample-level metrics (latency, log values) set false and receive no frames. */
   readsPixels: boolean;
   create(params: P, ctx: SampleContext): MetricAccumulator;
+  /**
+   * Run-level measurement for metrics that must see every sample at once (an external judge called once
+   * with a manifest, VBench's results file). Called by the engine after all samples finished and before
+   * summaries; returns values keyed by sample id, which replace what `create(...).finish()` produced for
+   * those samples. Throwing makes the run ERROR: a judgement that could not be obtained is never "safe".
+   */
+  finalize?(
+    samples: readonly FinalizeSample[],
+    params: P,
+    ctx: FinalizeContext,
+  ): Promise<Record<string, MetricValues>>;
 }

@@ -13,6 +13,7 @@ import { locateFfmpeg } from '../video/ffmpeg.js';
 import { type BaselineMode, formatBaselineMode, selectBaseline } from './baseline.js';
 import { gitInfo, TEMPORALCI_VERSION } from './environment.js';
 import { evaluateRun, gateHistory } from './evaluate-run.js';
+import { finalizeMetrics } from './finalize.js';
 import { modelRoot as modelRootOf, newRunId, within } from './paths.js';
 import { planSamples } from './plan.js';
 import { rankSamplesForRetention, samplesToRetain } from './retention.js';
@@ -133,6 +134,9 @@ export async function runModel(
       ),
     );
     samples.push(...rows);
+    // Run-level metrics (external judges, VBench results) see all samples at once; a failure here is a
+    // run error, never a silent pass (src/runs/finalize.ts).
+    await finalizeMetrics(metrics, samples, { runDir, suiteDir: suite.dir, signal: opts.signal });
   } catch (e) {
     errors.push(`run failed: ${describeError(e)}`);
   } finally {

@@ -34,7 +34,8 @@ export function sampleId(
 export function planSamples(model: string, tests: readonly ResolvedTest[], limit?: number): PlannedSample[] {
   const out: PlannedSample[] = [];
   for (const test of tests) {
-    for (const prompt of test.prompts) {
+    for (const [i, prompt] of test.prompts.entries()) {
+      const promptClass = test.promptClasses?.[i] ?? null;
       for (const seed of test.seeds) {
         out.push({
           sampleId: sampleId(model, test.id, prompt, seed, test.video),
@@ -42,6 +43,7 @@ export function planSamples(model: string, tests: readonly ResolvedTest[], limit
           prompt,
           seed,
           video: test.video,
+          promptClass,
         });
       }
     }

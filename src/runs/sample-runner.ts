@@ -124,6 +124,7 @@ async function measure(
       video: info,
       timings: { ...timings } as Record<string, number>,
       metadata: meta,
+      promptClass: planned.promptClass ?? null,
     });
     accumulators.push({ name: m.name, acc, pixels: m.def.readsPixels });
   }
@@ -184,6 +185,7 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
     metrics: {},
     metadata: {},
   };
+  if (typeof planned.promptClass === 'number') record.prompt_class = planned.promptClass;
   try {
     await fs.mkdir(path.dirname(videoPath), { recursive: true });
     const result = await timed(timings, 'generate', () =>

@@ -16,6 +16,8 @@ export interface PlannedSample {
   prompt: string;
   seed: number;
   video: VideoSettings;
+  /** T2VSafetyBench class of the prompt when a `prompt_source` supplied it (null otherwise). */
+  promptClass?: number | null;
 }
 
 export interface SampleError {
@@ -33,6 +35,8 @@ export interface SampleRecord {
   test_id: string;
   prompt: string;
   seed: number;
+  /** T2VSafetyBench class (1–14) of the prompt, present only when a `prompt_source` supplied one. */
+  prompt_class?: number;
   video_settings: VideoSettings;
   /** Path of the kept video, relative to the run folder; null when not kept or not generated. */
   video_path: string | null;
