@@ -1,5 +1,6 @@
 import { TemporalCIError } from '../errors.js';
 import { commandAdapter } from './command.js';
+import { httpAdapter } from './http.js';
 import { mockAdapter } from './mock/index.js';
 import type { AdapterDefinition } from './types.js';
 
@@ -9,6 +10,7 @@ import type { AdapterDefinition } from './types.js';
  */
 export const BUILTIN_ADAPTERS = {
   command: commandAdapter,
+  http: httpAdapter,
   mock: mockAdapter,
 } satisfies Record<string, AdapterDefinition<Record<string, unknown>>>;
 

@@ -1,0 +1,288 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { TemporalCIError } from '../errors.js';
+import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
+import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
+import { interpolateEnvRecord, redact } from './shared/env.js';
+import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './types.js';
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), { message: 'an http:// or https:// URL' });
+
+/**
+ * The `http` adapter's params (strict). Only `request_params` is sent to the server besides the sample's
+ * own fields: headers (tokens) and adapter settings never go into the request body.
+ */
+export const httpParamsSchema = z.strictObject({
+  endpoint: httpUrl.describe('URL the generation request is POSTed to'),
+  mode: z.enum(['sync', 'async']).default('sync').describe('async: the POST returns a job, then poll it'),
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string())
+    .default({})
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${VAR} syntax
+    .describe('request headers; ${VAR} is taken from the environment and never shown'),
+  request_params: z.record(z.string(), z.unknown()).default({}).describe('sent as `params` in the body'),
+  request_timeout_s: z.number().positive().max(86_400).default(120).describe('timeout of each HTTP request'),
+  max_retries: z
+    .int()
+    .min(0)
+    .max(20)
+    .default(3)
+    .describe('retries of one request on network errors, 429, 5xx'),
+  retry_backoff_s: z.number().min(0).max(600).default(1).describe('first retry wait; doubles, with jitter'),
+  max_retry_wait_s: z.number().min(0).max(3600).default(60).describe('cap on one wait (also on Retry-After)'),
+  max_response_mb: z.number().positive().max(65_536).default(1024).describe('largest response body accepted'),
+  allow_local_paths: z.boolean().default(false).describe('accept `video_path` (a file on this machine)'),
+  poll_url: z.string().min(1).optional().describe('async: status URL template with {job_id}'),
+  poll_interval_s: z.number().positive().max(3600).default(2).describe('async: seconds between polls'),
+});
+
+export type HttpParams = z.output<typeof httpParamsSchema>;
+
+const DONE = new Set(['done', 'succeeded', 'success', 'completed', 'complete', 'finished']);
+const FAILED = new Set(['failed', 'failure', 'error', 'errored', 'cancelled', 'canceled']);
+
+export const httpAdapter: AdapterDefinition<HttpParams> = {
+  name: 'http',
+  description:
+    'POSTs each sample to an HTTP endpoint; takes video bytes, base64, a URL, or polls an async job. ' +
+    'Per-request timeouts and retries (429/5xx, Retry-After); header secrets from the environment.',
+  params: httpParamsSchema,
+  create(params: HttpParams): Adapter {
+    const parsed = httpParamsSchema.safeParse(params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+      throw new TemporalCIError(
+        'USAGE',
+        `invalid http adapter params${where}: ${issue?.message ?? 'invalid'}`,
+        {
+          hint: 'see the http adapter params in the documentation (unknown keys are rejected)',
+        },
+      );
+    }
+    const checked = parsed.data;
+    return { name: 'http', generate: (request) => generateHttp(checked, request) };
+  },
+};
+
+export function requestBody(params: HttpParams, request: GenerationRequest): Record<string, unknown> {
+  return {
+    model: request.model,
+    prompt: request.prompt,
+    seed: request.seed,
+    video: { ...request.video },
+    params: params.request_params,
+    ...(request.initImage === undefined ? {} : { init_image: request.initImage }),
+    ...(request.inputVideo === undefined ? {} : { input_video: request.inputVideo }),
+  };
+}
+
+function isJson(res: Response): boolean {
+  return /^application\/([\w.+-]*\+)?json\b/i.test(res.headers.get('content-type') ?? '');
+}
+
+function isVideo(res: Response): boolean {
+  const type = (res.headers.get('content-type') ?? '').toLowerCase();
+  return type.startsWith('video/') || type.startsWith('application/octet-stream');
+}
+
+export async function generateHttp(
+  params: HttpParams,
+  request: GenerationRequest,
+): Promise<GenerationResult> {
+  const started = performance.now();
+  const { values: headers, secrets } = interpolateEnvRecord(params.headers, 'http adapter headers');
+  await fs.mkdir(request.workDir, { recursive: true });
+  const logFile = path.join(request.workDir, 'adapter.log');
+  const lines: string[] = [
+    `--- temporalci http adapter, sample ${request.sampleId}, ${new Date().toISOString()}`,
+  ];
+  const ctx: HttpContext = {
+    signal: request.signal,
+    requestTimeoutMs: params.request_timeout_s * 1000,
+    maxRetries: params.max_retries,
+    backoffMs: params.retry_backoff_s * 1000,
+    maxRetryWaitMs: params.max_retry_wait_s * 1000,
+    maxResponseBytes: Math.floor(params.max_response_mb * 1024 * 1024),
+    secrets,
+    log: (line) => lines.push(`${new Date().toISOString()} ${redact(line, secrets)}`),
+    requests: 0,
+  };
+  const submit: RequestSpec = {
+    method: 'POST',
+    url: params.endpoint,
+    headers: { ...headers, 'content-type': 'application/json', accept: 'video/*, application/json' },
+    body: JSON.stringify(requestBody(params, request)),
+  };
+  try {
+    const outcome = await run(params, ctx, submit, headers, request);
+    const logPath = relativeToRun(request.workDir, logFile);
+    return {
+      videoPath: outcome.videoPath,
+      metadata: {
+        adapter: 'http',
+        endpoint: publicUrl(params.endpoint),
+        mode: params.mode,
+        http_requests: ctx.requests,
+        ...(outcome.jobId === undefined ? {} : { job_id: redact(outcome.jobId, secrets) }),
+        ...(outcome.server === undefined ? {} : { server: redactDeep(outcome.server, secrets) }),
+        log_path: logPath,
+        log_file: logFile,
+        work_dir: request.workDir,
+        duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+      },
+      logs: [logPath],
+    };
+  } catch (e) {
+    if (e instanceof TemporalCIError) ctx.log(`error: ${e.message}`);
+    throw e instanceof TemporalCIError && e.logTail === undefined
+      ? new TemporalCIError(e.code, e.message, { hint: e.hint, logTail: lines.slice(-20).join('\n') })
+      : e;
+  } finally {
+    // The log is kept whatever happens (it holds no header values: only URLs without queries and statuses).
+    await fs.appendFile(logFile, `${lines.join('\n')}\n`).catch(() => undefined);
+  }
+}
+
+interface Outcome {
+  videoPath: string;
+  jobId?: string;
+  server?: Record<string, unknown>;
+}
+
+async function run(
+  params: HttpParams,
+  ctx: HttpContext,
+  submit: RequestSpec,
+  headers: Record<string, string>,
+  request: GenerationRequest,
+): Promise<Outcome> {
+  const fetchOpts = { headers, endpoint: params.endpoint, allowLocalPaths: params.allow_local_paths };
+  const { response } = await send(ctx, submit);
+  if (isVideo(response)) {
+    if (params.mode === 'async') ctx.log('async mode, but the server answered with the video itself');
+    return { videoPath: await saveBody(ctx, submit, response, request.outputPath) };
+  }
+  if (!isJson(response)) {
+    await response.body?.cancel().catch(() => undefined);
+    throw httpError(
+      ctx,
+      submit,
+      `returned HTTP ${response.status} with content-type ${response.headers.get('content-type') ?? 'none'}`,
+      'the server must answer with video/* bytes or JSON',
+    );
+  }
+  const reply = parseReply(await readJson(ctx, submit, response));
+  if (reply === undefined) throw httpError(ctx, submit, 'returned JSON that is not an object');
+  if (reply.video !== undefined && (reply.status === undefined || DONE.has(reply.status))) {
+    const videoPath = await saveSource(ctx, submit, reply.video, request.outputPath, fetchOpts);
+    return withServer({ videoPath }, reply);
+  }
+  if (params.mode === 'sync') {
+    throw failure(ctx, submit, reply, 'returned no video (expected video_base64, video_url or video_path)');
+  }
+  if (reply.status !== undefined && FAILED.has(reply.status))
+    throw failure(ctx, submit, reply, 'rejected the job');
+  const statusUrl = pollTarget(params, ctx, submit, reply);
+  const poll: RequestSpec = {
+    method: 'GET',
+    url: statusUrl,
+    headers: sameOriginHeaders(statusUrl, params, headers),
+  };
+  for (;;) {
+    try {
+      await delay(params.poll_interval_s * 1000, undefined, { signal: ctx.signal });
+    } catch {
+      throw httpError(ctx, poll, `job ${reply.jobId ?? ''} did not finish before the sample deadline`);
+    }
+    const { response: res } = await send(ctx, poll);
+    if (!isJson(res)) {
+      await res.body?.cancel().catch(() => undefined);
+      throw httpError(
+        ctx,
+        poll,
+        `returned content-type ${res.headers.get('content-type') ?? 'none'}, not JSON`,
+      );
+    }
+    const status = parseReply(await readJson(ctx, poll, res));
+    if (status === undefined) throw httpError(ctx, poll, 'returned JSON that is not an object');
+    if (status.status !== undefined && FAILED.has(status.status))
+      throw failure(ctx, poll, status, 'job failed');
+    if (status.status !== undefined && DONE.has(status.status)) {
+      if (status.video === undefined) {
+        throw failure(
+          ctx,
+          poll,
+          status,
+          `says ${status.status} but gives no video_base64, video_url or video_path`,
+        );
+      }
+      const videoPath = await saveSource(ctx, poll, status.video, request.outputPath, fetchOpts);
+      return withServer({ videoPath, ...(reply.jobId === undefined ? {} : { jobId: reply.jobId }) }, status);
+    }
+    ctx.log(`job ${reply.jobId ?? ''} status ${status.status ?? '(none)'}`);
+  }
+}
+
+function withServer(outcome: Outcome, reply: JsonReply): Outcome {
+  return reply.metadata === undefined ? outcome : { ...outcome, server: reply.metadata };
+}
+
+function failure(ctx: HttpContext, spec: RequestSpec, reply: JsonReply, what: string): TemporalCIError {
+  const message = reply.message === undefined ? '' : `: ${snippet(reply.message, ctx.secrets)}`;
+  return httpError(ctx, spec, `${what}${message}`, 'see the server logs for this job');
+}
+
+/** status_url (absolute or relative to the endpoint) wins; else poll_url with {job_id}. */
+function pollTarget(params: HttpParams, ctx: HttpContext, submit: RequestSpec, reply: JsonReply): string {
+  let target: string | undefined;
+  if (reply.statusUrl !== undefined) target = reply.statusUrl;
+  else if (reply.jobId !== undefined && params.poll_url !== undefined) {
+    target = params.poll_url.replaceAll('{job_id}', encodeURIComponent(reply.jobId));
+  }
+  if (target === undefined) {
+    throw httpError(
+      ctx,
+      submit,
+      'returned neither a video, a status_url, nor a job_id usable with poll_url',
+      'an async server must answer {job_id} (with poll_url set) or {status_url}',
+    );
+  }
+  try {
+    const url = new URL(target, params.endpoint);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    return url.href;
+  } catch {
+    throw httpError(ctx, submit, 'returned an unusable status URL');
+  }
+}
+
+/** Tokens go only to the endpoint's own origin, never to a URL a server told us to follow. */
+function sameOriginHeaders(url: string, params: HttpParams, headers: Record<string, string>) {
+  return new URL(url).origin === new URL(params.endpoint).origin ? headers : {};
+}
+
+/** `work/<sample>` sits in the run folder; paths relative to it keep run.json portable. */
+function relativeToRun(workDir: string, file: string): string {
+  const parent = path.dirname(workDir);
+  return path.basename(parent) === 'work' ? path.relative(path.dirname(parent), file) : file;
+}
+
+/** Server metadata goes into run.json: every string equal to or containing a header secret is redacted. */
+function redactDeep(value: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> {
+  if (JSON.stringify(value).length > 16_384) return { truncated: true };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k, secrets), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as Record<string, unknown>;
+}
