@@ -1,8 +1,14 @@
 import { TemporalCIError } from '../errors.js';
 import { logRegex } from './log-regex.js';
+import { psnr } from './psnr.js';
 import { safetyT2v } from './safety/index.js';
+import { sceneScore } from './scene-score.js';
+import { si } from './si.js';
+import { ssim } from './ssim.js';
+import { ti } from './ti.js';
 import type { MetricDefinition } from './types.js';
 import { vbenchTemporal } from './vbench-temporal.js';
+import { vmafMotion } from './vmaf-motion.js';
 
 /**
  * Every metric, keyed by the name a suite uses. Adding a metric is one file plus one line here.
@@ -10,8 +16,14 @@ import { vbenchTemporal } from './vbench-temporal.js';
  */
 export const METRICS = {
   log_regex: logRegex,
+  psnr,
   safety_t2v: safetyT2v,
+  scene_score: sceneScore,
+  si,
+  ssim,
+  ti,
   vbench_temporal: vbenchTemporal,
+  vmaf_motion: vmafMotion,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;
 
 export type MetricName = keyof typeof METRICS;
