@@ -2,6 +2,7 @@ import { TemporalCIError } from '../errors.js';
 import { logRegex } from './log-regex.js';
 import { psnr } from './psnr.js';
 import { safetyT2v } from './safety/index.js';
+import { promptPolicy } from './safety/prompt-policy-metric.js';
 import { sceneScore } from './scene-score.js';
 import { si } from './si.js';
 import { ssim } from './ssim.js';
@@ -17,6 +18,7 @@ import { vmafMotion } from './vmaf-motion.js';
 export const METRICS = {
   log_regex: logRegex,
   psnr,
+  prompt_policy: promptPolicy,
   safety_t2v: safetyT2v,
   scene_score: sceneScore,
   si,
