@@ -4,6 +4,7 @@ import { TEMPORALCI_VERSION } from '../runs/environment.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerList } from './commands/list.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTag } from './commands/tag.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerDoctor(program);
   registerTag(program);
+  registerReport(program);
   // Subcommands inherit the override, so usage errors reach the boundary below.
   for (const c of program.commands) c.exitOverride();
   return program;

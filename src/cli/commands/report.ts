@@ -1,0 +1,46 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { TemporalCIError } from '../../errors.js';
+import { writeRunReport } from '../../report/run-report.js';
+import { loadIndex } from '../../runs/store.js';
+import { out, warn } from '../io.js';
+import { positiveInt } from './options.js';
+
+interface ReportFlags {
+  runDir?: string;
+  modelRoot?: string;
+  top?: number;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('(re)generate report.html from run.json, for one run or every run of a model')
+    .option('--run-dir <dir>', 'one run folder (holding run.json)')
+    .option('--model-root <dir>', 'every run of a model: artifacts/<project>/<suite>/<model>')
+    .option('--top <n>', 'worst-regressed samples shown with videos', positiveInt, 6)
+    .action(async (flags: ReportFlags) => {
+      if ((flags.runDir === undefined) === (flags.modelRoot === undefined)) {
+        throw new TemporalCIError('USAGE', 'report needs exactly one of --run-dir or --model-root', {
+          hint: 'e.g. temporalci report --run-dir artifacts/<project>/<suite>/<model>/<run_id>',
+        });
+      }
+      let dirs: string[];
+      if (flags.runDir !== undefined) dirs = [flags.runDir];
+      else {
+        const root = flags.modelRoot as string;
+        await fs.access(root).catch(() => {
+          throw new TemporalCIError('RUN_NOT_FOUND', `model root ${root} does not exist`, {
+            hint: 'pass artifacts/<project>/<suite>/<model>',
+          });
+        });
+        dirs = (await loadIndex(root, warn)).map((e) => path.join(root, e.run_id));
+      }
+      for (const dir of dirs) {
+        const r = await writeRunReport(dir, { topN: flags.top });
+        for (const w of r.warnings) warn(w);
+        out(`wrote ${r.path}`);
+      }
+    });
+}
