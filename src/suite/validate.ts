@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { adapterNames, findBuiltinAdapter, isModulePath } from '../adapters/registry.js';
 import type { AdapterDefinition } from '../adapters/types.js';
 import type { SuiteIssue } from '../errors.js';
+import { pairedTestParamsSchema } from '../gates/paired-test-params.js';
 import { SPRT_OPS, sprtParamsSchema } from '../gates/sprt-params.js';
 import { thresholdParamsSchema } from '../gates/threshold-params.js';
 import { findMetric, metricNames } from '../metrics/registry.js';
@@ -185,8 +186,14 @@ function checkMetrics(ctx: RegistryCheckContext, out: SuiteIssue[]): Map<string,
 function checkGates(ctx: RegistryCheckContext, metrics: Map<string, KnownMetric>, out: SuiteIssue[]): void {
   const L = ctx.locator;
   const listed = [...metrics.keys()];
+  const known = new Set(Object.keys(gateSchema.shape));
   for (const [i, item] of listAt(ctx.data, 'gates').entries()) {
-    const r = gateSchema.safeParse(item);
+    // An unknown key is already reported by the schema pass; it must not hide a bad path in the same gate.
+    const knownOnly =
+      item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? Object.fromEntries(Object.entries(item).filter(([k]) => known.has(k)))
+        : item;
+    const r = gateSchema.safeParse(knownOnly);
     if (!r.success) continue;
     const g = r.data;
     const at = (...rest: PathSegment[]): PathSegment[] => ['gates', i, ...rest];
@@ -262,10 +269,16 @@ function checkGates(ctx: RegistryCheckContext, metrics: Map<string, KnownMetric>
     if (g.method === 'threshold') {
       checkParams(thresholdParamsSchema, g.params, base, ctx, out);
     } else {
-      checkParams(sprtParamsSchema, g.params, base, ctx, out);
+      checkParams(
+        g.method === 'paired_test' ? pairedTestParamsSchema : sprtParamsSchema,
+        g.params,
+        base,
+        ctx,
+        out,
+      );
       if (!(SPRT_OPS as readonly string[]).includes(g.op)) {
         out.push(
-          L.issue(at('op'), `method sprt_regression needs a directional op`, {
+          L.issue(at('op'), `method ${g.method} needs a directional op`, {
             expected: `one of ${quoteList(SPRT_OPS)}`,
             found: `string "${g.op}"`,
           }),
@@ -273,7 +286,7 @@ function checkGates(ctx: RegistryCheckContext, metrics: Map<string, KnownMetric>
       }
       if (perSample === false) {
         out.push(
-          L.issue(at('metric'), `sprt_regression pairs per-sample values; ${g.metric} is run-level`, {
+          L.issue(at('metric'), `${g.method} pairs per-sample values; ${g.metric} is run-level`, {
             expected: 'a per-sample path',
             found: `string "${g.metric}"`,
           }),

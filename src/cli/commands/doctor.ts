@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { TEMPORALCI_VERSION } from '../../runs/environment.js';
 import { ffmpegCapabilities, locateFfmpeg } from '../../video/ffmpeg.js';
@@ -13,7 +12,7 @@ const OPTIONAL_PACKAGES: [string, string][] = [
 
 function resolvable(pkg: string): boolean {
   try {
-    createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    import.meta.resolve(pkg); // ESM resolution, like the lazy import that will load it
     return true;
   } catch {
     return false;

@@ -6,13 +6,16 @@ import type { MetricDefinition } from '../../metrics/types.js';
 import { out } from '../io.js';
 
 function metricInfo(name: string, def: MetricDefinition<Record<string, unknown>>) {
-  const params = def.params.parse({});
+  // Paths of metrics whose params are required (e.g. log_regex patterns) depend on the suite.
+  const defaults = def.params.safeParse({});
+  const params = defaults.success ? defaults.data : undefined;
   return {
     name,
     description: def.description,
     reads_pixels: def.readsPixels,
-    paths: def.paths(params).map((p) => `${name}.${p}`),
-    summary_paths: (def.summaryPaths?.(params) ?? []).map((p) => `${name}.${p}`),
+    paths: params ? def.paths(params).map((p) => `${name}.${p}`) : [],
+    summary_paths: params ? (def.summaryPaths?.(params) ?? []).map((p) => `${name}.${p}`) : [],
+    paths_depend_on_params: !params,
   };
 }
 
@@ -42,7 +45,10 @@ export function registerList(program: Command): void {
       out('metrics:');
       for (const m of metrics) {
         out(`  ${m.name.padEnd(20)} ${m.description}`);
-        out(`  ${''.padEnd(20)} gate paths: ${[...m.paths, ...m.summary_paths].join(', ')}`);
+        const paths = m.paths_depend_on_params
+          ? 'named by its params'
+          : [...m.paths, ...m.summary_paths].join(', ');
+        out(`  ${''.padEnd(20)} gate paths: ${paths}`);
       }
       out('gate methods:');
       for (const g of gateMethods) out(`  ${g.name.padEnd(20)} ${g.description}`);

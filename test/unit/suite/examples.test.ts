@@ -12,7 +12,8 @@ describe('the original example suites load unchanged', () => {
   for (const name of ['regression_core', 'regression_core_degraded', 'regression_sprt']) {
     it(name, async () => {
       const file = path.join(examples, `${name}.yaml`);
-      const suite = await loadSuite(file, testRegistries);
+      // The real registries: these suites drive the shipped mock, vbench_temporal and safety_t2v.
+      const suite = await loadSuite(file, defaultRegistries());
       expect(suite.file).toBe(file);
       expect(suite.dir).toBe(examples);
       expect(suite.text).toBe(await readFile(file, 'utf8'));

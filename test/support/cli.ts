@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the BUILT CLI (npm test builds first) as a user would, in a real child process. */
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** A small, fast suite on the mock model (64×64, 6 frames) for tests that exercise the engine, not the metrics. */
+export function tinySuite(
+  overrides: { models?: string; gates?: string; extra?: string; tests?: string } = {},
+): string {
+  return `version: 1
+project: tiny
+suite_name: smoke
+models:
+${
+  overrides.models ??
+  `  - name: m1
+    adapter: mock
+    params: {}`
+}
+tests:
+${
+  overrides.tests ??
+  `  - id: t
+    prompts: ["a red ball bouncing", "a slow pan over a lake"]
+    seeds: [0, 1]
+    video: {num_frames: 6, fps: 8, resolution: 64}`
+}
+metrics:
+  - name: vbench_temporal
+gates:
+${
+  overrides.gates ??
+  `  - metric: vbench_temporal.score
+    op: ">="
+    value: 0.5`
+}
+${overrides.extra ?? ''}`;
+}
+
+/** True when the output contains something that looks like a JavaScript stack trace. */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+:\d+:\d+\)?$/m.test(text) || /node:internal/.test(text);
+}
