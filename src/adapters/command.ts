@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeError, TemporalCIError } from '../errors.js';
 import { readLogTail } from './command/log-tail.js';
-import { terminateGroup } from './command/process-group.js';
+import { groupAlive, terminateGroup } from './command/process-group.js';
 import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
 import { envRefs, interpolateEnvRecord } from './shared/env.js';
 import type {
@@ -143,7 +143,13 @@ export async function runCommand(
   );
   const tail = (): Promise<string> => readLogTail(logFile, logStart);
 
-  let outcome: { code: number | null; sig: NodeJS.Signals | null; timedOut: boolean; gone: boolean };
+  let outcome: {
+    code: number | null;
+    sig: NodeJS.Signals | null;
+    timedOut: boolean;
+    gone: boolean;
+    pid: number | undefined;
+  };
   try {
     if (signal.aborted) throw abortError(request, await tail(), true);
     outcome = await new Promise((resolve, reject) => {
@@ -174,17 +180,23 @@ export async function runCommand(
       child.once('exit', (code, sig) => {
         signal.removeEventListener('abort', onAbort);
         if (killing === undefined) {
-          resolve({ code, sig, timedOut: false, gone: true });
+          resolve({ code, sig, timedOut: false, gone: true, pid: child.pid });
           return;
         }
         // The leader is gone; wait for the rest of its group (background children) to be gone too.
         killing.then(
-          (gone) => resolve({ code, sig, timedOut: true, gone }),
+          (gone) => resolve({ code, sig, timedOut: true, gone, pid: child.pid }),
           (e: unknown) => reject(e),
         );
       });
       signal.addEventListener('abort', onAbort, { once: true });
     });
+    // Background processes the command left behind (a server, a stray worker) would hold the GPU for the
+    // next sample: the sample is over, so its process group goes too.
+    if (!outcome.timedOut && outcome.pid !== undefined && (await groupAlive(outcome.pid))) {
+      await log.write('--- temporalci: the command left processes running; terminating its process group\n');
+      await terminateGroup(outcome.pid, params.kill_grace_s * 1000);
+    }
   } finally {
     await log.close();
   }

@@ -178,6 +178,23 @@ describe('command adapter', () => {
     expect(liveMembers(leader as number)).toEqual([]);
   });
 
+  it('terminates processes the command leaves running after it exits', async () => {
+    const req = request();
+    const pidFile = path.join(root, `${req.sampleId}.pids`);
+    const a = adapter({
+      argv: ['sh', '-c', `sleep 100 & echo "$$ $!" > ${pidFile}; printf x > "$1"`, 'sh', '{output}'],
+      kill_grace_s: 0.5,
+    });
+    await a.generate(req);
+    const [leader, background] = (await fs.readFile(pidFile, 'utf8')).trim().split(' ').map(Number);
+    expect(background).toBeGreaterThan(0);
+    expect(pidAlive(background as number)).toBe(false);
+    expect(liveMembers(leader as number)).toEqual([]);
+    expect(await fs.readFile(path.join(req.workDir, 'adapter.log'), 'utf8')).toContain(
+      'left processes running',
+    );
+  });
+
   it('reports a non-zero exit with its code and the last lines of the log', async () => {
     const a = adapter({
       argv: [
