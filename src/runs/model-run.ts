@@ -18,6 +18,7 @@ import { modelRoot as modelRootOf, newRunId, within } from './paths.js';
 import { planSamples } from './plan.js';
 import { rankSamplesForRetention, samplesToRetain } from './retention.js';
 import { type ActiveMetric, runSample } from './sample-runner.js';
+import { afterWave, generationOrder, type SequentialState, startSequential } from './sequential.js';
 import { addToIndex, atomicWriteJson, loadIndex, RUN_FILE, readRunRecord, type Warn } from './store.js';
 import { summarizeMetric } from './summarize.js';
 import {
@@ -105,6 +106,20 @@ export async function runModel(
       pastRuns.push(await readRunRecord(path.join(root, entry.run_id)));
     }
   }
+  const settings = suite.config.run;
+  const isPerSample = (metricPath: string): boolean => {
+    const dot = metricPath.indexOf('.');
+    const m = metrics.find((x) => x.name === (dot < 0 ? metricPath : metricPath.slice(0, dot)).toLowerCase());
+    return m?.def.paths(m.params).includes(dot < 0 ? '' : metricPath.slice(dot + 1)) === true;
+  };
+  const order = generationOrder(planned, settings.shuffle_seed);
+  const seq: SequentialState = startSequential(
+    opts.gates,
+    baseline?.run ?? null,
+    order,
+    settings.wave_size,
+    isPerSample,
+  );
   const adapter: Adapter = await createAdapter(model, suite.dir);
   await fs.mkdir(runDir, { recursive: true });
   opts.onStart?.({ model: model.name, runId, runDir, planned: planned.length });
@@ -123,17 +138,23 @@ export async function runModel(
       timeoutS: opts.timeoutS,
       signal: opts.signal,
     };
-    const rows = await Promise.all(
-      planned.map((p) =>
-        limit(async () => {
-          const row = await runSample(ctx, p);
-          done++;
-          opts.onSample?.(done, planned.length, row);
-          return row;
-        }),
-      ),
-    );
-    samples.push(...rows);
+    // Waves: bounded concurrency within a wave, a decision at every wave boundary (src/runs/sequential.ts).
+    for (let start = 0; start < order.length && !opts.signal.aborted; ) {
+      const wave = order.slice(start, start + seq.waveSize);
+      const rows = await Promise.all(
+        wave.map((p) =>
+          limit(async () => {
+            const row = await runSample(ctx, p);
+            done++;
+            opts.onSample?.(done, planned.length, row);
+            return row;
+          }),
+        ),
+      );
+      samples.push(...rows);
+      start += wave.length;
+      if (afterWave(seq, opts.gates, samples, order.length - start)) break;
+    }
     // Run-level metrics (external judges, VBench results) see all samples at once; a failure here is a
     // run error, never a silent pass (src/runs/finalize.ts).
     await finalizeMetrics(metrics, samples, { runDir, suiteDir: suite.dir, signal: opts.signal });
@@ -154,16 +175,23 @@ export async function runModel(
     errors.push(
       `no sample succeeded (${failed.length} failed${first ? `; first error, at ${first.stage}: ${first.message}` : ''})`,
     );
-  } else if (failed.length / planned.length > opts.maxFailedRatio) {
+  } else if (failed.length / samples.length > opts.maxFailedRatio) {
     errors.push(
-      `${failed.length} of ${planned.length} samples failed, more than max_failed_ratio ${opts.maxFailedRatio} allows`,
+      `${failed.length} of ${samples.length} generated samples failed, more than max_failed_ratio ${opts.maxFailedRatio} allows`,
     );
   }
+  const attemptedIds = new Set(samples.map((s) => s.sample_id));
+  const skipped = seq.stoppedEarly ? order.filter((p) => !attemptedIds.has(p.sampleId)) : [];
 
   const summaries: Record<string, MetricSummary> = {};
   for (const m of metrics) summaries[m.name] = summarizeMetric(m.name, m.def, m.params, measured);
   const run = { samples: measured, metrics: summaries };
-  const verdict = evaluateRun(opts.gates, run, baseline?.run ?? null, gateHistory(opts.gates, pastRuns));
+  const verdict = evaluateRun(opts.gates, run, baseline?.run ?? null, gateHistory(opts.gates, pastRuns), {
+    sprt: seq.tracks,
+    sequential: { planned: planned.length, generated: samples.length, exhausted: !seq.stoppedEarly },
+    plannedIds: seq.plannedIds,
+    multipleComparisons: settings.multiple_comparisons,
+  });
   const status: RunStatus =
     errors.length > 0
       ? 'ERROR'
@@ -210,6 +238,7 @@ export async function runModel(
       generated: samples.filter((s) => s.video_path !== null || s.error?.stage !== 'generate').length,
       measured: measured.length,
       failed: failed.length,
+      skipped: skipped.length,
     },
     duration_s: (Date.now() - started.getTime()) / 1000,
     samples,
@@ -221,6 +250,29 @@ export async function runModel(
     ignore_regression: opts.ignoreRegression,
     errors,
     warnings,
+    ...(opts.gates.some((g) => g.method === 'sprt_regression')
+      ? {
+          sequential: {
+            wave_size: seq.waveSize,
+            shuffle_seed: settings.shuffle_seed,
+            waves: seq.waves,
+            planned: planned.length,
+            generated: samples.length,
+            stopped_early: seq.stoppedEarly,
+            reason: seq.stoppedEarly
+              ? `every sprt_regression gate decided after ${samples.length} of ${planned.length} samples`
+              : seq.fullSetReason
+                ? `ran the full plan: ${seq.fullSetReason}`
+                : 'ran the full plan: the SPRT gates had not all decided',
+          },
+          skipped_samples: skipped.map((p) => ({
+            sample_id: p.sampleId,
+            test_id: p.testId,
+            prompt: p.prompt,
+            seed: p.seed,
+          })),
+        }
+      : {}),
   };
   await atomicWriteJson(path.join(runDir, RUN_FILE), record);
   await addToIndex(root, record, warn);

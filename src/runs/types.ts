@@ -117,7 +117,8 @@ export interface RunRecord {
     sample_limit: number | null;
     timeout_s: number | null;
   };
-  counts: { planned: number; generated: number; measured: number; failed: number };
+  /** `skipped`: planned samples never generated because the SPRT gates decided first (absent in old runs). */
+  counts: { planned: number; generated: number; measured: number; failed: number; skipped?: number };
   duration_s: number;
   samples: SampleRecord[];
   metrics: Record<string, MetricSummary>;
@@ -131,4 +132,26 @@ export interface RunRecord {
   warnings: string[];
   tag?: string;
   note?: string;
+  /** Sequential generation (runs with sprt_regression gates): waves, and whether it stopped early. */
+  sequential?: SequentialRecord;
+  /** Planned samples not generated because generation stopped early; `samples` lists only attempted ones. */
+  skipped_samples?: SkippedSample[];
+}
+
+export interface SkippedSample {
+  sample_id: string;
+  test_id: string;
+  prompt: string;
+  seed: number;
+}
+
+export interface SequentialRecord {
+  wave_size: number;
+  shuffle_seed: number;
+  waves: number;
+  planned: number;
+  generated: number;
+  stopped_early: boolean;
+  /** Why: every SPRT gate decided, or why the run could not stop early. */
+  reason: string;
 }

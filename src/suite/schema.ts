@@ -19,7 +19,7 @@ export type GateOp = (typeof GATE_OPS)[number];
 export const GATE_AGGREGATES = ['mean', 'min', 'max', 'p10', 'p50', 'p90'] as const;
 export type GateAggregate = (typeof GATE_AGGREGATES)[number];
 
-export const GATE_METHODS = ['threshold', 'sprt_regression'] as const;
+export const GATE_METHODS = ['threshold', 'sprt_regression', 'paired_test'] as const;
 export type GateMethod = (typeof GATE_METHODS)[number];
 
 export const modelSchema = z
@@ -132,7 +132,9 @@ export const gateSchema = z
     method: z
       .enum(GATE_METHODS)
       .default('threshold')
-      .describe('threshold, or sprt_regression against the baseline'),
+      .describe(
+        'threshold, sprt_regression (sequential, paired with the baseline) or paired_test (fixed-sample)',
+      ),
     aggregate: z
       .enum(GATE_AGGREGATES)
       .default('mean')
@@ -141,7 +143,7 @@ export const gateSchema = z
       .record(z.string(), z.unknown())
       .nullish()
       .describe(
-        'method params: threshold (min_absolute_change, min_relative_change) or sprt_regression (alpha, beta, ...)',
+        'method params: threshold (min_absolute_change, min_relative_change), sprt_regression (alpha, beta, ...) or paired_test (test, confidence, ...)',
       )
       .transform((v) => v ?? {}),
     /** Windowed gate: fail only when the gate failed in at least `min_failures` of the last `window` runs. */
@@ -172,6 +174,45 @@ export const runSettingsSchema = z
     /** Share of samples allowed to fail before the run is an error (exit 1). 0 = none may fail. */
     max_failed_ratio: z.number().min(0).max(1).default(0).describe('share of samples allowed to fail'),
     timeout_s: z.number().positive().optional().describe('per-sample generation timeout, seconds'),
+    // 4: the first decision is possible at min_pairs (default 6), so waves of 4 reach it at 8 pairs; the
+    // bench (docs/statistics.md §4) measures waves of 4 costing ~18% more samples than waves of 1, while
+    // keeping up to 4 workers busy. Smaller waves save samples, larger ones use more parallelism.
+    wave_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(4)
+      .describe(
+        'with sprt_regression gates: samples generated between two SPRT decisions; keep >= workers so workers stay busy',
+      ),
+    shuffle_seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('seed of the deterministic shuffle that orders generation so early waves span prompts'),
+    multiple_comparisons: z
+      .enum(['none', 'holm'])
+      .default('none')
+      .describe('holm: adjust the p-values of all paired_test gates together (family-wise error rate)'),
+  })
+  .strict();
+
+/** Webhook notification after each model's run; `--webhook-url` and the notify flags override it. */
+export const notifySchema = z
+  .object({
+    url: nonEmpty.describe('webhook URL; may use ${ENV_VAR} so the secret stays out of the suite file'),
+    format: z.enum(['slack', 'discord', 'json']).default('json').describe('payload shape'),
+    notify_on: z
+      .enum(['failure', 'change', 'always'])
+      .default('failure')
+      .describe('failure: status is not PASS; change: status differs from the previous run; always'),
+    secret: nonEmpty
+      .optional()
+      .describe('HMAC-SHA256 key (${ENV_VAR} allowed); signs the body in X-TemporalCI-Signature'),
+    timeout_s: z.number().positive().max(120).default(10).describe('per attempt, seconds'),
+    retries: z.number().int().min(0).max(10).default(3).describe('retries on network errors, 429 and 5xx'),
   })
   .strict();
 
@@ -188,6 +229,7 @@ export const suiteSchema = z
     run: runSettingsSchema
       .default(() => runSettingsSchema.parse({}))
       .describe('execution settings; CLI flags override'),
+    notify: notifySchema.optional().describe('webhook notification after each run'),
   })
   .strict();
 
@@ -198,4 +240,5 @@ export type MetricConfig = z.infer<typeof metricSchema>;
 export type GateConfig = z.infer<typeof gateSchema>;
 export type ArtifactsConfig = z.infer<typeof artifactsSchema>;
 export type RunSettings = z.infer<typeof runSettingsSchema>;
+export type NotifyConfig = z.infer<typeof notifySchema>;
 export type PromptSourceConfig = z.infer<typeof promptSourceSchema>;

@@ -1,0 +1,245 @@
+/**
+ * The `sprt_regression` gate as the engine runs it: per-sample values of the current run are paired with the
+ * baseline by sample_id after every wave, the new deltas are fed to the sequential test, and the final verdict
+ * applies the gate's policies (baseline_missing, pairing_mismatch, inconclusive) and its threshold part.
+ * Pure: the engine passes in the measured samples; nothing here does I/O.
+ */
+import type { MeasuredRun } from '../runs/measured.js';
+import type { GateResult } from '../runs/types.js';
+import type { GateConfig } from '../suite/schema.js';
+import { evaluateThresholdGate, perSampleSeries } from './evaluate.js';
+import { type DirectionalOp, type PairingResult, pairDeltas, type SeriesPoint } from './pairing.js';
+import { createSprt, type SprtState, updateSprt } from './sprt.js';
+import { type SprtParams, sprtParamsSchema } from './sprt-params.js';
+
+/** One SPRT gate's progress through the waves of a run. */
+export interface SprtTrack {
+  params: SprtParams;
+  state: SprtState;
+  /** Pair identities already fed to the test (`sample_id#occurrence`), so a delta is counted exactly once. */
+  fed: ReadonlySet<string>;
+  /** Pairing after the latest wave. */
+  pairing: PairingResult;
+}
+
+/** Where the run stood when the gate was judged. */
+export interface SequentialContext {
+  planned: number;
+  generated: number;
+  /** Every planned sample was attempted. */
+  exhausted: boolean;
+}
+
+export function seriesOf(run: MeasuredRun, metricPath: string): SeriesPoint[] {
+  return perSampleSeries(run, metricPath).map((p) => ({
+    key: p.sampleId,
+    value: p.value,
+    prompt: p.prompt,
+    seed: p.seed,
+  }));
+}
+
+/**
+ * The baseline points the current run could have paired with so far: those whose sample was already
+ * attempted, plus those not in the plan at all (a changed plan must still count against the paired ratio).
+ * Baseline samples that are planned but not generated yet are simply not reached.
+ */
+export function reachableBaseline(
+  baseline: readonly SeriesPoint[],
+  attempted: ReadonlySet<string>,
+  planned: ReadonlySet<string>,
+): SeriesPoint[] {
+  return baseline.filter((p) => attempted.has(p.key) || !planned.has(p.key));
+}
+
+export function startSprtTrack(gate: GateConfig): SprtTrack {
+  const params = sprtParamsSchema.parse(gate.params);
+  return {
+    params,
+    state: createSprt(params),
+    fed: new Set(),
+    pairing: pairDeltas([], [], gate.op as DirectionalOp, params.pairing_mode),
+  };
+}
+
+/**
+ * Feed one wave: pair everything measured so far with the reachable baseline and update the test with the
+ * pairs not seen before. The baseline is fixed, so a pair appears in the wave its current sample was made
+ * in and the incremental update equals a recomputation over all data.
+ */
+export function advanceSprtTrack(
+  track: SprtTrack,
+  gate: GateConfig,
+  current: readonly SeriesPoint[],
+  baseline: readonly SeriesPoint[],
+): SprtTrack {
+  const pairing = pairDeltas(current, baseline, gate.op as DirectionalOp, track.params.pairing_mode);
+  const fed = new Set(track.fed);
+  const seen = new Map<string, number>();
+  const fresh: number[] = [];
+  for (const p of pairing.pairs) {
+    const k = (seen.get(p.key) ?? 0) + 1;
+    seen.set(p.key, k);
+    const id = `${p.key}#${k}`;
+    if (fed.has(id)) continue;
+    fed.add(id);
+    fresh.push(p.delta);
+  }
+  return { params: track.params, state: updateSprt(track.state, fresh), fed, pairing };
+}
+
+/** The test decided (either way, or inconclusive at max_pairs): it needs no more samples. */
+export function sprtTrackDone(track: SprtTrack): boolean {
+  return track.state.decision !== 'continue';
+}
+
+function round(v: number, digits = 8): number {
+  return Number.isFinite(v) ? Number(v.toFixed(digits)) : v;
+}
+
+function policyPasses(policy: 'fail' | 'pass' | 'skip'): boolean {
+  return policy !== 'fail';
+}
+
+/**
+ * The gate's verdict: `passed = threshold_passed AND decision_passed`, as in the original. `track` is null
+ * when there is no baseline.
+ */
+export function evaluateSprtGate(
+  gate: GateConfig,
+  index: number,
+  run: MeasuredRun,
+  track: SprtTrack | null,
+  ctx: SequentialContext,
+  plannedIds: ReadonlySet<string>,
+  baselineSeries: readonly SeriesPoint[] | null,
+): GateResult {
+  const threshold = evaluateThresholdGate(gate, index, run);
+  const params = track?.params ?? sprtParamsSchema.parse(gate.params);
+  const common = {
+    threshold_passed: threshold.passed,
+    alpha: params.alpha,
+    beta: params.beta,
+    effect_size: params.effect_size,
+    min_pairs: params.min_pairs,
+    max_pairs: params.max_pairs ?? null,
+    min_paired_ratio: params.min_paired_ratio,
+    samples_planned: ctx.planned,
+    samples_generated: ctx.generated,
+  };
+  const finish = (decisionPassed: boolean, why: string, detail: Record<string, unknown>): GateResult => {
+    // An early-stopped run says on how many of the planned samples the threshold part was computed.
+    const of = ctx.exhausted ? '' : `, ${threshold.sample_count} of ${ctx.planned} planned samples`;
+    return {
+      ...threshold,
+      passed: threshold.passed && decisionPassed,
+      reason: `${why}; threshold: ${threshold.reason}${of}`,
+      detail: { ...common, decision_passed: decisionPassed, ...detail },
+    };
+  };
+
+  if (track === null || baselineSeries === null) {
+    const policy =
+      params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
+    return finish(policyPasses(policy), `no baseline: baseline_missing policy ${policy}`, {
+      decision: 'baseline_missing',
+      reason: 'baseline_missing',
+      baseline_missing_policy: policy,
+      require_baseline: params.require_baseline,
+    });
+  }
+
+  const pairing = track.pairing;
+  const pairsPlanned = baselineSeries.filter((p) => plannedIds.has(p.key)).length;
+  const pairingSummary = {
+    mode: pairing.mode,
+    current_count: pairing.current_count,
+    baseline_count: pairing.baseline_count,
+    expected_pairs: pairing.expected_pairs,
+    paired_count: pairing.paired_count,
+    paired_ratio: round(pairing.paired_ratio, 6),
+    current_unmatched: pairing.current_unmatched,
+    baseline_unmatched: pairing.baseline_unmatched,
+  };
+  const worst = pairing.worst_deltas.map((p) => ({
+    sample_id: p.key,
+    prompt: p.prompt ?? null,
+    seed: p.seed ?? null,
+    current: p.current,
+    baseline: p.baseline,
+    delta: p.delta,
+  }));
+  const s = track.state;
+  const trace = {
+    pairs_used: s.n,
+    pairs_planned: pairsPlanned,
+    paired_ratio: round(pairing.paired_ratio, 6),
+    pairing: pairingSummary,
+    sigma_mode: params.sigma_mode,
+    sigma: round(s.sigma),
+    sigma_floor: params.sigma_floor,
+    mean_delta: round(s.mean),
+    llr: round(s.llr),
+    upper_threshold: round(s.upper),
+    lower_threshold: round(s.lower),
+    drift_per_pair: round(s.drift_per_pair),
+    required_pairs_upper: round(s.required_pairs_upper, 4),
+    required_pairs_lower: round(s.required_pairs_lower, 4),
+    decided_at: s.decided_at ? { wave: s.decided_at.wave, pairs: s.decided_at.n } : null,
+    waves: s.waves.map((w) => ({
+      wave: w.wave,
+      pairs: w.n,
+      llr: round(w.llr),
+      sigma: round(w.sigma),
+      decision: w.decision,
+    })),
+    worst_deltas: worst,
+  };
+
+  if (pairing.paired_ratio < params.min_paired_ratio) {
+    const policy = params.pairing_mismatch;
+    return finish(
+      policyPasses(policy),
+      `pairing mismatch: ${pairing.paired_count} of ${pairing.expected_pairs} samples paired with the baseline by ${pairing.mode} (ratio ${pairingSummary.paired_ratio} < min_paired_ratio ${params.min_paired_ratio}); policy ${policy}`,
+      {
+        decision: 'pairing_mismatch',
+        reason: 'paired_ratio_below_min',
+        pairing_mismatch_policy: policy,
+        ...trace,
+      },
+    );
+  }
+
+  const used = `${s.n} pairs used of ${pairsPlanned} planned`;
+  if (s.decision === 'accept_h1_no_regression' || s.decision === 'accept_h0_regression') {
+    const pass = s.decision === 'accept_h1_no_regression';
+    const bound = pass ? `>= A=${round(s.upper, 4)}` : `<= B=${round(s.lower, 4)}`;
+    const at = s.decided_at ? ` at wave ${s.decided_at.wave}` : '';
+    return finish(
+      pass,
+      `SPRT ${pass ? 'no regression' : 'regression'}: LLR ${round(s.llr, 4)} ${bound}${at}, ${used} (mean delta ${round(s.mean, 6)}, σ ${round(s.sigma, 6)})`,
+      { decision: s.decision, reason: pass ? 'crossed_upper' : 'crossed_lower', ...trace },
+    );
+  }
+
+  // Not decided: max_pairs reached, or the plan ran out first.
+  const why =
+    s.n < params.min_pairs
+      ? 'insufficient_pairs'
+      : s.decision === 'inconclusive'
+        ? 'max_pairs_reached'
+        : 'plan_exhausted';
+  const policy = params.inconclusive;
+  const text =
+    why === 'insufficient_pairs'
+      ? `only ${s.n} pairs, min_pairs is ${params.min_pairs}`
+      : why === 'max_pairs_reached'
+        ? `max_pairs ${params.max_pairs} reached with LLR ${round(s.llr, 4)} between B=${round(s.lower, 4)} and A=${round(s.upper, 4)}`
+        : `plan exhausted with LLR ${round(s.llr, 4)} between B=${round(s.lower, 4)} and A=${round(s.upper, 4)}`;
+  return finish(policy === 'pass', `SPRT inconclusive: ${text}, ${used}; inconclusive policy ${policy}`, {
+    decision: 'inconclusive',
+    reason: why,
+    inconclusive_policy: policy,
+    ...trace,
+  });
+}

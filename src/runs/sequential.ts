@@ -1,0 +1,115 @@
+/**
+ * Sequential generation: samples are generated in waves, and after each wave every `sprt_regression` gate is
+ * updated on all data generated so far. When every SPRT gate has decided and no other gate needs the full
+ * set, generation stops and the remaining samples are skipped. GPU time is what video CI costs; a sequential
+ * test only saves it if the runner actually stops.
+ */
+
+import type { SeriesPoint } from '../gates/pairing.js';
+import { createRng } from '../gates/random.js';
+import {
+  advanceSprtTrack,
+  reachableBaseline,
+  type SprtTrack,
+  seriesOf,
+  sprtTrackDone,
+  startSprtTrack,
+} from '../gates/sprt-gate.js';
+import type { GateConfig } from '../suite/schema.js';
+import type { MeasuredRun } from './measured.js';
+import type { PlannedSample, SampleRecord } from './types.js';
+
+/**
+ * A deterministic seeded shuffle (Fisher–Yates) of the plan, so the first waves span prompts and seeds
+ * instead of all being the first prompt. Sample ids are unchanged; only the order of generation moves.
+ */
+export function generationOrder<T>(plan: readonly T[], seed: number): T[] {
+  const out = [...plan];
+  const rng = createRng(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Why a gate needs every planned sample, or null when a subset suffices. */
+export function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
+  if (gate.method === 'paired_test') return 'a paired_test gate is a fixed-sample test';
+  if (gate.method === 'threshold' && !isPerSample(gate.metric)) {
+    return `${gate.metric} is a run-level value (a count over all samples)`;
+  }
+  return null;
+}
+
+export interface SequentialState {
+  waveSize: number;
+  /** Index in `gates` → the SPRT gate's progress. Empty when there is no baseline. */
+  tracks: Map<number, SprtTrack>;
+  /** Stopping early is possible at all (SPRT gates with a baseline, and nothing needs the full set). */
+  canStop: boolean;
+  /** Why the run cannot stop early, when it has SPRT gates but cannot. */
+  fullSetReason: string | null;
+  waves: number;
+  stoppedEarly: boolean;
+  baselineSeries: Map<number, SeriesPoint[]>;
+  plannedIds: Set<string>;
+}
+
+export function startSequential(
+  gates: readonly GateConfig[],
+  baseline: MeasuredRun | null,
+  plan: readonly PlannedSample[],
+  waveSize: number,
+  isPerSample: (metricPath: string) => boolean,
+): SequentialState {
+  const tracks = new Map<number, SprtTrack>();
+  const baselineSeries = new Map<number, SeriesPoint[]>();
+  gates.forEach((g, i) => {
+    if (g.method !== 'sprt_regression' || baseline === null) return;
+    tracks.set(i, startSprtTrack(g));
+    baselineSeries.set(i, seriesOf(baseline, g.metric));
+  });
+  const hasSprt = gates.some((g) => g.method === 'sprt_regression');
+  let fullSetReason: string | null = null;
+  for (const g of gates) fullSetReason ??= needsFullSet(g, isPerSample);
+  if (hasSprt && baseline === null) fullSetReason ??= 'no baseline to pair with';
+  const canStop = tracks.size > 0 && fullSetReason === null;
+  return {
+    // When nothing can stop early, one wave keeps every worker busy to the end, as a plain run does.
+    waveSize: canStop ? waveSize : Math.max(1, plan.length),
+    tracks,
+    canStop,
+    fullSetReason: hasSprt ? fullSetReason : null,
+    waves: 0,
+    stoppedEarly: false,
+    baselineSeries,
+    plannedIds: new Set(plan.map((p) => p.sampleId)),
+  };
+}
+
+/**
+ * Update every SPRT gate with all samples attempted so far (in generation order) and say whether to stop.
+ * Mutates `seq` (the engine's loop state); the statistics themselves are pure.
+ */
+export function afterWave(
+  seq: SequentialState,
+  gates: readonly GateConfig[],
+  attempted: readonly SampleRecord[],
+  remaining: number,
+): boolean {
+  seq.waves += 1;
+  const measured = { samples: attempted.filter((s) => s.error === null), metrics: {} };
+  const attemptedIds = new Set(attempted.map((s) => s.sample_id));
+  for (const [i, track] of seq.tracks) {
+    const gate = gates[i]!;
+    const base = reachableBaseline(seq.baselineSeries.get(i) ?? [], attemptedIds, seq.plannedIds);
+    seq.tracks.set(i, advanceSprtTrack(track, gate, seriesOf(measured, gate.metric), base));
+  }
+  const decided = [...seq.tracks.values()].every(sprtTrackDone);
+  if (seq.canStop && decided && remaining > 0) {
+    seq.stoppedEarly = true;
+    return true;
+  }
+  return false;
+}

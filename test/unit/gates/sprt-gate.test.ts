@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateRun } from '../../../src/runs/evaluate-run.js';
+import type { MeasuredRun } from '../../../src/runs/measured.js';
+import { type GateConfig, gateSchema } from '../../../src/suite/schema.js';
+
+function gate(g: Record<string, unknown>): GateConfig {
+  return gateSchema.parse(g);
+}
+
+const sprt = (over: Record<string, unknown> = {}, params: Record<string, unknown> = {}) =>
+  gate({
+    metric: 'm.score',
+    op: '>=',
+    value: 0,
+    method: 'sprt_regression',
+    params: { sigma_mode: 'fixed', sigma: 0.04, effect_size: 0.03, ...params },
+    ...over,
+  });
+
+function run(scores: number[], idPrefix = 's'): MeasuredRun {
+  return {
+    samples: scores.map((s, i) => ({
+      sample_id: `${idPrefix}${i}`,
+      prompt: `p${i}`,
+      seed: i,
+      metrics: { m: { score: s } },
+    })),
+    metrics: {},
+  };
+}
+
+const twelve = (v: number) => Array.from({ length: 12 }, () => v);
+
+describe('sprt_regression gate verdicts', () => {
+  it('passes an identical candidate with the trace the report needs', () => {
+    const v = evaluateRun([sprt()], run(twelve(0.5)), run(twelve(0.5)), [[]]);
+    const g = v.gates[0]!;
+    expect(g.passed).toBe(true);
+    expect(g.detail?.decision).toBe('accept_h1_no_regression');
+    expect(g.detail?.pairs_used).toBe(12);
+    expect(g.detail?.upper_threshold).toBeCloseTo(2.890372, 5);
+    expect(g.detail?.lower_threshold).toBeCloseTo(-2.251292, 5);
+    expect(g.detail?.drift_per_pair).toBeCloseTo(0.28125, 8);
+    expect(g.detail?.waves).toHaveLength(1);
+    expect(g.reason).toMatch(/no regression/);
+  });
+
+  it('fails a regression, and lists the worst deltas with prompt and seed', () => {
+    const cur = twelve(0.5);
+    cur[3] = 0.2;
+    const v = evaluateRun([sprt()], run(cur.map((x) => x - 0.05)), run(twelve(0.5)), [[]]);
+    const g = v.gates[0]!;
+    expect(g.passed).toBe(false);
+    expect(g.detail?.decision).toBe('accept_h0_regression');
+    const worst = g.detail?.worst_deltas as { sample_id: string; prompt: string; seed: number }[];
+    expect(worst[0]).toMatchObject({ sample_id: 's3', prompt: 'p3', seed: 3 });
+    expect(worst).toHaveLength(5);
+  });
+
+  it('normalises direction by op: for <= a higher value is worse', () => {
+    const g = sprt({ op: '<=', value: 10 });
+    expect(evaluateRun([g], run(twelve(0.6)), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(false);
+    expect(evaluateRun([g], run(twelve(0.4)), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(true);
+  });
+
+  it('still applies the threshold part', () => {
+    const g = sprt({ value: 0.9 });
+    const r = evaluateRun([g], run(twelve(0.5)), run(twelve(0.5)), [[]]).gates[0]!;
+    expect(r.detail?.decision).toBe('accept_h1_no_regression');
+    expect(r.detail?.threshold_passed).toBe(false);
+    expect(r.passed).toBe(false);
+  });
+
+  it('applies the baseline_missing policy', () => {
+    const fail = evaluateRun([sprt()], run(twelve(0.5)), null, [[]]).gates[0]!;
+    expect(fail.passed).toBe(false);
+    expect(fail.detail?.decision).toBe('baseline_missing');
+    const skip = sprt({}, { require_baseline: false, baseline_missing: 'skip' });
+    expect(evaluateRun([skip], run(twelve(0.5)), null, [[]]).gates[0]?.passed).toBe(true);
+  });
+
+  it('applies the pairing_mismatch policy when sample ids do not pair', () => {
+    const r = evaluateRun([sprt()], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]!;
+    expect(r.detail?.decision).toBe('pairing_mismatch');
+    expect(r.passed).toBe(false);
+    const pass = sprt({}, { pairing_mismatch: 'pass' });
+    expect(evaluateRun([pass], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(true);
+  });
+
+  it('applies the inconclusive policy with too few pairs', () => {
+    const r = evaluateRun([sprt()], run([0.5, 0.5, 0.5]), run([0.5, 0.5, 0.5]), [[]]).gates[0]!;
+    expect(r.detail?.decision).toBe('inconclusive');
+    expect(r.detail?.reason).toBe('insufficient_pairs');
+    expect(r.passed).toBe(false);
+    const pass = sprt({}, { inconclusive: 'pass' });
+    expect(evaluateRun([pass], run([0.5, 0.5, 0.5]), run([0.5, 0.5, 0.5]), [[]]).gates[0]?.passed).toBe(true);
+  });
+
+  it('judges 11 clean pairs then 100 regressed ones as a regression', () => {
+    const cur = [...Array.from({ length: 11 }, () => 0.5), ...Array.from({ length: 100 }, () => 0.4)];
+    const base = cur.map(() => 0.5);
+    const r = evaluateRun([sprt()], run(cur), run(base), [[]]).gates[0]!;
+    expect(r.detail?.decision).toBe('accept_h0_regression');
+    expect(r.passed).toBe(false);
+  });
+});
+
+describe('paired_test gate', () => {
+  const paired = (params: Record<string, unknown> = {}) =>
+    gate({ metric: 'm.score', op: '>=', value: 0, method: 'paired_test', params });
+  const noisy = (shift: number) => Array.from({ length: 20 }, (_, i) => 0.5 + shift + ((i % 5) - 2) * 0.01);
+
+  it('fails only when significant and beyond the magnitude floor', () => {
+    const base = run(noisy(0));
+    const big = evaluateRun([paired()], run(noisy(-0.05)), base, [[]]).gates[0]!;
+    expect(big.passed).toBe(false);
+    expect(big.detail?.decision).toBe('regression');
+    // Significant (every delta is −0.001) but 0.2% of the baseline: inside the 1% relative floor.
+    const tiny = evaluateRun([paired()], run(noisy(-0.001)), base, [[]]).gates[0]!;
+    expect(tiny.detail?.significant).toBe(true);
+    expect(tiny.passed).toBe(true);
+  });
+
+  it('Holm-adjusts p-values across paired gates when asked', () => {
+    const base = run(noisy(0));
+    const cur = run(noisy(0).map((x, i) => x - 0.012 + (i % 2 === 0 ? 0.02 : -0.02)));
+    const gates = [paired(), gate({ metric: 'm.score', op: '<=', value: 9, method: 'paired_test' })];
+    const ctx = {
+      sprt: new Map(),
+      sequential: { planned: 20, generated: 20, exhausted: true },
+      plannedIds: new Set(cur.samples.map((s) => s.sample_id)),
+      multipleComparisons: 'holm' as const,
+    };
+    const none = evaluateRun(gates, cur, base, [[], []], { ...ctx, multipleComparisons: 'none' });
+    const holm = evaluateRun(gates, cur, base, [[], []], ctx);
+    const p = none.gates[0]?.detail?.p_value as number;
+    const adj = holm.gates[0]?.detail?.adjusted_p_value as number;
+    // Two tests with equal p: Holm multiplies the smaller by 2 and keeps the family monotone.
+    expect(adj).toBeCloseTo(Math.min(1, 2 * p), 10);
+    expect(p).toBeGreaterThan(0);
+    expect(holm.gates[0]?.detail?.correction).toBe('holm');
+  });
+});
