@@ -8,10 +8,7 @@ import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './ht
 import { interpolateEnvRecord, redact } from './shared/env.js';
 import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './types.js';
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), { message: 'an http:// or https:// URL' });
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
 /**
  * The `http` adapter's params (strict). Only `request_params` is sent to the server besides the sample's
@@ -32,7 +29,7 @@ export const httpParamsSchema = z.strictObject({
     .min(0)
     .max(20)
     .default(3)
-    .describe('retries of one request on network errors, 429, 5xx'),
+    .describe('retries of each HTTP request (network errors, timeouts, 429, 5xx) within one engine attempt'),
   retry_backoff_s: z.number().min(0).max(600).default(1).describe('first retry wait; doubles, with jitter'),
   max_retry_wait_s: z.number().min(0).max(3600).default(60).describe('cap on one wait (also on Retry-After)'),
   max_response_mb: z.number().positive().max(65_536).default(1024).describe('largest response body accepted'),

@@ -249,6 +249,30 @@ describe('http adapter', () => {
     expect(left.filter((f) => f.startsWith(req.sampleId))).toEqual([]);
   });
 
+  it('follows a redirect to another origin without the header token', async () => {
+    const other = createServer((req, res) => {
+      hits.push({ method: req.method ?? '', url: req.url ?? '', body: '', headers: req.headers });
+      sendVideo(res);
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    // 127.0.0.1 and localhost are different origins.
+    const elsewhere = `http://localhost:${(other.address() as AddressInfo).port}/cdn/v.mp4`;
+    try {
+      handler = (_req, _body, res) => {
+        res.writeHead(302, { location: elsewhere });
+        res.end();
+      };
+      const result = await generate({ endpoint: `${base}/gen`, headers: { 'X-Api-Key': 'literal-key' } });
+      await expectVideo(result);
+      expect(hits.map((h) => `${h.method} ${h.url}`)).toEqual(['POST /gen', 'GET /cdn/v.mp4']);
+      expect(hits[0]?.headers['x-api-key']).toBe('literal-key');
+      expect(hits[1]?.headers['x-api-key']).toBeUndefined();
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
+  });
+
   it('rejects video_path unless allow_local_paths, then copies it', async () => {
     const local = path.join(root, 'local.mp4');
     await fs.writeFile(local, video);

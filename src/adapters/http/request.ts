@@ -122,12 +122,7 @@ export async function send(ctx: HttpContext, spec: RequestSpec): Promise<Sent> {
     let waitMs = backoffMs(ctx.backoffMs, attempt, ctx.maxRetryWaitMs);
     ctx.requests++;
     try {
-      const response = await fetch(spec.url, {
-        method: spec.method,
-        headers: spec.headers,
-        ...(spec.body === undefined ? {} : { body: spec.body }),
-        signal,
-      });
+      const response = await fetchFollowing(spec, signal);
       ctx.log(`${spec.method} ${publicUrl(spec.url)} → ${response.status} (attempt ${attempt + 1})`);
       if (response.ok) return { response, signal };
       const body = await readCapped(response, 64 * 1024).catch(() => Buffer.alloc(0));
@@ -156,4 +151,41 @@ export async function send(ctx: HttpContext, spec: RequestSpec): Promise<Sent> {
 function causeOf(e: unknown): unknown {
   if (e instanceof Error && e.cause instanceof Error) return new Error(`${e.message}: ${e.cause.message}`);
   return e;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * fetch with redirects followed by hand: headers (tokens) go only to the origin they were meant for. fetch
+ * itself drops Authorization across origins but would forward any other header (X-Api-Key) to wherever a
+ * server redirects. 307/308 repeat the method and body; other redirects become a GET, as browsers do.
+ */
+async function fetchFollowing(spec: RequestSpec, signal: AbortSignal): Promise<Response> {
+  let url = spec.url;
+  let method = spec.method;
+  let body = spec.body;
+  let headers = spec.headers;
+  const origin = new URL(spec.url).origin;
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      signal,
+      redirect: 'manual',
+    });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status > 399 || location === null || hop >= MAX_REDIRECTS) {
+      return response;
+    }
+    await response.body?.cancel().catch(() => undefined);
+    const next = new URL(location, url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return response;
+    if (response.status !== 307 && response.status !== 308) {
+      method = 'GET';
+      body = undefined;
+    }
+    url = next.href;
+    headers = next.origin === origin ? spec.headers : {};
+  }
 }
