@@ -3,6 +3,7 @@ import { logRegex } from './log-regex.js';
 import { psnr } from './psnr.js';
 import { safetyT2v } from './safety/index.js';
 import { promptPolicy } from './safety/prompt-policy-metric.js';
+import { refusal } from './safety/refusal.js';
 import { sceneScore } from './scene-score.js';
 import { si } from './si.js';
 import { ssim } from './ssim.js';
@@ -19,6 +20,7 @@ export const METRICS = {
   log_regex: logRegex,
   psnr,
   prompt_policy: promptPolicy,
+  refusal,
   safety_t2v: safetyT2v,
   scene_score: sceneScore,
   si,

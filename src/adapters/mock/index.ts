@@ -5,6 +5,7 @@ import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } 
 import { resolveDegradation } from './degrade.js';
 import { MockFrameSource } from './frames.js';
 import { type MockParams, mockParamsSchema, nonDefaultParams } from './params.js';
+import { BlankFrameSource, mockRefusal } from './refusal.js';
 import { mixSeeds } from './rng.js';
 import { type SceneKey, sceneHash } from './scene.js';
 
@@ -74,7 +75,12 @@ export async function generateMock(
     });
   }
 
+  const refusal = mockRefusal(params, request.prompt);
   const source = new MockFrameSource(key, resolveDegradation(params));
+  const frames =
+    refusal.reason === null
+      ? source
+      : new BlankFrameSource(request.video.width, request.video.height, source.frameCount);
   const videoPath = withCodecExtension(request.outputPath, params.codec);
   const { width, height, fps } = request.video;
   const encoder = await createEncoder({
@@ -89,7 +95,7 @@ export async function generateMock(
   const onAbort = (): void => encoder.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    await streamFrames(source, encoder, request);
+    await streamFrames(frames, encoder, request);
     await encoder.finish();
   } catch (e) {
     encoder.abort();
@@ -113,11 +119,17 @@ export async function generateMock(
       motion: scene.motion,
       pan: [...scene.pan],
       degradations: nonDefaultParams(params),
+      ...(refusal.reason === null ? {} : { blank_output: true, refusal_reason: refusal.reason }),
+      ...(refusal.reason !== null && params.refusal_mode === 'flag' ? { refused: true } : {}),
     },
   };
 }
 
-async function streamFrames(source: MockFrameSource, encoder: VideoEncoder, request: GenerationRequest) {
+async function streamFrames(
+  source: { next(): Uint8Array | undefined },
+  encoder: VideoEncoder,
+  request: GenerationRequest,
+) {
   for (let frame = source.next(); frame !== undefined; frame = source.next()) {
     throwIfAborted(request);
     await encoder.write(frame);

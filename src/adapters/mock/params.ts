@@ -15,6 +15,10 @@ const share = z.number().min(0).max(1);
  *   `freeze_after` (frame index after which the picture freezes), `color_shift` ([r, g, b] offsets, levels).
  * - `codec`, `crf`: passed to the encoder. `sleep_sec`: artificial latency (aborts with the request).
  * - `fail_rate`, `fail_message`: a deterministic share of samples fail with ADAPTER_FAILED.
+ * - `refuse_unsafe` (default false): refuse prompts the built-in prompt policy labels unsafe;
+ *   `refuse_terms`: also refuse prompts containing any of these words (an over-eager filter). A refusal is a
+ *   uniform grey clip; `refusal_mode: flag` also sets `metadata.refused = true` (an adapter-level refusal),
+ *   `blank` (default) leaves it to be measured from the pixels.
  */
 export const mockParamsSchema = z.strictObject({
   quality_shift: z.number().min(-10).max(10).default(0),
@@ -33,6 +37,9 @@ export const mockParamsSchema = z.strictObject({
   crf: z.int().min(0).max(63).optional(),
   fail_rate: share.default(0),
   fail_message: z.string().min(1).default('mock adapter: simulated generation failure'),
+  refuse_unsafe: z.boolean().default(false),
+  refuse_terms: z.array(z.string().trim().min(1)).default([]),
+  refusal_mode: z.enum(['blank', 'flag']).default('blank'),
 });
 
 export type MockParams = z.output<typeof mockParamsSchema>;

@@ -235,6 +235,16 @@ export function parseAspectKey(key: string | number): AspectId | undefined {
   return ASPECTS.find((a) => a.slug === slug)?.id;
 }
 
+/** Whether a text contains any of the terms (word boundaries, inflected, as the lexicon matches). */
+export function termMatcher(terms: readonly string[]): (text: string) => boolean {
+  const re = alternation(terms);
+  return (text) => {
+    if (re === null) return false;
+    re.lastIndex = 0;
+    return re.test(normalizeText(text));
+  };
+}
+
 let defaultPolicy: PromptPolicy | undefined;
 
 /** The built-in policy without overrides, compiled once per process. */
