@@ -1,4 +1,5 @@
 import { TemporalCIError } from '../errors.js';
+import { type PublishOptions, publishRun } from '../report/publish.js';
 import type { GateConfig, ModelConfig } from '../suite/schema.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { parseBaselineMode } from './baseline.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   tag?: string;
   signal?: AbortSignal;
   warn?: Warn;
+  /** After each model: report.html, JUnit, GitHub summary/annotations, webhook (never changes the verdict). */
+  publish?: PublishOptions;
   onModelStart?: (info: { model: string; runId: string; runDir: string; planned: number }) => void;
   onSample?: (model: string, done: number, total: number, sample: SampleRecord) => void;
 }
@@ -138,6 +141,7 @@ export async function runSuite(suite: LoadedSuite, opts: RunOptions = {}): Promi
       await setTag(root, opts.tag, result.record.run_id);
     }
     runs.push(result);
+    if (opts.publish) await publishRun(result, runs, opts.publish);
   }
   const statuses = runs.map((r) => r.record.status);
   const exitCode =

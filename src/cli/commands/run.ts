@@ -1,11 +1,15 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
 import { TemporalCIError } from '../../errors.js';
+import type { WebhookFormat } from '../../notify/payload.js';
+import { type NotifyOn, resolveWebhook } from '../../notify/webhook.js';
+import type { PublishOptions } from '../../report/publish.js';
 import { planRun, runSuite } from '../../runs/engine.js';
 import { atomicWriteJson } from '../../runs/store.js';
 import { parseGateOverride } from '../../suite/gate-override.js';
 import { loadSuite } from '../../suite/load.js';
 import { formatRunSummary } from '../format-run.js';
-import { out, useColor, warn } from '../io.js';
+import { err, out, useColor, warn } from '../io.js';
 import { createProgress } from '../progress.js';
 import { collect, nonNegativeInt, positiveInt, positiveNumber, ratio } from './options.js';
 
@@ -27,6 +31,13 @@ interface RunFlags {
   maxFailedRatio?: number;
   dryRun?: boolean;
   gateOverride: string[];
+  report: boolean;
+  reportTop: number;
+  reportUrl?: string;
+  junit?: string;
+  webhookUrl?: string;
+  webhookFormat?: WebhookFormat;
+  notifyOn?: NotifyOn;
 }
 
 export function registerRun(program: Command): void {
@@ -61,6 +72,18 @@ export function registerRun(program: Command): void {
     .option('--max-failed-ratio <r>', 'share of samples allowed to fail before the run is an error', ratio)
     .option('--dry-run', 'print the plan (models, samples, metrics, gates) and write nothing')
     .option('--gate-override <gate>', 'replace or add a gate, "METRIC OP VALUE" (repeatable)', collect, [])
+    .option('--no-report', 'do not write report.html into each run folder')
+    .option('--report-top <n>', 'worst-regressed samples shown with videos in report.html', positiveInt, 6)
+    .option('--report-url <base>', 'public URL of the artifacts folder; links in summaries become absolute')
+    .option('--junit <file>', 'write JUnit XML: one testcase per gate and per failed sample')
+    .option(
+      '--webhook-url <url>',
+      'POST a notification after each model (overrides notify.url; a secret: never printed)',
+    )
+    .addOption(
+      new Option('--webhook-format <format>', 'webhook payload').choices(['slack', 'discord', 'json']),
+    )
+    .addOption(new Option('--notify-on <when>', 'when to notify').choices(['failure', 'change', 'always']))
     .action(async (suitePath: string, flags: RunFlags & { printJson?: boolean }) => {
       const suite = await loadSuite(suitePath);
       for (const w of suite.warnings) warn(w);
@@ -91,6 +114,27 @@ export function registerRun(program: Command): void {
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      // Resolved before any generation, so a bad URL or a missing ${ENV} fails fast (exit 1).
+      const webhook = resolveWebhook(suite.config.notify, {
+        url: flags.webhookUrl,
+        format: flags.webhookFormat,
+        notifyOn: flags.notifyOn,
+      });
+      const publish: PublishOptions = {
+        report: flags.report,
+        reportTopN: flags.reportTop,
+        reportUrlBase: flags.reportUrl,
+        junitFile: flags.junit,
+        stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
+        githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
+        artifactsDir: flags.artifactsDir,
+        suiteFile: path.relative(process.cwd(), suite.file),
+        webhook,
+        // With --json, stdout must stay one JSON document; the runner reads workflow commands on stderr too.
+        print: flags.json || flags.printJson ? err : out,
+        warn,
+        signal: controller.signal,
+      };
       const progress = createProgress(flags.progress && !flags.json && !flags.printJson);
       try {
         const result = await runSuite(suite, {
@@ -105,6 +149,7 @@ export function registerRun(program: Command): void {
           maxFailedRatio: flags.maxFailedRatio,
           signal: controller.signal,
           warn,
+          publish,
           onModelStart: (i) => progress.modelStart(i.model, i.runDir, i.planned),
           onSample: (model, done, total, s) => progress.sample(model, done, total, s),
         });

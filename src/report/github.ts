@@ -1,0 +1,171 @@
+import { promises as fs } from 'node:fs';
+import type { RunRecord } from '../runs/types.js';
+import { gateTarget } from './analysis.js';
+import { fmt, fmtPct, fmtSigned } from './html.js';
+
+/**
+ * GitHub Actions outputs: the job summary (Markdown appended to $GITHUB_STEP_SUMMARY) and workflow commands
+ * (`::error` / `::warning`) that become annotations on the run and the PR.
+ */
+
+/** GitHub rejects a step summary over 1 MiB; stay well under it so other steps can append too. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const OWN_BUDGET_BYTES = 256 * 1024;
+
+/** Markdown table cells from untrusted text: no HTML (GitHub renders it), no pipes, no line breaks. */
+export function mdCell(v: unknown): string {
+  return String(v)
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\|`*_[\]#~])/g, '\\$1');
+}
+
+export interface SummaryOptions {
+  /** Where the report is: a URL when --report-url is given, else a path. */
+  reportLink?: string;
+  maxRegressions?: number;
+}
+
+export function summaryMarkdown(rec: RunRecord, opts: SummaryOptions = {}): string {
+  const icon = rec.status === 'PASS' ? '✅' : rec.status === 'FAIL' ? '❌' : '⚠️';
+  const lines = [
+    `## ${icon} ${rec.status}: ${mdCell(`${rec.project}/${rec.suite_name}/${rec.model_name}`)}`,
+    '',
+    `Run \`${mdCell(rec.run_id)}\` · baseline ${mdCell(rec.baseline.mode)} → ${mdCell(rec.baseline.run_id ?? 'none')} · ${rec.counts.measured} of ${rec.counts.planned} samples measured, ${rec.counts.failed} failed`,
+    '',
+  ];
+  if (rec.gates.length) {
+    lines.push('| # | gate | target | actual | verdict | why |', '|---|---|---|---|---|---|');
+    for (const g of rec.gates) {
+      lines.push(
+        `| ${g.index + 1} | ${mdCell(g.metric)} | ${mdCell(gateTarget(g))} | ${mdCell(fmt(g.actual))} | ${g.passed ? '✅ PASS' : '❌ FAIL'} | ${mdCell(g.reason)} |`,
+      );
+    }
+    lines.push('');
+  }
+  const regressed = rec.regressions
+    .filter((r) => r.regressed)
+    .sort((a, b) => (a.relative_delta ?? 0) - (b.relative_delta ?? 0))
+    .slice(0, opts.maxRegressions ?? 5);
+  if (regressed.length) {
+    lines.push(
+      `### Top regressions${rec.ignore_regression ? ' (ignored)' : ''}`,
+      '',
+      '| metric | direction | baseline | current | delta |',
+      '|---|---|---|---|---|',
+    );
+    for (const r of regressed) {
+      lines.push(
+        `| ${mdCell(r.metric)} | ${mdCell(r.direction.replace(/_/g, ' '))} | ${mdCell(fmt(r.baseline))} | ${mdCell(fmt(r.current))} | ${mdCell(`${fmtSigned(r.delta)} (${fmtPct(r.relative_delta)})`)} ▼ worse |`,
+      );
+    }
+    lines.push('');
+  }
+  for (const e of rec.errors) lines.push(`> ⚠️ ${mdCell(e)}`, '');
+  if (opts.reportLink) {
+    lines.push(
+      /^https?:\/\//.test(opts.reportLink)
+        ? `[Full report](${opts.reportLink.replace(/[()\s]/g, encodeURIComponent)})`
+        : `Full report: \`${mdCell(opts.reportLink)}\``,
+      '',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Cuts Markdown at a line boundary so it fits `budget` bytes, saying that it was cut. */
+export function truncateUtf8(text: string, budget: number): string {
+  if (Buffer.byteLength(text) <= budget) return text;
+  const note = '\n\n_(summary truncated to stay under the GitHub step summary limit)_\n';
+  let cut = text.slice(0, Math.max(0, budget - note.length));
+  while (Buffer.byteLength(cut) > budget - note.length) cut = cut.slice(0, -1);
+  const nl = cut.lastIndexOf('\n');
+  return `${nl > 0 ? cut.slice(0, nl) : cut}${note}`;
+}
+
+/**
+ * Appends to the step summary file. The total file stays under GitHub's 1 MiB limit: our part gets at most
+ * OWN_BUDGET_BYTES and never more than what is left in the file; with no room left, nothing is written.
+ * Returns the bytes appended.
+ */
+export async function appendStepSummary(file: string, markdown: string): Promise<number> {
+  const existing = await fs.stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  const room = Math.min(OWN_BUDGET_BYTES, SUMMARY_LIMIT_BYTES - 1024 - existing);
+  if (room < 256) return 0;
+  const text = truncateUtf8(markdown, room);
+  await fs.appendFile(file, text);
+  return Buffer.byteLength(text);
+}
+
+/** Workflow-command escaping, as @actions/core does it: data escapes %, CR, LF; properties also ":" and ",". */
+function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function workflowCommand(
+  kind: 'error' | 'warning' | 'notice',
+  message: string,
+  props: { title?: string; file?: string } = {},
+): string {
+  const p = Object.entries(props)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+    .join(',');
+  return `::${kind}${p ? ` ${p}` : ''}::${escapeData(message)}`;
+}
+
+/** One annotation per failed gate, regression, failed sample (capped) and run error. */
+export function annotations(rec: RunRecord, suiteFile?: string, maxSamples = 10): string[] {
+  const who = `${rec.model_name}`;
+  const out: string[] = [];
+  for (const g of rec.gates.filter((x) => !x.passed)) {
+    out.push(
+      workflowCommand(
+        'error',
+        `gate ${g.metric} ${gateTarget(g)} failed: actual ${fmt(g.actual)} (${g.reason})`,
+        {
+          title: `TemporalCI ${who}: gate failed`,
+          file: suiteFile,
+        },
+      ),
+    );
+  }
+  for (const r of rec.regressions.filter((x) => x.regressed)) {
+    out.push(
+      workflowCommand(
+        rec.ignore_regression ? 'warning' : 'error',
+        `${r.metric} regressed vs baseline ${rec.baseline.run_id ?? ''}: ${fmt(r.baseline)} -> ${fmt(r.current)} (${fmtPct(r.relative_delta)}, ${r.direction.replace(/_/g, ' ')})`,
+        { title: `TemporalCI ${who}: regression`, file: suiteFile },
+      ),
+    );
+  }
+  const failed = rec.samples.filter((s) => s.error !== null);
+  for (const s of failed.slice(0, maxSamples)) {
+    out.push(
+      workflowCommand(
+        'warning',
+        `sample ${s.sample_id} (seed ${s.seed}, "${s.prompt}") failed at ${s.error?.stage}: ${s.error?.message}`,
+        {
+          title: `TemporalCI ${who}: sample failed`,
+        },
+      ),
+    );
+  }
+  if (failed.length > maxSamples) {
+    out.push(
+      workflowCommand('warning', `${failed.length - maxSamples} more samples failed (see the report)`),
+    );
+  }
+  for (const e of rec.errors)
+    out.push(workflowCommand('error', e, { title: `TemporalCI ${who}: run error` }));
+  return out;
+}
