@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: every benchmark, one after another, each printed as a table of figures with the
+ * reference measured in the same run and the ratio against it. Figures go into docs/benchmarks.md.
+ * Pass names to run a subset: `npm run bench -- core sprt`.
+ */
+import { benchCore } from './core.js';
+import { benchSsim } from './ffmpeg-parity.js';
+import { printResults } from './print.js';
+import { benchSafety } from './safety.js';
+import { benchSprt } from './sprt.js';
+import type { BenchResult } from './types.js';
+
+const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
+  core: ['regression_core: wall time and stage shares', benchCore],
+  ssim: ['SSIM: our port vs the ffmpeg ssim filter', benchSsim],
+  sprt: ['SPRT: samples to decision vs fixed-N', benchSprt],
+  safety: ['safety_t2v classifier: load and per-sample cost', benchSafety],
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown bench: ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`);
+  process.exit(1);
+}
+console.log(`temporalci bench — ${new Date().toISOString()}, node ${process.version}, ${process.platform}`);
+for (const [name, [title, fn]] of Object.entries(BENCHES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  printResults(title, await fn());
+}
