@@ -6,7 +6,8 @@ import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js'
 import type { MetricAccumulator, MetricDefinition, MetricValues } from '../metrics/types.js';
 import { decodeFrameViews } from '../video/decode.js';
 import { probeVideo } from '../video/probe.js';
-import type { VideoInfo } from '../video/types.js';
+import { transcodeVideo } from '../video/transcode.js';
+import type { VideoCodec, VideoInfo } from '../video/types.js';
 import type { PlannedSample, SampleError, SampleRecord, SampleStage } from './types.js';
 
 export interface ActiveMetric {
@@ -23,7 +24,12 @@ export interface SampleRunContext {
   retries: number;
   timeoutS: number | undefined;
   signal: AbortSignal;
+  /** `artifacts.encode`: the codec kept videos are stored in. Undefined keeps the adapter's file as is. */
+  artifactCodec?: VideoCodec;
 }
+
+/** ffprobe's codec names for the codecs a suite can ask for. */
+const PROBED_NAME: Record<VideoCodec, string> = { h264: 'h264', h265: 'hevc', vp9: 'vp9' };
 
 class StageError extends Error {
   constructor(
@@ -220,6 +226,19 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
       codec: info.codec,
     };
     record.metrics = await measure(ctx, planned, info, record.metadata, timings);
+    // Measured on the adapter's own file; stored in the codec the suite keeps artifacts in.
+    const codec = ctx.artifactCodec;
+    if (codec !== undefined && PROBED_NAME[codec] !== info.codec) {
+      const base = path.join(path.dirname(videoPath), planned.sampleId);
+      const kept = await timed(timings, 'encode', () =>
+        transcodeVideo(produced, `${base}.${codec}`, codec, { signal: ctx.signal }),
+      ).catch((e: unknown) => {
+        throw new StageError('encode', e);
+      });
+      await fs.rm(produced, { force: true });
+      record.video_path = path.relative(ctx.runDir, kept);
+      record.video.codec = PROBED_NAME[codec];
+    }
   } catch (e) {
     record.error = toSampleError(e);
   }

@@ -72,6 +72,20 @@ export function extensionFor(codec: VideoCodec): '.mp4' | '.webm' {
   return CODECS[codec].extension;
 }
 
+/** The ffmpeg output arguments (codec, pixel format, muxer) for a codec, shared by encode and transcode. */
+export function codecOutput(codec: VideoCodec, crf?: number): { args: string[]; extension: '.mp4' | '.webm' } {
+  const spec = CODECS[codec];
+  const q = crf ?? spec.defaultCrf;
+  return {
+    args: [
+      ...spec.args(q),
+      ...['-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact'],
+      ...['-f', spec.muxer],
+    ],
+    extension: spec.extension,
+  };
+}
+
 function usage(message: string, hint: string): TemporalCIError {
   return new TemporalCIError('USAGE', message, { hint });
 }
