@@ -137,6 +137,7 @@ export async function runModel(
       retries: opts.retries,
       timeoutS: opts.timeoutS,
       signal: opts.signal,
+      artifactCodec: suite.config.artifacts.encode,
     };
     // Waves: bounded concurrency within a wave, a decision at every wave boundary (src/runs/sequential.ts).
     for (let start = 0; start < order.length && !opts.signal.aborted; ) {
