@@ -13,7 +13,9 @@ function gateLine(g: GateResult, color: boolean): string {
   const verdict = g.passed ? 'PASS' : 'FAIL';
   const paint = color ? (g.passed ? pc.green : pc.red) : (s: string) => s;
   const agg = g.aggregate === 'mean' ? '' : ` [${g.aggregate}]`;
-  return `  gate  ${g.metric}${agg} ${g.op} ${String(g.value)}  actual=${num(g.actual)}  ${paint(verdict)}  (${g.reason})`;
+  // Statistical gates name their decision (accept_h1_no_regression, pairing_mismatch, ...) next to the verdict.
+  const decision = typeof g.detail?.decision === 'string' ? ` ${g.method}=${g.detail.decision}` : '';
+  return `  gate  ${g.metric}${agg} ${g.op} ${String(g.value)}  actual=${num(g.actual)}  ${paint(verdict)}${decision}  (${g.reason})`;
 }
 
 function regressionLine(r: RegressionResult, color: boolean): string {
@@ -33,6 +35,12 @@ export function formatRunSummary(result: ModelRunResult, color: boolean): string
     `  samples: ${r.counts.planned} planned, ${r.counts.measured} measured, ${r.counts.failed} failed  (${r.duration_s.toFixed(1)} s)`,
     `  baseline: ${r.baseline.mode}${r.baseline.run_id ? ` -> ${r.baseline.run_id}` : r.baseline.mode === 'none' ? '' : ' -> none found (regressions not checked)'}`,
   ];
+  if (r.sequential) {
+    const q = r.sequential;
+    lines.push(
+      `  sequential: ${q.generated} of ${q.planned} samples generated in ${q.waves} wave(s) of ${q.wave_size}${q.stopped_early ? `, ${r.counts.skipped ?? 0} skipped` : ''} — ${q.reason}`,
+    );
+  }
   for (const g of r.gates) lines.push(gateLine(g, color));
   for (const reg of r.regressions) lines.push(regressionLine(reg, color));
   if (r.ignore_regression && r.regression_failed) lines.push('  (regressions ignored: --ignore-regression)');

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TEMPORALCI_VERSION } from '../runs/environment.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -7,6 +9,7 @@ import { registerList } from './commands/list.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
+import { registerSprt } from './commands/sprt.js';
 import { registerTag } from './commands/tag.js';
 import { registerValidate } from './commands/validate.js';
 import { reportError } from './io.js';
@@ -24,6 +27,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerDoctor(program);
   registerTag(program);
+  registerSprt(program);
   registerReport(program);
   // Subcommands inherit the override, so usage errors reach the boundary below.
   for (const c of program.commands) c.exitOverride();
@@ -43,4 +47,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+// Run only as the entry point (npx and npm bin links are symlinks, hence realpath), so that tools such as
+// scripts/sync-readme.ts can import buildProgram() without starting the CLI.
+const entry = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (entry === fileURLToPath(import.meta.url)) await main(process.argv);
