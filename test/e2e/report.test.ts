@@ -1,0 +1,101 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, openFile, videoStates } from '../support/browser.js';
+import type { CliResult } from '../support/cli.js';
+import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
+
+let f: Fixture;
+let browser: Browser;
+let candidate: CliResult;
+let baselineId: string;
+let candidateId: string;
+let summaryFile: string;
+let junitFile: string;
+
+beforeAll(async () => {
+  f = await makeFixture('tci-report-');
+  summaryFile = path.join(f.dir, 'step-summary.md');
+  junitFile = path.join(f.dir, 'out', 'junit.xml');
+  const base = await runSuiteCli(f, f.baseSuite);
+  expect(base.code, base.stderr).toBe(0);
+  await fs.writeFile(summaryFile, '# earlier step\n');
+  candidate = await runSuiteCli(f, f.badSuite, ['--junit', junitFile], {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: summaryFile,
+  });
+  [baselineId, candidateId] = (await runIds(f)) as [string, string];
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('report.html of a degraded run', () => {
+  it('fails the run (exit 2) and writes the report into the run folder', async () => {
+    expect(candidate.code, candidate.stderr).toBe(2);
+    await fs.access(path.join(f.modelRoot, candidateId, 'report.html'));
+  });
+
+  it('opens in Chromium with the verdict, SVG charts and every video playable, without console errors', async () => {
+    const { page, problems } = await openFile(browser, path.join(f.modelRoot, candidateId, 'report.html'));
+    expect(await page.textContent('#verdict')).toContain('FAIL');
+    expect(await page.locator('svg.distribution').count()).toBeGreaterThan(0);
+    const states = await videoStates(page);
+    expect(states.length).toBe(6); // 3 worst samples × (baseline + candidate)
+    for (const s of states) expect(s, JSON.stringify(s)).toMatchObject({ error: null });
+    for (const s of states) expect(s.readyState).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the worst pair side by side: baseline linked from its own run, candidate from this one', async () => {
+    const html = await fs.readFile(path.join(f.modelRoot, candidateId, 'report.html'), 'utf8');
+    const card = html.slice(html.indexOf('<article class="card sample-card"'), html.indexOf('</article>'));
+    const sources = [...card.matchAll(/<source src="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources[0]).toMatch(new RegExp(`^\\.\\./${baselineId}/videos/[0-9a-f]+\\.mp4$`));
+    expect(sources[1]).toMatch(/^videos\/[0-9a-f]+\.mp4$/);
+    expect(card).toMatch(/poster="thumbs\/[0-9a-f]+-base-poster\.jpg"/);
+    expect(card).toContain('worse');
+    // Suite strings are escaped, never markup.
+    expect(html).toContain('a red &lt;ball&gt; &amp; &quot;friends&quot; bouncing');
+    expect(html).not.toContain('<ball>');
+    const thumbs = await fs.readdir(path.join(f.modelRoot, candidateId, 'thumbs'));
+    expect(thumbs.filter((t) => t.endsWith('-cand-01.jpg')).length).toBe(3);
+  });
+
+  it('writes JUnit XML that parses, one testcase per gate, failures for regressed gates', async () => {
+    const xml = await fs.readFile(junitFile, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as {
+      testsuites: { tests: string; failures: string; testsuite: { name: string; testcase: unknown } };
+    };
+    const suite = doc.testsuites.testsuite;
+    expect(suite.name).toBe('demo/report_e2e/m1');
+    const cases = Array.isArray(suite.testcase) ? suite.testcase : [suite.testcase];
+    expect(cases.length).toBe(2);
+    const failures = cases.filter((c) => (c as Record<string, unknown>).failure !== undefined);
+    expect(failures.length).toBe(Number(doc.testsuites.failures));
+    expect(failures.length).toBeGreaterThan(0);
+  });
+
+  it('appends a Markdown job summary and prints ::error annotations under GitHub Actions', async () => {
+    const md = await fs.readFile(summaryFile, 'utf8');
+    expect(md.startsWith('# earlier step\n')).toBe(true);
+    expect(md).toContain('FAIL: demo/report\\_e2e/m1');
+    expect(md).toMatch(/\| 1 \| vbench\\_temporal\.score \|/);
+    expect(md).toContain('report.html');
+    expect(Buffer.byteLength(md)).toBeLessThan(1024 * 1024);
+    expect(candidate.stdout).toMatch(/^::error title=TemporalCI m1%3A .+::.+$/m);
+  });
+
+  it('prints no annotations and writes no summary outside GitHub Actions', async () => {
+    const again = await runSuiteCli(f, f.baseSuite, ['--no-report']);
+    expect(again.stdout).not.toContain('::error');
+    const ids = await runIds(f);
+    await expect(fs.access(path.join(f.modelRoot, ids[ids.length - 1]!, 'report.html'))).rejects.toThrow();
+  });
+});
