@@ -2,6 +2,7 @@ import { TemporalCIError } from '../errors.js';
 import { type PublishOptions, publishRun } from '../report/publish.js';
 import type { GateConfig, ModelConfig } from '../suite/schema.js';
 import type { LoadedSuite } from '../suite/types.js';
+import { locateFfmpeg } from '../video/ffmpeg.js';
 import { parseBaselineMode } from './baseline.js';
 import { type ModelRunResult, runModel } from './model-run.js';
 import { modelRoot } from './paths.js';
@@ -112,6 +113,9 @@ export function planRun(suite: LoadedSuite, opts: RunOptions = {}): DryRunPlan {
 /** Runs every selected model of a suite, one after another, and returns each run and the exit code. */
 export async function runSuite(suite: LoadedSuite, opts: RunOptions = {}): Promise<SuiteRunResult> {
   const models = selectModels(suite, opts);
+  // Every sample needs ffmpeg (probe and decode); without one, say so once with the install hint
+  // instead of failing every sample.
+  await locateFfmpeg();
   const baselineMode = parseBaselineMode(opts.baselineMode ?? 'latest_pass');
   const settings = suite.config.run;
   const artifactsDir = opts.artifactsDir ?? 'artifacts';

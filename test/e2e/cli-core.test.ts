@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -304,6 +305,35 @@ describe('other commands', () => {
     expect(r.stderr).toMatch(/TEMPORALCI_FFMPEG=\/nonexistent\/ffmpeg does not run/);
     expect(r.stderr).toMatch(/^hint: /m);
     expect(r.stderr).not.toSatisfy(hasStackTrace);
+  });
+
+  it('run stops before generating anything when the configured ffmpeg does not run', async () => {
+    const file = await write('s.yaml', tinySuite());
+    const r = await runCli(['run', file, '--artifacts-dir', path.join(dir, 'a')], {
+      env: { TEMPORALCI_FFMPEG: '/nonexistent/ffmpeg' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^hint: /m);
+    await expect(fs.access(path.join(dir, 'a'))).rejects.toThrow();
+  });
+
+  it('stores kept videos in the codec artifacts.encode asks for', async () => {
+    const file = await write('s.yaml', tinySuite({ extra: 'artifacts:\n  encode: vp9' }));
+    const { code, runs } = await runJson(['run', file, '--baseline-mode', 'none', '--sample', '1']);
+    expect(code).toBe(0);
+    const s = runs[0]!.samples[0]!;
+    expect(s.video_path).toMatch(/\.webm$/);
+    expect(s.timings.encode).toBeGreaterThan(0);
+    const probe = execFileSync('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name',
+      '-of',
+      'csv=p=0',
+      path.join(runs[0]!.run_dir, s.video_path!),
+    ]);
+    expect(probe.toString().trim()).toBe('vp9');
   });
 
   it('rejects an unknown command or flag with exit 1', async () => {
