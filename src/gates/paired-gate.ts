@@ -10,7 +10,7 @@ import { evaluateThresholdGate } from './evaluate.js';
 import { type PairedTestResult, pairedTest } from './paired-test.js';
 import { pairedTestParamsSchema } from './paired-test-params.js';
 import { type DirectionalOp, pairDeltas } from './pairing.js';
-import { seriesOf } from './sprt-gate.js';
+import { pairableCurrent, seriesOf } from './sprt-gate.js';
 
 /** A paired gate before multiple-comparison adjustment: `p` is null when no test ran (policy verdicts). */
 export interface PairedGateDraft {
@@ -51,7 +51,7 @@ export function draftPairedGate(
   }
   const baseSeries = seriesOf(baseline, gate.metric);
   const pairing = pairDeltas(
-    seriesOf(run, gate.metric),
+    pairableCurrent(seriesOf(run, gate.metric), baseline),
     baseSeries,
     gate.op as DirectionalOp,
     params.pairing_mode,

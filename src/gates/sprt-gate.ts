@@ -40,6 +40,15 @@ export function seriesOf(run: MeasuredRun, metricPath: string): SeriesPoint[] {
 }
 
 /**
+ * The current points that can pair at all: a sample the baseline run skipped (it stopped early) has no
+ * partner by design, so it must not count as a pairing mismatch; it is left out of the paired gates.
+ */
+export function pairableCurrent(current: readonly SeriesPoint[], baseline: MeasuredRun): SeriesPoint[] {
+  const skipped = new Set((baseline.skipped_samples ?? []).map((s) => s.sample_id));
+  return skipped.size === 0 ? [...current] : current.filter((p) => !skipped.has(p.key));
+}
+
+/**
  * The baseline points the current run could have paired with so far: those whose sample was already
  * attempted, plus those not in the plan at all (a changed plan must still count against the paired ratio).
  * Baseline samples that are planned but not generated yet are simply not reached.

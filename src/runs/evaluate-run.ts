@@ -5,6 +5,7 @@ import type { SeriesPoint } from '../gates/pairing.js';
 import {
   advanceSprtTrack,
   evaluateSprtGate,
+  pairableCurrent,
   type SequentialContext,
   type SprtTrack,
   seriesOf,
@@ -45,7 +46,12 @@ function oneWaveContext(
       if (g.method !== 'sprt_regression') return;
       sprt.set(
         i,
-        advanceSprtTrack(startSprtTrack(g), g, seriesOf(run, g.metric), seriesOf(baseline, g.metric)),
+        advanceSprtTrack(
+          startSprtTrack(g),
+          g,
+          pairableCurrent(seriesOf(run, g.metric), baseline),
+          seriesOf(baseline, g.metric),
+        ),
       );
     });
   }

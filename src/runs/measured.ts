@@ -4,6 +4,8 @@ import type { GateResult, MetricSummary, SampleRecord } from './types.js';
 export interface MeasuredRun {
   samples: Pick<SampleRecord, 'sample_id' | 'prompt' | 'seed' | 'metrics'>[];
   metrics: Record<string, MetricSummary>;
+  /** Samples an early-stopped run never generated (run.json `skipped_samples`); they cannot pair. */
+  skipped_samples?: { sample_id: string }[];
 }
 
 /** A past gate verdict, as stored in run.json. */

@@ -9,6 +9,7 @@ import type { SeriesPoint } from '../gates/pairing.js';
 import { createRng } from '../gates/random.js';
 import {
   advanceSprtTrack,
+  pairableCurrent,
   reachableBaseline,
   type SprtTrack,
   seriesOf,
@@ -53,6 +54,7 @@ export interface SequentialState {
   waves: number;
   stoppedEarly: boolean;
   baselineSeries: Map<number, SeriesPoint[]>;
+  baseline: MeasuredRun | null;
   plannedIds: Set<string>;
 }
 
@@ -84,6 +86,7 @@ export function startSequential(
     waves: 0,
     stoppedEarly: false,
     baselineSeries,
+    baseline,
     plannedIds: new Set(plan.map((p) => p.sampleId)),
   };
 }
@@ -104,7 +107,8 @@ export function afterWave(
   for (const [i, track] of seq.tracks) {
     const gate = gates[i]!;
     const base = reachableBaseline(seq.baselineSeries.get(i) ?? [], attemptedIds, seq.plannedIds);
-    seq.tracks.set(i, advanceSprtTrack(track, gate, seriesOf(measured, gate.metric), base));
+    const current = seq.baseline ? pairableCurrent(seriesOf(measured, gate.metric), seq.baseline) : [];
+    seq.tracks.set(i, advanceSprtTrack(track, gate, current, base));
   }
   const decided = [...seq.tracks.values()].every(sprtTrackDone);
   if (seq.canStop && decided && remaining > 0) {

@@ -87,6 +87,19 @@ describe('sprt_regression gate verdicts', () => {
     expect(evaluateRun([pass], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(true);
   });
 
+  it('does not count samples an early-stopped baseline skipped as a pairing mismatch', () => {
+    const base = {
+      ...run(twelve(0.5).slice(0, 8)),
+      skipped_samples: [8, 9, 10, 11].map((i) => ({ sample_id: `s${i}` })),
+    };
+    const r = evaluateRun([sprt()], run(twelve(0.5)), base, [[]]).gates[0]!;
+    expect(r.detail?.paired_ratio).toBe(1);
+    expect(r.detail?.pairs_used).toBe(8);
+    // Without the skipped list the same baseline is a plan mismatch (8 of 12).
+    const plain = evaluateRun([sprt()], run(twelve(0.5)), run(twelve(0.5).slice(0, 8)), [[]]).gates[0]!;
+    expect(plain.detail?.decision).toBe('pairing_mismatch');
+  });
+
   it('applies the inconclusive policy with too few pairs', () => {
     const r = evaluateRun([sprt()], run([0.5, 0.5, 0.5]), run([0.5, 0.5, 0.5]), [[]]).gates[0]!;
     expect(r.detail?.decision).toBe('inconclusive');
