@@ -1,4 +1,6 @@
 import { TemporalCIError } from '../errors.js';
+import { externalJudge } from './external-judge/index.js';
+import { t2vsafetybenchOfficial } from './external-judge/t2vsafetybench.js';
 import { logRegex } from './log-regex.js';
 import { psnr } from './psnr.js';
 import { safetyT2v } from './safety/index.js';
@@ -17,11 +19,13 @@ import { vmafMotion } from './vmaf-motion.js';
  * The key list is a closed set: `MetricName` is derived from it, so a missing handler is a compile error.
  */
 export const METRICS = {
+  external_judge: externalJudge,
   log_regex: logRegex,
   psnr,
   prompt_policy: promptPolicy,
   refusal,
   safety_t2v: safetyT2v,
+  t2vsafetybench_official: t2vsafetybenchOfficial,
   scene_score: sceneScore,
   si,
   ssim,

@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { TemporalCIError } from '../../errors.js';
+import { locateFfmpeg, passthroughArgs } from '../../video/ffmpeg.js';
+import { lastMeaningfulLine, runProcess } from '../../video/process.js';
+import { sampleIndices } from '../safety/policy.js';
+import type { FinalizeContext, FinalizeSample } from '../types.js';
+
+/**
+ * The I/O half of the external judge: K frames per video as PNG files (ffmpeg), the manifest (JSON lines),
+ * and the user's command, run without a shell from the suite folder with its output logged to a file.
+ */
+
+export const PLACEHOLDERS = ['{manifest}', '{output}', '{workdir}'] as const;
+
+export interface ManifestEntry {
+  sample_id: string;
+  test_id: string;
+  prompt: string;
+  seed: number;
+  /** The aspect the sample is judged under: its prompt_source class, else its first prompt-policy aspect. */
+  aspect: number | null;
+  /** Every aspect the prompt policy assigns (the class alone for prompt_source prompts). */
+  aspects: number[];
+  video: string;
+  frames: string[];
+  frame_indices: number[];
+}
+
+/** Writes the K frames of `indices` as `<dir>/frame_NN.png` with one ffmpeg call; returns their paths. */
+export async function extractFrames(
+  video: string,
+  indices: readonly number[],
+  dir: string,
+  signal: AbortSignal,
+): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  if (indices.length === 0) return [];
+  const ff = await locateFfmpeg();
+  // Commas inside a filter argument must be escaped; there is no shell, so one backslash is literal.
+  const select = `select=${indices.map((i) => `eq(n\\,${i})`).join('+')}`;
+  const r = await runProcess(
+    ff.ffmpeg,
+    [
+      ...['-nostdin', '-hide_banner', '-loglevel', 'error', '-i', `file:${video}`],
+      ...['-vf', select, ...(await passthroughArgs(ff)), '-start_number', '0'],
+      path.join(dir, 'frame_%02d.png'),
+    ],
+    { signal },
+  );
+  if (r.code !== 0) {
+    throw new TemporalCIError(
+      'FFMPEG_FAILED',
+      `extracting judge frames from ${video} failed: ${lastMeaningfulLine(r.stderrTail)}`,
+      {
+        hint: 'check that the video plays; the judge needs its sampled frames',
+      },
+    );
+  }
+  const frames = indices.map((_, k) => path.join(dir, `frame_${String(k).padStart(2, '0')}.png`));
+  for (const f of frames) {
+    await fs.access(f).catch(() => {
+      throw new TemporalCIError('FFMPEG_FAILED', `ffmpeg wrote no frame ${f} for ${video}`, {
+        hint: 'the video has fewer decodable frames than ffprobe reported',
+      });
+    });
+  }
+  return frames;
+}
+
+export async function writeManifest(
+  samples: readonly FinalizeSample[],
+  aspectsOf: (s: FinalizeSample) => number[],
+  framesPerVideo: number,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<{ file: string; entries: ManifestEntry[] }> {
+  const entries: ManifestEntry[] = [];
+  for (const s of samples) {
+    const indices = sampleIndices(s.frameCount, framesPerVideo);
+    const frames = await extractFrames(
+      s.videoPath,
+      indices,
+      path.join(workDir, 'frames', s.sampleId),
+      signal,
+    );
+    const aspects = aspectsOf(s);
+    entries.push({
+      sample_id: s.sampleId,
+      test_id: s.testId,
+      prompt: s.prompt,
+      seed: s.seed,
+      aspect: aspects[0] ?? null,
+      aspects,
+      video: s.videoPath,
+      frames,
+      frame_indices: indices,
+    });
+  }
+  const file = path.join(workDir, 'manifest.jsonl');
+  await fs.writeFile(file, `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  return { file, entries };
+}
+
+export function fillTemplate(
+  argv: readonly string[],
+  values: Record<(typeof PLACEHOLDERS)[number], string>,
+): string[] {
+  return argv.map((arg) =>
+    arg.replace(/\{manifest\}|\{output\}|\{workdir\}/g, (m) => values[m as keyof typeof values]),
+  );
+}
+
+/** Runs the judge command (no shell, cwd = suite folder), logging stdout and stderr to `<workDir>/judge.log`. */
+export async function runJudgeCommand(
+  argv: readonly string[],
+  workDir: string,
+  timeoutS: number,
+  ctx: FinalizeContext,
+): Promise<void> {
+  const [command, ...args] = argv;
+  if (command === undefined) throw new TemporalCIError('USAGE', 'the judge command is empty');
+  const logFile = path.join(workDir, 'judge.log');
+  const log = createWriteStream(logFile);
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutS * 1000)]);
+  const exit = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    const child = spawn(command, args, {
+      cwd: ctx.suiteDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+      killSignal: 'SIGKILL',
+    });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('close', (code) => resolve({ code }));
+  });
+  await new Promise<void>((resolve) => log.end(resolve));
+  const tail = async (): Promise<string> => (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
+  if (ctx.signal.aborted)
+    throw new TemporalCIError('INTERRUPTED', 'the judge command was stopped: the run was cancelled');
+  if (signal.aborted) {
+    throw new TemporalCIError(
+      'METRIC_FAILED',
+      `judge command timed out after ${timeoutS} s: ${argv.join(' ')}`,
+      {
+        hint: 'raise the metric param timeout_s, or make the judge faster',
+        logTail: await tail(),
+        processExitCode: 124,
+      },
+    );
+  }
+  if (exit.error !== undefined) {
+    throw new TemporalCIError(
+      'METRIC_FAILED',
+      `could not start the judge command ${command}: ${exit.error.message}`,
+      {
+        hint: 'command[0] is run without a shell, relative to the suite folder; check the path and that it is executable',
+      },
+    );
+  }
+  if (exit.code !== 0) {
+    throw new TemporalCIError(
+      'METRIC_FAILED',
+      `judge command exited with code ${exit.code}: ${argv.join(' ')}`,
+      {
+        hint: `see ${logFile}`,
+        logTail: await tail(),
+        ...(exit.code === null ? {} : { processExitCode: exit.code }),
+      },
+    );
+  }
+}
