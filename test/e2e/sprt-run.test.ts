@@ -1,0 +1,77 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/runs/types.js';
+import { cli, sprtSuite } from './sprt-helpers.js';
+
+let dir: string;
+let art: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tci-sprt-run-'));
+  art = path.join(dir, 'artifacts');
+  await fs.writeFile(path.join(dir, 'suite.yaml'), sprtSuite({}));
+  // Same model name and plan (same sample ids); the video is visibly worse: grain and held frames.
+  await fs.writeFile(path.join(dir, 'degraded.yaml'), sprtSuite({ mockParams: '{ noise: 12, judder: 2 }' }));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function run(suite: string, ...flags: string[]) {
+  const json = path.join(dir, `${suite}-${Date.now()}.json`);
+  const r = await cli([
+    'run',
+    path.join(dir, suite),
+    '--artifacts-dir',
+    art,
+    '--no-progress',
+    '--output-json',
+    json,
+    ...flags,
+  ]);
+  const payload = JSON.parse(await fs.readFile(json, 'utf8')) as { runs: RunRecord[] };
+  return { ...r, rec: payload.runs[0]! };
+}
+
+describe('sprt_regression in the engine (built CLI)', () => {
+  it('generates the full plan for the baseline (nothing to pair with yet)', async () => {
+    const r = await run('suite.yaml', '--baseline-mode', 'none', '--tag', 'base');
+    expect(r.code).toBe(0);
+    expect(r.rec.counts).toMatchObject({ planned: 16, generated: 16, skipped: 0 });
+    expect(r.rec.sequential?.stopped_early).toBe(false);
+    expect(r.rec.gates[0]?.detail?.decision).toBe('baseline_missing');
+  });
+
+  it('passes an identical candidate with fewer samples than planned', async () => {
+    const r = await run('suite.yaml', '--baseline-mode', 'tag:base');
+    expect(r.code).toBe(0);
+    const { counts, gates, sequential, skipped_samples } = r.rec;
+    expect(counts.generated).toBeLessThan(counts.planned);
+    expect(sequential?.stopped_early).toBe(true);
+    expect(skipped_samples?.length).toBe(counts.planned - counts.generated);
+    expect(counts.skipped).toBe(skipped_samples?.length);
+    const d = gates[0]?.detail as Record<string, unknown>;
+    expect(d.decision).toBe('accept_h1_no_regression');
+    expect(d.pairs_used).toBe(counts.generated);
+    expect(d.pairs_planned).toBe(16);
+    expect((d.waves as unknown[]).length).toBe(sequential?.waves);
+    expect(r.stdout).toContain('sprt_regression=accept_h1_no_regression');
+    expect(r.stdout).toMatch(/\d+ pairs used of 16 planned/);
+    expect(r.stdout).toMatch(/sequential: \d+ of 16 samples generated/);
+  });
+
+  it('fails a degraded candidate (exit 2), also stopped early, naming the worst samples', async () => {
+    const r = await run('degraded.yaml', '--baseline-mode', 'tag:base');
+    expect(r.code).toBe(2);
+    expect(r.rec.counts.generated).toBeLessThan(r.rec.counts.planned);
+    const d = r.rec.gates[0]?.detail as Record<string, unknown>;
+    expect(d.decision).toBe('accept_h0_regression');
+    const worst = d.worst_deltas as { prompt: string; seed: number; delta: number }[];
+    expect(worst.length).toBeGreaterThan(0);
+    expect(worst[0]?.delta).toBeLessThan(0);
+    expect(typeof worst[0]?.prompt).toBe('string');
+    expect(r.stdout).toContain('sprt_regression=accept_h0_regression');
+  });
+});
