@@ -3,14 +3,22 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TEMPORALCI_VERSION } from '../runs/environment.js';
+import { registerAnnotate } from './commands/annotate.js';
+import { registerBadge } from './commands/badge.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerExport } from './commands/export.js';
+import { registerHistory } from './commands/history.js';
 import { registerInit } from './commands/init.js';
 import { registerList } from './commands/list.js';
+import { registerPrune } from './commands/prune.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSprt } from './commands/sprt.js';
+import { registerStatus } from './commands/status.js';
 import { registerTag } from './commands/tag.js';
+import { registerTrend } from './commands/trend.js';
 import { registerValidate } from './commands/validate.js';
 import { reportError } from './io.js';
 
@@ -29,6 +37,14 @@ export function buildProgram(): Command {
   registerTag(program);
   registerSprt(program);
   registerReport(program);
+  registerTrend(program);
+  registerCompare(program);
+  registerStatus(program);
+  registerHistory(program);
+  registerExport(program);
+  registerPrune(program);
+  registerAnnotate(program);
+  registerBadge(program);
   // Subcommands inherit the override, so usage errors reach the boundary below.
   for (const c of program.commands) c.exitOverride();
   return program;
