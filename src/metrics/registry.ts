@@ -11,6 +11,7 @@ import { si } from './si.js';
 import { ssim } from './ssim.js';
 import { ti } from './ti.js';
 import type { MetricDefinition } from './types.js';
+import { vbenchOfficial } from './vbench-official/index.js';
 import { vbenchTemporal } from './vbench-temporal.js';
 import { vmafMotion } from './vmaf-motion.js';
 
@@ -30,6 +31,7 @@ export const METRICS = {
   si,
   ssim,
   ti,
+  vbench_official: vbenchOfficial,
   vbench_temporal: vbenchTemporal,
   vmaf_motion: vmafMotion,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;

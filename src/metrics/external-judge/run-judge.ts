@@ -118,10 +118,11 @@ export async function runJudgeCommand(
   workDir: string,
   timeoutS: number,
   ctx: FinalizeContext,
+  label = 'judge',
 ): Promise<void> {
   const [command, ...args] = argv;
   if (command === undefined) throw new TemporalCIError('USAGE', 'the judge command is empty');
-  const logFile = path.join(workDir, 'judge.log');
+  const logFile = path.join(workDir, `${label}.log`);
   const log = createWriteStream(logFile);
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutS * 1000)]);
   const exit = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
@@ -139,11 +140,11 @@ export async function runJudgeCommand(
   await new Promise<void>((resolve) => log.end(resolve));
   const tail = async (): Promise<string> => (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
   if (ctx.signal.aborted)
-    throw new TemporalCIError('INTERRUPTED', 'the judge command was stopped: the run was cancelled');
+    throw new TemporalCIError('INTERRUPTED', `the ${label} command was stopped: the run was cancelled`);
   if (signal.aborted) {
     throw new TemporalCIError(
       'METRIC_FAILED',
-      `judge command timed out after ${timeoutS} s: ${argv.join(' ')}`,
+      `${label} command timed out after ${timeoutS} s: ${argv.join(' ')}`,
       {
         hint: 'raise the metric param timeout_s, or make the judge faster',
         logTail: await tail(),
@@ -154,7 +155,7 @@ export async function runJudgeCommand(
   if (exit.error !== undefined) {
     throw new TemporalCIError(
       'METRIC_FAILED',
-      `could not start the judge command ${command}: ${exit.error.message}`,
+      `could not start the ${label} command ${command}: ${exit.error.message}`,
       {
         hint: 'command[0] is run without a shell, relative to the suite folder; check the path and that it is executable',
       },
@@ -163,7 +164,7 @@ export async function runJudgeCommand(
   if (exit.code !== 0) {
     throw new TemporalCIError(
       'METRIC_FAILED',
-      `judge command exited with code ${exit.code}: ${argv.join(' ')}`,
+      `${label} command exited with code ${exit.code}: ${argv.join(' ')}`,
       {
         hint: `see ${logFile}`,
         logTail: await tail(),
