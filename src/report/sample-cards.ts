@@ -72,13 +72,16 @@ function side(
 /** One of the worst-regressed samples: identity, per-metric deltas, both videos side by side, frame strips. */
 export function sampleCard(c: CardInput): string {
   const s = c.ranked.sample;
-  const rows = c.ranked.deltas.map((d) => [
-    esc(d.path),
-    `<span class="muted">${esc(d.direction === undefined ? 'no direction' : d.direction.replace(/_/g, ' '))}</span>`,
-    `<span class="num">${esc(fmt(d.baseline))}</span>`,
-    `<span class="num">${esc(fmt(d.current))}</span>`,
-    deltaCell(d),
-  ]);
+  // Run-level metrics (counts, rates) have no per-sample value on either side: nothing to compare here.
+  const rows = c.ranked.deltas
+    .filter((d) => d.baseline !== null || d.current !== null)
+    .map((d) => [
+      esc(d.path),
+      `<span class="muted">${esc(d.direction === undefined ? 'no direction' : d.direction.replace(/_/g, ' '))}</span>`,
+      `<span class="num">${esc(fmt(d.baseline))}</span>`,
+      `<span class="num">${esc(fmt(d.current))}</span>`,
+      deltaCell(d),
+    ]);
   const failing = c.ranked.failing.length
     ? `<p><strong>Fails on its own values:</strong> ${c.ranked.failing.map((f) => esc(f)).join('; ')}</p>`
     : '';
