@@ -123,7 +123,7 @@ export function slackPayload(f: NotifyFacts): Record<string, unknown> {
   return { text: cut(text, 3000), blocks };
 }
 
-const DISCORD_COLOUR = { PASS: 0x1a7f37, FAIL: 0xcf222e, ERROR: 0x9a6700 } as const;
+const DISCORD_COLOUR = { PASS: 0x1a7f37, FAIL: 0xcf222e, ERROR: 0x9a6700, INTERRUPTED: 0x9a6700 } as const;
 
 export function discordPayload(f: NotifyFacts): Record<string, unknown> {
   const r = f.record;
@@ -143,7 +143,7 @@ export function discordPayload(f: NotifyFacts): Record<string, unknown> {
       {
         title: cut(`${r.project}/${r.suite_name}/${r.model_name}`, 256),
         description: cut(f.reportUrl ? `[Open the report](${f.reportUrl})` : `Report: ${f.reportPath}`, 4096),
-        color: DISCORD_COLOUR[r.status],
+        color: DISCORD_COLOUR[r.status] ?? 0x6e7781, // grey for any other status (e.g. interrupted)
         timestamp: r.finished_utc,
         fields,
       },
