@@ -65,7 +65,8 @@ export async function selectBaseline(
     return { runId, run: await readRunRecord(path.join(modelRoot, runId)) };
   }
   const history = (await loadIndex(modelRoot, warn))
-    .filter((r) => r.run_id !== excludeRunId && r.status !== 'ERROR')
+    // Only verdicts are baselines: an errored or interrupted run measured a partial or broken set.
+    .filter((r) => r.run_id !== excludeRunId && (r.status === 'PASS' || r.status === 'FAIL'))
     .reverse(); // newest first
   const candidates = mode.kind === 'latest' ? history : history.filter((r) => r.status === 'PASS');
   const want = mode.kind === 'rolling' ? mode.n : 1;

@@ -4,7 +4,8 @@ import type { GateConfig, ModelConfig } from '../suite/schema.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { locateFfmpeg } from '../video/ffmpeg.js';
 import { parseBaselineMode } from './baseline.js';
-import { type ModelRunResult, runModel } from './model-run.js';
+import type { DeadlinePolicy } from './deadline.js';
+import { type ModelRunResult, type ResumeTarget, runModel } from './model-run.js';
 import { modelRoot } from './paths.js';
 import { planSamples } from './plan.js';
 import { setTag, type Warn } from './store.js';
@@ -22,6 +23,11 @@ export interface RunOptions {
   workers?: number;
   retries?: number;
   timeoutS?: number;
+  /** Time budget per model run session, seconds (overrides run.deadline_s). */
+  deadlineS?: number;
+  onDeadline?: DeadlinePolicy;
+  /** Continue an interrupted or crashed run: only its model runs, in its folder, under its id. */
+  resume?: ResumeTarget;
   maxFailedRatio?: number;
   /** Only the first N planned samples of each model. */
   sampleLimit?: number;
@@ -112,7 +118,7 @@ export function planRun(suite: LoadedSuite, opts: RunOptions = {}): DryRunPlan {
 
 /** Runs every selected model of a suite, one after another, and returns each run and the exit code. */
 export async function runSuite(suite: LoadedSuite, opts: RunOptions = {}): Promise<SuiteRunResult> {
-  const models = selectModels(suite, opts);
+  const models = selectModels(suite, opts.resume ? { model: opts.resume.state.model_name } : opts);
   // Every sample needs ffmpeg (probe and decode); without one, say so once with the install hint
   // instead of failing every sample.
   await locateFfmpeg();
@@ -132,6 +138,10 @@ export async function runSuite(suite: LoadedSuite, opts: RunOptions = {}): Promi
       workers: opts.workers ?? settings.workers,
       retries: opts.retries ?? settings.retries,
       timeoutS: opts.timeoutS ?? settings.timeout_s,
+      deadlineS: opts.deadlineS ?? settings.deadline_s,
+      onDeadline: opts.onDeadline ?? settings.on_deadline,
+      tag: opts.tag,
+      resume: opts.resume,
       maxFailedRatio: opts.maxFailedRatio ?? settings.max_failed_ratio,
       sampleLimit: opts.sampleLimit,
       ignoreRegression: opts.ignoreRegression ?? false,
@@ -140,15 +150,21 @@ export async function runSuite(suite: LoadedSuite, opts: RunOptions = {}): Promi
       onStart: opts.onModelStart,
       onSample: opts.onSample ? (d, t, s) => opts.onSample?.(model.name, d, t, s) : undefined,
     });
-    if (opts.tag && result.record.status !== 'ERROR') {
+    const verdict = result.record.status === 'PASS' || result.record.status === 'FAIL';
+    if (opts.tag && verdict) {
       const root = modelRoot(artifactsDir, suite.config.project, suite.config.suite_name, model.name);
       await setTag(root, opts.tag, result.record.run_id);
     }
     runs.push(result);
-    if (opts.publish) await publishRun(result, runs, opts.publish);
+    // A partial run gets no report or webhook: it is resumed or rerun, and that run publishes.
+    if (opts.publish && result.record.status !== 'INTERRUPTED') await publishRun(result, runs, opts.publish);
   }
   const statuses = runs.map((r) => r.record.status);
   const exitCode =
-    statuses.includes('ERROR') || runs.length < models.length ? 1 : statuses.includes('FAIL') ? 2 : 0;
+    statuses.includes('ERROR') || statuses.includes('INTERRUPTED') || runs.length < models.length
+      ? 1
+      : statuses.includes('FAIL')
+        ? 2
+        : 0;
   return { exitCode, runs };
 }

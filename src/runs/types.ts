@@ -4,8 +4,12 @@ import type { GateAggregate, GateMethod, GateOp } from '../suite/schema.js';
 
 export const RUN_SCHEMA_VERSION = 1;
 
-/** PASS and FAIL are verdicts (exit 0 and 2); ERROR means the run could not produce a verdict (exit 1). */
-export type RunStatus = 'PASS' | 'FAIL' | 'ERROR';
+/**
+ * PASS and FAIL are verdicts (exit 0 and 2); ERROR means the run could not produce a verdict (exit 1);
+ * INTERRUPTED is a run stopped by Ctrl-C or SIGTERM (exit 130): partial, resumable with `run --resume`, and
+ * never a baseline.
+ */
+export type RunStatus = 'PASS' | 'FAIL' | 'ERROR' | 'INTERRUPTED';
 
 export type SampleStage = 'generate' | 'probe' | 'decode' | 'metrics' | 'encode';
 
@@ -100,7 +104,7 @@ export interface RunRecord {
   suite_name: string;
   model_name: string;
   status: RunStatus;
-  exit_code: 0 | 1 | 2;
+  exit_code: 0 | 1 | 2 | 130;
   suite: { path: string; hash: string };
   git: { commit: string; branch: string | null; dirty: boolean } | null;
   environment: {
@@ -136,6 +140,24 @@ export interface RunRecord {
   sequential?: SequentialRecord;
   /** Planned samples not generated because generation stopped early; `samples` lists only attempted ones. */
   skipped_samples?: SkippedSample[];
+  /** The run's time budget (`run.deadline_s` / `--deadline`) and whether it stopped generation. */
+  deadline?: DeadlineRecord;
+  /** Set when the run was continued with `run --resume`: how many samples were reused from earlier sessions. */
+  resumed?: { sessions: number; reused_samples: number };
+}
+
+export interface DeadlineRecord {
+  deadline_s: number;
+  policy: 'error' | 'fail' | 'evaluate';
+  /** True when generation stopped because of the deadline (`deadline_exceeded`). */
+  exceeded: boolean;
+  /** predicted: remaining samples × p90 sample time would not fit; reached: the budget ran out. */
+  trigger: 'predicted' | 'reached' | null;
+  reason: string | null;
+  /** Seconds of this session's budget used when generation stopped or finished. */
+  elapsed_s: number;
+  /** p90 of the wall time of the samples finished in this session, seconds (null before any finished). */
+  p90_sample_s: number | null;
 }
 
 export interface SkippedSample {

@@ -174,6 +174,22 @@ export const runSettingsSchema = z
     /** Share of samples allowed to fail before the run is an error (exit 1). 0 = none may fail. */
     max_failed_ratio: z.number().min(0).max(1).default(0).describe('share of samples allowed to fail'),
     timeout_s: z.number().positive().optional().describe('per-sample generation timeout, seconds'),
+    deadline_s: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'time budget of a run session, seconds; generation stops early when the remaining samples × the p90 sample time no longer fit',
+      ),
+    // A missed deadline says the job ran out of time, not that the model got worse: by default it is an
+    // error (exit 1, "no verdict"), like a crashed run. `fail` treats the budget as a requirement (exit 2);
+    // `evaluate` gates the samples that finished.
+    on_deadline: z
+      .enum(['error', 'fail', 'evaluate'])
+      .default('error')
+      .describe(
+        'when the deadline stops generation: error (exit 1), fail (exit 2) or evaluate the finished samples',
+      ),
     // 4: the first decision is possible at min_pairs (default 6), so waves of 4 reach it at 8 pairs; the
     // bench (docs/statistics.md §4) measures waves of 4 costing ~18% more samples than waves of 1, while
     // keeping up to 4 workers busy. Smaller waves save samples, larger ones use more parallelism.

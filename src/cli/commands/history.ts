@@ -11,7 +11,7 @@ export function registerHistory(program: Command): void {
     .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
     .addOption(
       new Option('--status <status>', 'only runs with this status')
-        .choices(['PASS', 'FAIL', 'ERROR', 'all'])
+        .choices(['PASS', 'FAIL', 'ERROR', 'INTERRUPTED', 'all'])
         .default('all'),
     )
     .option('--since <date>', 'only runs started at or after this date (YYYY-MM-DD or ISO date-time)')

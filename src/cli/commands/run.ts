@@ -5,6 +5,7 @@ import type { WebhookFormat } from '../../notify/payload.js';
 import { type NotifyOn, resolveWebhook } from '../../notify/webhook.js';
 import type { PublishOptions } from '../../report/publish.js';
 import { planRun, runSuite } from '../../runs/engine.js';
+import { assertSameSuite, planResume, type ResumePlan } from '../../runs/resume.js';
 import { atomicWriteJson } from '../../runs/store.js';
 import { parseGateOverride } from '../../suite/gate-override.js';
 import { loadSuite } from '../../suite/load.js';
@@ -28,6 +29,9 @@ interface RunFlags {
   workers?: number;
   retries?: number;
   timeout?: number;
+  deadline?: number;
+  onDeadline?: 'error' | 'fail' | 'evaluate';
+  resume?: string;
   maxFailedRatio?: number;
   dryRun?: boolean;
   gateOverride: string[];
@@ -46,7 +50,7 @@ export function registerRun(program: Command): void {
     .description(
       'generate every sample of a suite, measure it, gate it, and exit 0 (pass), 2 (fail) or 1 (error)',
     )
-    .argument('<suite>', 'suite YAML file')
+    .argument('[suite]', 'suite YAML file (with --resume: defaults to the one the run started from)')
     .option('--model <name>', 'run only this model')
     .option('--include-model <name>', 'run only these models (repeatable)', collect, [])
     .option('--exclude-model <name>', 'skip these models (repeatable)', collect, [])
@@ -69,6 +73,21 @@ export function registerRun(program: Command): void {
       nonNegativeInt,
     )
     .option('--timeout <seconds>', 'per-sample generation timeout (overrides run.timeout_s)', positiveNumber)
+    .option(
+      '--deadline <seconds>',
+      'time budget of each model run; stops early when the rest cannot fit (overrides run.deadline_s)',
+      positiveNumber,
+    )
+    .addOption(
+      new Option(
+        '--on-deadline <policy>',
+        'when the deadline stops generation (overrides run.on_deadline)',
+      ).choices(['error', 'fail', 'evaluate']),
+    )
+    .option(
+      '--resume <run_dir>',
+      'continue an interrupted or crashed run: reuse its finished samples, generate the missing ones',
+    )
     .option('--max-failed-ratio <r>', 'share of samples allowed to fail before the run is an error', ratio)
     .option('--dry-run', 'print the plan (models, samples, metrics, gates) and write nothing')
     .option('--gate-override <gate>', 'replace or add a gate, "METRIC OP VALUE" (repeatable)', collect, [])
@@ -84,15 +103,25 @@ export function registerRun(program: Command): void {
       new Option('--webhook-format <format>', 'webhook payload').choices(['slack', 'discord', 'json']),
     )
     .addOption(new Option('--notify-on <when>', 'when to notify').choices(['failure', 'change', 'always']))
-    .action(async (suitePath: string, flags: RunFlags & { printJson?: boolean }) => {
+    .action(async (suiteArg: string | undefined, flags: RunFlags & { printJson?: boolean }) => {
+      const resume: ResumePlan | undefined = flags.resume ? await planResume(flags.resume) : undefined;
+      const suitePath = suiteArg ?? resume?.state.suite.path;
+      if (suitePath === undefined) {
+        throw new TemporalCIError('USAGE', 'missing the suite file', {
+          hint: 'temporalci run <suite.yaml>, or temporalci run --resume <run_dir>',
+        });
+      }
       const suite = await loadSuite(suitePath);
+      if (resume) assertSameSuite(resume.state, suite.file, suite.hash);
       for (const w of suite.warnings) warn(w);
+      // Resuming continues the run as it was started; flags given now override its execution settings only.
+      const was = resume?.state.options;
       const gateOverrides = flags.gateOverride.map((g) => parseGateOverride(g, suite));
       const common = {
         model: flags.model,
         includeModels: flags.includeModel,
         excludeModels: flags.excludeModel,
-        sampleLimit: flags.sample,
+        sampleLimit: was ? (was.sample_limit ?? undefined) : flags.sample,
         gateOverrides,
       };
       if (flags.dryRun) {
@@ -139,14 +168,17 @@ export function registerRun(program: Command): void {
       try {
         const result = await runSuite(suite, {
           ...common,
-          artifactsDir: flags.artifactsDir,
-          baselineMode: flags.baselineMode,
-          ignoreRegression: flags.ignoreRegression,
-          tag: flags.tag,
-          workers: flags.workers,
-          retries: flags.retries,
-          timeoutS: flags.timeout,
-          maxFailedRatio: flags.maxFailedRatio,
+          artifactsDir: resume?.artifactsDir ?? flags.artifactsDir,
+          baselineMode: was?.baseline_mode ?? flags.baselineMode,
+          ignoreRegression: was?.ignore_regression ?? flags.ignoreRegression,
+          tag: was ? (was.tag ?? undefined) : flags.tag,
+          workers: flags.workers ?? was?.workers,
+          retries: flags.retries ?? was?.retries,
+          timeoutS: flags.timeout ?? was?.timeout_s ?? undefined,
+          deadlineS: flags.deadline ?? was?.deadline_s ?? undefined,
+          onDeadline: flags.onDeadline,
+          resume: resume ? { runDir: resume.runDir, state: resume.state } : undefined,
+          maxFailedRatio: flags.maxFailedRatio ?? was?.max_failed_ratio,
           signal: controller.signal,
           warn,
           publish,
@@ -163,7 +195,7 @@ export function registerRun(program: Command): void {
         else for (const r of result.runs) out(formatRunSummary(r, useColor()));
         if (controller.signal.aborted) {
           throw new TemporalCIError('INTERRUPTED', 'interrupted; partial results were written', {
-            hint: 'rerun to finish',
+            hint: `continue it with: temporalci run --resume ${result.runs.at(-1)?.runDir ?? '<run_dir>'}`,
           });
         }
         process.exitCode = result.exitCode;

@@ -1,0 +1,235 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/runs/types.js';
+import { CLI, hasStackTrace, REPO_ROOT, runCli, tempDir, tinySuite } from '../support/cli.js';
+
+/**
+ * Orchestration on the built CLI with real child processes and real signals: Ctrl-C, SIGKILL then
+ * --resume, a predictive deadline and a latency gate. No timing is asserted; slow models are made slow
+ * with mock sleep_sec or a sleeping shell script.
+ */
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('tci-orch-');
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** A command-line "model": logs one line per generation to `calls`, sleeps, then renders with ffmpeg. */
+function commandSuite(calls: string, sleepS: number, seeds: number[], pidFile = ''): string {
+  const script =
+    `${pidFile ? `echo $$ > ${pidFile}; ` : ''}echo {seed} >> ${calls}; sleep ${sleepS}; ` +
+    'ffmpeg -v error -y -f lavfi -i testsrc2=size={width}x{height}:rate={fps} -frames:v {num_frames} ' +
+    '-pix_fmt yuv420p {output}';
+  return tinySuite({
+    models: `  - name: cmd
+    adapter: command
+    params:
+      shell: true
+      kill_grace_s: 1
+      argv: [${JSON.stringify(script)}]`,
+    tests: `  - id: t
+    prompts: ["a test pattern"]
+    seeds: [${seeds.join(', ')}]
+    video: {num_frames: 6, fps: 8, resolution: 64}`,
+    gates: `  - metric: vbench_temporal.score
+    op: ">="
+    value: 0`,
+  });
+}
+
+function startCli(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; out: string }>;
+} {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out })),
+  );
+  return { child, done };
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, limitMs = 60_000): Promise<void> {
+  for (let waited = 0; waited < limitMs; waited += 50) {
+    if (await check()) return;
+    await delay(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function lines(file: string): Promise<string[]> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.trim() !== '');
+}
+
+async function onlyRunDir(artifacts: string): Promise<string> {
+  const root = path.join(artifacts, 'tiny', 'smoke', 'cmd');
+  const names = (await fs.readdir(root).catch(() => [] as string[])).filter((n) => !n.endsWith('.json'));
+  if (names.length !== 1) throw new Error(`expected one run folder under ${root}, found ${names.join(', ')}`);
+  return path.join(root, names[0]!);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readRun(runDir: string): Promise<RunRecord> {
+  return JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;
+}
+
+describe('Ctrl-C', () => {
+  it('stops the model process group, writes an interrupted run.json and exits 130', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'int-'));
+    const pidFile = path.join(work, 'pid');
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(suite, commandSuite(path.join(work, 'calls'), 60, [0, 1, 2], pidFile));
+    const artifacts = path.join(work, 'artifacts');
+    const { child, done } = startCli(['run', suite, '--artifacts-dir', artifacts, '--baseline-mode', 'none']);
+    await waitFor(
+      async () => (await fs.readFile(pidFile, 'utf8').catch(() => '')).trim() !== '',
+      'the model',
+    );
+    const modelPid = Number((await fs.readFile(pidFile, 'utf8')).trim());
+    expect(alive(modelPid)).toBe(true);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.out).not.toSatisfy(hasStackTrace);
+    expect(r.code, r.out).toBe(130);
+    expect(r.out).toMatch(/--resume /);
+    expect(alive(modelPid)).toBe(false);
+    const rec = await readRun(await onlyRunDir(artifacts));
+    expect(rec.status).toBe('INTERRUPTED');
+    expect(rec.exit_code).toBe(130);
+    // The sample cut short is not a finished (failed) sample: a resumed run generates it again.
+    expect(rec.samples).toHaveLength(0);
+  }, 120_000);
+});
+
+describe('--resume after SIGKILL', () => {
+  it('reuses the finished samples and generates only the missing ones, under the same run id', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'kill-'));
+    const calls = path.join(work, 'calls');
+    const suite = path.join(work, 'suite.yaml');
+    const seeds = [0, 1, 2, 3, 4, 5];
+    await fs.writeFile(suite, commandSuite(calls, 0.3, seeds));
+    const artifacts = path.join(work, 'artifacts');
+    const { child, done } = startCli(['run', suite, '--artifacts-dir', artifacts, '--baseline-mode', 'none']);
+    let runDir = '';
+    await waitFor(async () => {
+      runDir = await onlyRunDir(artifacts).catch(() => '');
+      return runDir !== '' && (await lines(path.join(runDir, 'samples.jsonl'))).length >= 2;
+    }, 'two finished samples');
+    child.kill('SIGKILL');
+    await done;
+    // SIGKILL leaves no run.json, only the incremental state.
+    await expect(fs.access(path.join(runDir, 'run.json'))).rejects.toThrow();
+    const persisted = (await lines(path.join(runDir, 'samples.jsonl'))).map(
+      (l) => (JSON.parse(l) as { seed: number }).seed,
+    );
+    expect(persisted.length).toBeGreaterThanOrEqual(2);
+    expect(persisted.length).toBeLessThan(seeds.length);
+    // The command orphaned by SIGKILL (its own process group) may still be running: let it log first.
+    await delay(1500);
+    const callsBefore = (await lines(calls)).length;
+
+    const r = await runCli(['run', '--resume', runDir]);
+    expect(r.stderr + r.stdout).not.toSatisfy(hasStackTrace);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const rec = await readRun(runDir);
+    expect(rec.run_id).toBe(path.basename(runDir));
+    expect(rec.status).toBe('PASS');
+    expect(rec.counts).toMatchObject({ planned: 6, measured: 6, failed: 0 });
+    expect(rec.resumed).toEqual({ sessions: 2, reused_samples: persisted.length });
+    const resumedCalls = (await lines(calls)).slice(callsBefore).map(Number);
+    // Only the samples missing from samples.jsonl were generated again.
+    expect(resumedCalls.sort()).toEqual(seeds.filter((s) => !persisted.includes(s)));
+    // A finished run is not resumed a second time.
+    const twice = await runCli(['run', '--resume', runDir]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/already finished with PASS/);
+  }, 120_000);
+});
+
+describe('deadline', () => {
+  const slowSuite = (extra: string) =>
+    tinySuite({
+      models: `  - name: slow
+    adapter: mock
+    params: {sleep_sec: 1}`,
+      tests: `  - id: t
+    prompts: ["a red ball bouncing"]
+    seeds: [0, 1, 2, 3, 4, 5, 6, 7]
+    video: {num_frames: 6, fps: 8, resolution: 64}`,
+      extra,
+    });
+
+  it('stops predictively, records deadline_exceeded and is an error by default', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'dl-'));
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(suite, slowSuite('run: {deadline_s: 3}'));
+    const r = await runCli([
+      'run',
+      suite,
+      '--artifacts-dir',
+      path.join(work, 'a'),
+      '--json',
+      '--no-progress',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const rec = (JSON.parse(r.stdout) as { runs: RunRecord[] }).runs[0]!;
+    expect(rec.status).toBe('ERROR');
+    expect(rec.deadline).toMatchObject({
+      deadline_s: 3,
+      policy: 'error',
+      exceeded: true,
+      trigger: 'predicted',
+    });
+    expect(rec.errors.join('\n')).toMatch(/deadline_exceeded: predicted/);
+    expect(rec.counts.measured).toBeLessThan(8);
+    expect(rec.skipped_samples?.length).toBe(8 - rec.samples.length);
+  }, 60_000);
+
+  it('--on-deadline evaluate gates the finished samples', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'dle-'));
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(suite, slowSuite(''));
+    const r = await runCli([
+      'run',
+      suite,
+      '--artifacts-dir',
+      path.join(work, 'a'),
+      '--json',
+      '--deadline',
+      '3',
+      '--on-deadline',
+      'evaluate',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = (JSON.parse(r.stdout) as { runs: RunRecord[] }).runs[0]!;
+    expect(rec.status).toBe('PASS');
+    expect(rec.deadline).toMatchObject({ exceeded: true, policy: 'evaluate' });
+    expect(rec.counts.measured).toBeGreaterThan(0);
+    expect(rec.counts.measured).toBeLessThan(8);
+    expect(r.stderr).toMatch(/deadline_exceeded/);
+  }, 60_000);
+});
