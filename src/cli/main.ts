@@ -11,6 +11,7 @@ import { registerExport } from './commands/export.js';
 import { registerHistory } from './commands/history.js';
 import { registerInit } from './commands/init.js';
 import { registerList } from './commands/list.js';
+import { registerMeasure } from './commands/measure.js';
 import { registerPrune } from './commands/prune.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerPrune(program);
   registerAnnotate(program);
   registerBadge(program);
+  registerMeasure(program);
   // Subcommands inherit the override, so usage errors reach the boundary below.
   for (const c of program.commands) c.exitOverride();
   return program;

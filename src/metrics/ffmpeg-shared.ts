@@ -1,5 +1,6 @@
 import { TemporalCIError } from '../errors.js';
 import type { FrameView } from '../video/frame-view.js';
+import type { ReferenceFrames } from './types.js';
 
 /**
  * Shared by the ffmpeg-port metrics (ssim, psnr, vmaf_motion, si, ti, scene_score): every one of them keeps
@@ -37,6 +38,27 @@ export function finiteOrNull(v: number): number | null {
   return Number.isNaN(v) ? null : v;
 }
 
-/** Frame-to-frame comparison modes. Only consecutive frames for now; a reference-video mode is wired by
- * the engine later and will call the same two-frame kernels. */
-export const PAIR_MODES = ['consecutive'] as const;
+/** Frame-pair modes: `consecutive` compares frame t with t−1; `reference` compares each scored frame with
+ * the truth frame the caller supplies (SampleContext.reference), with the same two-frame kernels. */
+export const PAIR_MODES = ['consecutive', 'reference'] as const;
+export type PairMode = (typeof PAIR_MODES)[number];
+
+/** The reference of a `mode: reference` metric, or a clear error where there is none to compare with. */
+export function requireReference(metric: string, ref: ReferenceFrames | undefined): ReferenceFrames {
+  if (ref !== undefined) return ref;
+  throw new TemporalCIError('METRIC_FAILED', `${metric} with mode: reference has no reference video`, {
+    hint:
+      'use it in an interpolation or upscale test (the engine supplies the held-out truth) or in ' +
+      '`temporalci measure VIDEO --reference REF`; use mode: consecutive in generation tests',
+  });
+}
+
+/** A reference frame must match the measured frame exactly in size (after the engine's crop). */
+export function checkReferenceSize(metric: string, frame: FrameView, truth: FrameView): void {
+  if (frame.width === truth.width && frame.height === truth.height) return;
+  throw new TemporalCIError(
+    'METRIC_FAILED',
+    `${metric}: frame ${frame.index} is ${frame.width}x${frame.height}, its reference is ${truth.width}x${truth.height}`,
+    { hint: 'the model must output the reference size (or the padded size, which is cropped back)' },
+  );
+}

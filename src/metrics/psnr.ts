@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { FrameView } from '../video/frame-view.js';
-import { FrameSizeGuard, PAIR_MODES } from './ffmpeg-shared.js';
-import { PsnrClip, planeSse } from './kernels/ffmpeg/psnr.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import { checkReferenceSize, FrameSizeGuard, PAIR_MODES, requireReference } from './ffmpeg-shared.js';
+import { PsnrClip, planeSse, psnrFromMse } from './kernels/ffmpeg/psnr.js';
+import type { MetricAccumulator, MetricDefinition, MetricValues, ReferenceFrames } from './types.js';
 
 /**
  * ffmpeg's `psnr` filter (exact port, metrics.md §4.4) on BT.601 luma, between consecutive frames.
  * `mean` is the filter's clip `average`: 10·log10(255²/mean MSE), not the mean of per-pair PSNR.
  * Identical frames have infinite PSNR (ffmpeg prints inf); JSON cannot hold Infinity, so values are capped
  * at `max_db` (default 100 dB) and `mse_mean` is reported alongside, uncapped.
+ * With `mode: reference` each scored frame is compared with its held-out truth instead of its predecessor.
  */
 
 const paramsSchema = z
@@ -28,15 +29,20 @@ class PsnrAccumulator implements MetricAccumulator {
   constructor(
     private readonly maxDb: number,
     sampleId: string,
+    private readonly reference: ReferenceFrames | undefined,
   ) {
     this.guard = new FrameSizeGuard('psnr', sampleId);
   }
 
   push(frame: FrameView): void {
     this.guard.check(frame);
-    if (this.prev !== undefined) {
+    const other = this.reference === undefined ? this.prev : this.reference.frameAt(frame.index);
+    if (other !== undefined) {
+      if (this.reference !== undefined) checkReferenceSize('psnr', frame, other);
       const pixels = frame.width * frame.height;
-      this.clip.push(planeSse(frame.luma, this.prev.luma, frame.width, frame.height) / pixels);
+      const mse = planeSse(frame.luma, other.luma, frame.width, frame.height) / pixels;
+      this.clip.push(mse);
+      this.reference?.record('psnr', frame.index, Math.min(psnrFromMse(mse), this.maxDb));
     }
     this.prev = frame;
   }
@@ -54,7 +60,8 @@ class PsnrAccumulator implements MetricAccumulator {
 export const psnr: MetricDefinition<PsnrParams> = {
   name: 'psnr',
   description:
-    'ffmpeg psnr filter (exact port: integer SSE, 10*log10(255^2/MSE)) on luma between consecutive frames; ' +
+    'ffmpeg psnr filter (exact port: integer SSE, 10*log10(255^2/MSE)) on luma between consecutive frames ' +
+    '(mode: reference = against the held-out truth); ' +
     'mean = 10*log10(255^2/mean MSE) as ffmpeg averages, min = worst pair, dB capped at max_db (identical = ' +
     'inf in ffmpeg), higher = more similar; mse_mean lower = more similar',
   params: paramsSchema,
@@ -64,5 +71,10 @@ export const psnr: MetricDefinition<PsnrParams> = {
     return path === 'mse_mean' ? false : undefined;
   },
   readsPixels: true,
-  create: (params, ctx) => new PsnrAccumulator(params.max_db, ctx.sampleId),
+  create: (params, ctx) =>
+    new PsnrAccumulator(
+      params.max_db,
+      ctx.sampleId,
+      params.mode === 'reference' ? requireReference('psnr', ctx.reference) : undefined,
+    ),
 };

@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import type { FrameView } from '../video/frame-view.js';
-import { FrameSizeGuard, finiteOrNull, PAIR_MODES } from './ffmpeg-shared.js';
+import {
+  checkReferenceSize,
+  FrameSizeGuard,
+  finiteOrNull,
+  PAIR_MODES,
+  requireReference,
+} from './ffmpeg-shared.js';
 import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition, MetricValues, ReferenceFrames } from './types.js';
 
 /**
  * ffmpeg's `ssim` filter (exact port, metrics.md §4.3) on BT.601 luma, between consecutive frames.
  * Frame-to-frame SSIM falls with motion on textured content (0.92 at 1 px/frame, 0.25 at 4 px/frame) and
  * barely sees global brightness flicker (0.998 for ±4 levels), so it detects frozen/duplicate frames
  * (≈ 1) and cuts (very low), not flicker (§3.2).
+ * With `mode: reference` it is the full-reference SSIM of each scored frame against its held-out truth
+ * (interpolation/upscale tests, `measure --reference`), the standard VFI/SR quality figure.
  */
 
 const paramsSchema = z
@@ -28,14 +36,20 @@ class SsimAccumulator implements MetricAccumulator {
   private pairs = 0;
   private undefinedPairs = 0;
 
-  constructor(sampleId: string) {
+  constructor(
+    sampleId: string,
+    private readonly reference: ReferenceFrames | undefined,
+  ) {
     this.guard = new FrameSizeGuard('ssim', sampleId);
   }
 
   push(frame: FrameView): void {
     this.guard.check(frame);
-    if (this.prev !== undefined) {
-      const v = ssimPlane(frame.luma, this.prev.luma, frame.width, frame.height, frame.width, this.scratch);
+    const other = this.reference === undefined ? this.prev : this.reference.frameAt(frame.index);
+    if (other !== undefined) {
+      if (this.reference !== undefined) checkReferenceSize('ssim', frame, other);
+      const v = ssimPlane(frame.luma, other.luma, frame.width, frame.height, frame.width, this.scratch);
+      this.reference?.record('ssim', frame.index, v);
       if (Number.isNaN(v)) this.undefinedPairs++;
       else {
         this.sum += v;
@@ -57,11 +71,15 @@ export const ssim: MetricDefinition<SsimParams> = {
   name: 'ssim',
   description:
     'ffmpeg ssim filter (exact port: x264 8x8 windows at stride 4, C1=416, C2=235963, float32) on luma ' +
-    'between consecutive frames; mean and min over pairs in [0, 1] (may dip below 0), higher = more ' +
+    'between consecutive frames (mode: reference = against the held-out truth); mean and min over pairs in [0, 1] (may dip below 0), higher = more ' +
     'similar; ~1 flags frozen/duplicate frames, very low flags cuts; not a flicker detector',
   params: paramsSchema,
   paths: () => ['mean', 'min'],
   higherIsBetter: (path) => (path === 'mean' || path === 'min' ? true : undefined),
   readsPixels: true,
-  create: (_params, ctx) => new SsimAccumulator(ctx.sampleId),
+  create: (params, ctx) =>
+    new SsimAccumulator(
+      ctx.sampleId,
+      params.mode === 'reference' ? requireReference('ssim', ctx.reference) : undefined,
+    ),
 };

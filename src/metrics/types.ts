@@ -27,6 +27,21 @@ export interface SampleContext {
   /** The T2VSafetyBench class (1–14) the prompt came from when a `prompt_source` supplied it, else null or
    * absent. Safety metrics let it take precedence over their own prompt lexicon. */
   promptClass?: number | null;
+  /** The held-out truth of a reference test (interpolation, upscale) or of `measure --reference`; absent for
+   * generation tests. Full-reference metrics (`ssim`/`psnr` with `mode: reference`) read it. */
+  reference?: ReferenceFrames;
+}
+
+/**
+ * Truth frames aligned with the frames a metric is pushed. The caller decodes the truth in lockstep with the
+ * measured video, so `frameAt(frame.index)` is synchronous and only the current truth frame is held.
+ */
+export interface ReferenceFrames {
+  /** The truth for measured frame `index`, or undefined when that frame is not scored (an interpolation's
+   * kept frames are copies of the input, so scoring them would flatter the model). */
+  frameAt(index: number): FrameView | undefined;
+  /** Per-frame values, kept by the caller for the per-frame report (run folder file, `measure --json`). */
+  record(metric: string, index: number, value: number): void;
 }
 
 /**

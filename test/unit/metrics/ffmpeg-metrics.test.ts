@@ -85,7 +85,8 @@ describe('ffmpeg-port metrics', () => {
         );
     }
     expect(findMetric('ssim')!.params.parse({})).toEqual({ mode: 'consecutive' });
-    expect(() => findMetric('ssim')!.params.parse({ mode: 'reference' })).toThrow();
+    expect(findMetric('ssim')!.params.parse({ mode: 'reference' })).toEqual({ mode: 'reference' });
+    expect(() => findMetric('ssim')!.params.parse({ mode: 'nearest' })).toThrow();
     expect(findMetric('ssim')!.higherIsBetter('mean')).toBe(true);
     expect(findMetric('scene_score')!.higherIsBetter('max')).toBe(false);
   });
