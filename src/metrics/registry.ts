@@ -1,6 +1,7 @@
 import { TemporalCIError } from '../errors.js';
 import { externalJudge } from './external-judge/index.js';
 import { t2vsafetybenchOfficial } from './external-judge/t2vsafetybench.js';
+import { latency } from './latency.js';
 import { logRegex } from './log-regex.js';
 import { psnr } from './psnr.js';
 import { safetyT2v } from './safety/index.js';
@@ -21,6 +22,7 @@ import { vmafMotion } from './vmaf-motion.js';
  */
 export const METRICS = {
   external_judge: externalJudge,
+  latency,
   log_regex: logRegex,
   psnr,
   prompt_policy: promptPolicy,

@@ -233,3 +233,61 @@ describe('deadline', () => {
     expect(r.stderr).toMatch(/deadline_exceeded/);
   }, 60_000);
 });
+
+describe('latency metric', () => {
+  const latencySuite = (sleep: number) =>
+    tinySuite({
+      models: `  - name: m
+    adapter: mock
+    params: {sleep_sec: ${sleep}}`,
+      tests: `  - id: t
+    prompts: ["a red ball bouncing"]
+    seeds: [0, 1, 2]
+    video: {num_frames: 6, fps: 8, resolution: 64}`,
+    }).replace(
+      /metrics:\n[\s\S]*$/,
+      `metrics:
+  - name: latency
+gates:
+  - metric: latency.generate_s.p95
+    op: "<="
+    value: 0.5
+  - metric: latency.generate_s
+    aggregate: max
+    op: "<="
+    value: 0.5
+`,
+    );
+
+  it('a p95 latency gate fails a slow model and passes a fast one', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'lat-'));
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(suite, latencySuite(0.8));
+    const slow = await runCli(['run', suite, '--artifacts-dir', path.join(work, 'a'), '--json']);
+    expect(slow.code, slow.stderr).toBe(2);
+    const rec = (JSON.parse(slow.stdout) as { runs: RunRecord[] }).runs[0]!;
+    const p95 = rec.gates[0]!;
+    expect(p95).toMatchObject({ metric: 'latency.generate_s.p95', passed: false });
+    expect(p95.actual).toBeGreaterThanOrEqual(0.8);
+    expect(rec.gates[1]).toMatchObject({ aggregate: 'max', passed: false });
+    const summary = rec.metrics.latency!.values.generate_s as Record<string, number>;
+    expect(Object.keys(summary).sort()).toEqual(['max', 'mean', 'p50', 'p95']);
+    for (const s of rec.samples) expect(s.metrics.latency!.generate_s).toBe(s.timings.generate);
+
+    await fs.writeFile(suite, latencySuite(0));
+    const fast = await runCli(['run', suite, '--artifacts-dir', path.join(work, 'b'), '--json']);
+    expect(fast.code, fast.stderr).toBe(0);
+  }, 60_000);
+
+  it('rejects a p95 summary path with a non-mean aggregate at validation', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'latv-'));
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(
+      suite,
+      latencySuite(0).replace('value: 0.5\n  - metric', 'value: 0.5\n    aggregate: p90\n  - metric'),
+    );
+    const r = await runCli(['validate', suite]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/aggregate p90 needs a per-sample value/);
+  });
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { TemporalCIError } from '../errors.js';
+import { percentile } from '../gates/aggregate.js';
+import type { MetricAccumulator, MetricDefinition, MetricValues, SampleContext } from './types.js';
+
+const paramsSchema = z.object({}).strict();
+type LatencyParams = z.output<typeof paramsSchema>;
+
+/** Run-level statistics of `generate_s`; gates read them as `latency.generate_s.p95` and so on. */
+const SUMMARY_STATS = ['mean', 'p50', 'p95', 'max'] as const;
+
+/**
+ * Wall time the adapter took to produce the sample (all attempts, retries and backoff included: that is
+ * what the CI job waits for). Per sample it is `generate_s`, gated with any aggregate
+ * (`aggregate: p90`); the run summary replaces the plain mean with `generate_s.{mean,p50,p95,max}` so that
+ * `latency.generate_s.p95 <= 45` works without a p95 gate aggregate.
+ */
+export const latency: MetricDefinition<LatencyParams> = {
+  name: 'latency',
+  description: 'generation wall time per sample (generate_s), with p50/p95/max over the run',
+  params: paramsSchema,
+  paths: () => ['generate_s'],
+  summaryPaths: () => SUMMARY_STATS.map((s) => `generate_s.${s}`),
+  higherIsBetter: () => false,
+  readsPixels: false,
+  create(_params: LatencyParams, ctx: SampleContext): MetricAccumulator {
+    const seconds = ctx.timings.generate;
+    return {
+      push: () => undefined,
+      finish: (): MetricValues => {
+        if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
+          throw new TemporalCIError(
+            'METRIC_FAILED',
+            `latency: no generate timing for sample ${ctx.sampleId}`,
+            {
+              hint: 'this is a bug in the engine: the generate stage is always timed',
+            },
+          );
+        }
+        return { generate_s: seconds };
+      },
+    };
+  },
+  summarize(perSample: MetricValues[]): MetricValues {
+    const values = perSample.map((v) => v.generate_s).filter((v): v is number => typeof v === 'number');
+    if (values.length === 0) return {};
+    const stats: Record<(typeof SUMMARY_STATS)[number], number> = {
+      mean: values.reduce((a, b) => a + b, 0) / values.length,
+      p50: percentile(values, 0.5),
+      p95: percentile(values, 0.95),
+      max: Math.max(...values),
+    };
+    return { generate_s: stats };
+  },
+};
