@@ -4,7 +4,11 @@
  * markers; `npm run docs` rewrites them and a test fails when README has drifted from the code.
  */
 import type { Command } from 'commander';
+import { BUILTIN_ADAPTERS } from '../src/adapters/registry.js';
 import { buildProgram } from '../src/cli/main.js';
+import { GATE_METHODS_INFO } from '../src/gates/methods.js';
+import { METRICS } from '../src/metrics/registry.js';
+import type { MetricDefinition } from '../src/metrics/types.js';
 import { suiteJsonSchema } from '../src/suite/json-schema.js';
 
 type Json = { [k: string]: unknown };
@@ -90,6 +94,37 @@ export function yamlReference(): string {
   return out.join('\n').trimEnd();
 }
 
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** One row per registered metric: its gate paths (for default params) and its own description. */
+export function metricsReference(): string {
+  const rows = ['| metric | gate paths (default params) | what it measures |', '| --- | --- | --- |'];
+  for (const [name, raw] of Object.entries(METRICS)) {
+    const def = raw as unknown as MetricDefinition<Record<string, unknown>>;
+    const parsed = def.params.safeParse({});
+    const paths = parsed.success
+      ? [...def.paths(parsed.data), ...(def.summaryPaths?.(parsed.data) ?? [])]
+      : [];
+    const listed = paths.slice(0, 8).map((p) => `\`${p}\``);
+    if (paths.length > 8) listed.push(`… (${paths.length} in all; \`temporalci list\`)`);
+    const shown = parsed.success ? listed.join(', ') : 'named by its params';
+    rows.push(`| \`${name}\` | ${shown} | ${cell(def.description)} |`);
+  }
+  return rows.join('\n');
+}
+
+export function adaptersReference(): string {
+  const rows = ['| adapter | what it drives |', '| --- | --- |'];
+  for (const [name, def] of Object.entries(BUILTIN_ADAPTERS))
+    rows.push(`| \`${name}\` | ${cell(def.description)} |`);
+  rows.push(
+    '| `./path/to/adapter.js` | your own module, default-exporting an adapter definition (`src/adapters/types.ts`) |',
+  );
+  rows.push('', '| gate method | what it does |', '| --- | --- |');
+  for (const [name, text] of Object.entries(GATE_METHODS_INFO)) rows.push(`| \`${name}\` | ${cell(text)} |`);
+  return rows.join('\n');
+}
+
 export function replaceSection(text: string, name: string, body: string): string {
   const start = `<!-- generated:${name}:start -->`;
   const end = `<!-- generated:${name}:end -->`;
@@ -100,5 +135,11 @@ export function replaceSection(text: string, name: string, body: string): string
 }
 
 export function syncedReadme(text: string): string {
-  return replaceSection(replaceSection(text, 'cli', cliReference()), 'yaml', yamlReference());
+  const sections: [string, () => string][] = [
+    ['metrics', metricsReference],
+    ['adapters', adaptersReference],
+    ['cli', cliReference],
+    ['yaml', yamlReference],
+  ];
+  return sections.reduce((t, [name, make]) => replaceSection(t, name, make()), text);
 }
