@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { VideoSettings } from '../adapters/types.js';
 import type { ResolvedTest } from '../suite/types.js';
+import type { ReferenceTask } from './reference.js';
 import type { PlannedSample } from './types.js';
 
 /** Prompts differing only in case or spacing are the same prompt (and pair across runs). */
@@ -30,6 +31,17 @@ export function sampleId(
   return createHash('sha256').update(payload).digest('hex').slice(0, 16);
 }
 
+/** The reference task of a reference test's i-th source (its prompts are its sources, in order). */
+function referenceTask(test: ResolvedTest, i: number): ReferenceTask | undefined {
+  const ref = test.reference;
+  if (ref === undefined) return undefined;
+  const source = ref.sources[i]!;
+  const pad = ref.padMultiple === undefined ? {} : { padMultiple: ref.padMultiple };
+  return ref.kind === 'interpolation'
+    ? { kind: 'interpolation', source, dropEvery: ref.dropEvery, ...pad }
+    : { kind: 'upscale', source, scale: ref.scale, ...pad };
+}
+
 /** Expands tests × prompts × seeds, in suite order; `limit` keeps the first N (the `--sample` flag). */
 export function planSamples(model: string, tests: readonly ResolvedTest[], limit?: number): PlannedSample[] {
   const out: PlannedSample[] = [];
@@ -37,14 +49,17 @@ export function planSamples(model: string, tests: readonly ResolvedTest[], limit
     for (const [i, prompt] of test.prompts.entries()) {
       const promptClass = test.promptClasses?.[i] ?? null;
       for (const seed of test.seeds) {
-        out.push({
+        const planned: PlannedSample = {
           sampleId: sampleId(model, test.id, prompt, seed, test.video),
           testId: test.id,
           prompt,
           seed,
           video: test.video,
           promptClass,
-        });
+        };
+        const reference = referenceTask(test, i);
+        if (reference !== undefined) planned.reference = reference;
+        out.push(planned);
       }
     }
   }

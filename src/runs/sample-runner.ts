@@ -1,13 +1,20 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
-import type { Adapter, GenerationResult } from '../adapters/types.js';
+import type { Adapter, GenerationResult, VideoSettings } from '../adapters/types.js';
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
 import type { MetricAccumulator, MetricDefinition, MetricValues } from '../metrics/types.js';
 import { decodeFrameViews } from '../video/decode.js';
 import { probeVideo } from '../video/probe.js';
 import { transcodeVideo } from '../video/transcode.js';
 import type { VideoCodec, VideoInfo } from '../video/types.js';
+import {
+  checkReferenceOutput,
+  makeReferenceInput,
+  planReference,
+  type ReferencePlan,
+  TruthStream,
+} from './reference.js';
 import type { PlannedSample, SampleError, SampleRecord, SampleStage } from './types.js';
 
 export interface ActiveMetric {
@@ -71,6 +78,7 @@ async function generate(
   planned: PlannedSample,
   videoPath: string,
   onAttempt: (n: number) => void,
+  input?: { path: string; video: VideoSettings },
 ): Promise<GenerationResult> {
   const workDir = path.join(ctx.runDir, 'work', planned.sampleId);
   await fs.mkdir(workDir, { recursive: true });
@@ -88,7 +96,8 @@ async function generate(
           testId: planned.testId,
           prompt: planned.prompt,
           seed: planned.seed,
-          video: planned.video,
+          video: input?.video ?? planned.video,
+          ...(input === undefined ? {} : { inputVideo: input.path }),
           outputPath: videoPath,
           workDir,
           signal,
@@ -119,7 +128,18 @@ async function measure(
   info: VideoInfo,
   meta: Record<string, unknown>,
   timings: SampleRecord['timings'],
+  reference?: { plan: ReferencePlan; crop: boolean },
 ): Promise<Record<string, MetricValues>> {
+  // Reference tests: the truth is decoded in lockstep and the output cropped back from its padded size.
+  const truth =
+    reference === undefined
+      ? undefined
+      : new TruthStream(
+          reference.plan.source.path,
+          reference.plan.frames,
+          reference.plan.scored,
+          reference.crop ? { width: reference.plan.width, height: reference.plan.height } : undefined,
+        );
   const accumulators: { name: string; acc: MetricAccumulator; pixels: boolean }[] = [];
   for (const m of ctx.metrics) {
     const acc = m.def.create(m.params, {
@@ -131,6 +151,7 @@ async function measure(
       timings: { ...timings } as Record<string, number>,
       metadata: meta,
       promptClass: planned.promptClass ?? null,
+      reference: truth,
     });
     accumulators.push({ name: m.name, acc, pixels: m.def.readsPixels });
   }
@@ -139,7 +160,10 @@ async function measure(
   if (pixelAccs.length > 0) {
     const start = performance.now();
     try {
-      for await (const frame of decodeFrameViews(info.path, { signal: ctx.signal })) {
+      const frames = truth
+        ? truth.frames(info.path, ctx.signal)
+        : decodeFrameViews(info.path, { signal: ctx.signal });
+      for await (const frame of frames) {
         const t0 = performance.now();
         for (const a of pixelAccs) a.acc.push(frame);
         metricSeconds += (performance.now() - t0) / 1000;
@@ -169,7 +193,41 @@ async function measure(
   } finally {
     timings.metrics = metricSeconds + (performance.now() - t1) / 1000;
   }
+  if (truth !== undefined) {
+    // Per-frame full-reference values (run.json keeps the per-clip ones): reference/<sample>.json.
+    const file = path.join(ctx.runDir, 'reference', `${planned.sampleId}.json`);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, `${JSON.stringify({ sample_id: planned.sampleId, ...truth.perFrameJson() })}\n`);
+  }
   return out;
+}
+
+/** A reference test's input, made from its source before the model runs (the time counts as generation). */
+async function prepareReference(
+  ctx: SampleRunContext,
+  planned: PlannedSample,
+): Promise<{ plan: ReferencePlan; input: { path: string; video: VideoSettings } } | undefined> {
+  if (planned.reference === undefined) return undefined;
+  const plan = await planReference(planned.reference);
+  const inputPath = path.join(ctx.runDir, 'work', planned.sampleId, 'input.mp4');
+  await fs.mkdir(path.dirname(inputPath), { recursive: true });
+  await makeReferenceInput(plan, inputPath, ctx.signal);
+  // What the model must output: the truth's frame count and fps, at the (padded) size it can work at.
+  const video = {
+    num_frames: plan.frames,
+    fps: plan.fps,
+    width: plan.paddedWidth,
+    height: plan.paddedHeight,
+  };
+  return { plan, input: { path: inputPath, video } };
+}
+
+function checkReferenceOutputOrStage(info: VideoInfo, plan: ReferencePlan): boolean {
+  try {
+    return checkReferenceOutput(info, plan).crop;
+  } catch (e) {
+    throw new StageError('probe', e);
+  }
 }
 
 /** One sample's whole life. Never throws for the sample's own failures: they are recorded in the row. */
@@ -194,10 +252,21 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
   if (typeof planned.promptClass === 'number') record.prompt_class = planned.promptClass;
   try {
     await fs.mkdir(path.dirname(videoPath), { recursive: true });
+    const reference = await timed(timings, 'generate', () => prepareReference(ctx, planned)).catch(
+      (e: unknown) => {
+        throw new StageError('generate', e);
+      },
+    );
     const result = await timed(timings, 'generate', () =>
-      generate(ctx, planned, videoPath, (n) => {
-        record.attempts = n;
-      }),
+      generate(
+        ctx,
+        planned,
+        videoPath,
+        (n) => {
+          record.attempts = n;
+        },
+        reference?.input,
+      ),
     ).catch((e: unknown) => {
       throw new StageError('generate', e);
     });
@@ -225,7 +294,15 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
       frame_count: info.frameCount,
       codec: info.codec,
     };
-    record.metrics = await measure(ctx, planned, info, record.metadata, timings);
+    const crop = reference === undefined ? undefined : checkReferenceOutputOrStage(info, reference.plan);
+    record.metrics = await measure(
+      ctx,
+      planned,
+      info,
+      record.metadata,
+      timings,
+      reference === undefined || crop === undefined ? undefined : { plan: reference.plan, crop },
+    );
     // Measured on the adapter's own file; stored in the codec the suite keeps artifacts in.
     const codec = ctx.artifactCodec;
     if (codec !== undefined && PROBED_NAME[codec] !== info.codec) {

@@ -1,6 +1,7 @@
 import type { VideoSettings } from '../adapters/types.js';
 import type { MetricValues } from '../metrics/types.js';
 import type { GateAggregate, GateMethod, GateOp } from '../suite/schema.js';
+import type { ReferenceTask } from './reference.js';
 
 export const RUN_SCHEMA_VERSION = 1;
 
@@ -21,7 +22,10 @@ export interface PlannedSample {
   seed: number;
   video: VideoSettings;
   /** T2VSafetyBench class of the prompt when a `prompt_source` supplied it (null otherwise). */
-  promptClass?: number | null;
+  promptClass?:
+    | number
+    | null /** Reference tests: the source the model's input is made from and the truth its output is scored on. */;
+  reference?: ReferenceTask;
 }
 
 export interface SampleError {

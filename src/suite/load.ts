@@ -6,6 +6,7 @@ import type { VideoSettings } from '../adapters/types.js';
 import { type SuiteIssue, SuiteValidationError, TemporalCIError } from '../errors.js';
 import { describeValue, mapZodIssues, type PathSegment, SourceLocator, valueAt } from './issues.js';
 import { resolveTestPrompts } from './prompts.js';
+import { resolveReferenceTest } from './reference-tests.js';
 import { type SuiteConfig, suiteSchema, type TestConfig, testSchema } from './schema.js';
 import type { LoadedSuite, ResolvedTest } from './types.js';
 import { checkRegistries, defaultRegistries, type SuiteRegistries } from './validate.js';
@@ -147,7 +148,13 @@ async function resolveTests(
     if (!r.success) continue;
     const t = r.data;
     const base: PathSegment[] = ['tests', i];
-    const prompts = await resolveTestPrompts(t, { locator, base, suiteDir: dir });
+    // Reference tests take their samples from `sources:` instead of prompts (src/suite/reference-tests.ts).
+    const ref = await resolveReferenceTest(t, { locator, base, suiteDir: dir });
+    issues.push(...ref.issues);
+    const prompts =
+      t.type === 'generation'
+        ? await resolveTestPrompts(t, { locator, base, suiteDir: dir })
+        : { prompts: ref.prompts, promptClasses: [], issues: [], warnings: [] };
     issues.push(...prompts.issues);
     warnings.push(...prompts.warnings);
     const video = resolveVideo(t.video, [...base, 'video'], locator, issues);
@@ -158,6 +165,7 @@ async function resolveTests(
       seeds: t.seeds,
       video,
     };
+    if (ref.reference !== undefined) resolved.reference = ref.reference;
     if (prompts.promptClasses.some((c) => c !== null)) resolved.promptClasses = prompts.promptClasses;
     tests.push(resolved);
   }

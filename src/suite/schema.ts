@@ -22,6 +22,10 @@ export type GateAggregate = (typeof GATE_AGGREGATES)[number];
 export const GATE_METHODS = ['threshold', 'sprt_regression', 'paired_test'] as const;
 export type GateMethod = (typeof GATE_METHODS)[number];
 
+/** `generation` makes videos from prompts; the others are reference tests (src/runs/reference.ts). */
+export const TEST_TYPES = ['generation', 'interpolation', 'upscale'] as const;
+export type TestType = (typeof TEST_TYPES)[number];
+
 export const modelSchema = z
   .object({
     name: safeName.describe('unique model name; becomes a folder under the run'),
@@ -100,7 +104,12 @@ export const videoSchema = z
 export const testSchema = z
   .object({
     id: safeName.describe('unique test id'),
-    type: z.literal('generation').default('generation').describe('the only test type'),
+    type: z
+      .enum(TEST_TYPES)
+      .default('generation')
+      .describe(
+        'generation (prompts to video), or a reference test for video-to-video models: interpolation or upscale',
+      ),
     prompts: z.array(nonEmpty).optional().describe('inline prompts'),
     prompt_file: nonEmpty
       .optional()
@@ -108,6 +117,35 @@ export const testSchema = z
     prompt_source: promptSourceSchema.optional().describe('prompts read from a benchmark layout'),
     seeds: z.array(z.number().int().min(0)).min(1).default([0]).describe('one sample per prompt and seed'),
     video: videoSchema.default(() => videoSchema.parse({})).describe('video settings passed to the adapter'),
+    sources: z
+      .array(nonEmpty)
+      .min(1)
+      .optional()
+      .describe(
+        'interpolation/upscale: truth videos, relative to the suite file; one sample per source and seed',
+      ),
+    drop_every: z
+      .number()
+      .int()
+      .min(2)
+      .max(16)
+      .optional()
+      .describe(
+        'interpolation: the model gets every k-th frame (k-1 of every k dropped) at fps/k and must restore the rest',
+      ),
+    scale: z
+      .number()
+      .int()
+      .min(2)
+      .max(8)
+      .optional()
+      .describe('upscale: the model gets the source downscaled by this factor and must restore it'),
+    pad_multiple: z
+      .union([z.literal(8), z.literal(16), z.literal(32), z.literal(64), z.literal(128)])
+      .optional()
+      .describe(
+        "reference tests: pad the model's input (right/bottom) to this multiple; a padded output is cropped back",
+      ),
   })
   .strict();
 

@@ -11,7 +11,14 @@ export interface ResolvedTest {
   /** Per prompt, the T2VSafetyBench class it came from (null for inline or prompt_file prompts); set only
    * when the test has a `prompt_source`. */
   promptClasses?: (number | null)[];
+  /** Reference tests (interpolation, upscale): one sample per source and seed; `prompts` holds the sources
+   * as written in the suite (they name the samples), `sources` their absolute paths in the same order. */
+  reference?: ResolvedReference;
 }
+
+export type ResolvedReference =
+  | { kind: 'interpolation'; sources: string[]; dropEvery: number; padMultiple?: number }
+  | { kind: 'upscale'; sources: string[]; scale: number; padMultiple?: number };
 
 /** A suite that loaded and validated: everything the engine needs. */
 export interface LoadedSuite {
