@@ -22,9 +22,8 @@ export interface PlannedSample {
   seed: number;
   video: VideoSettings;
   /** T2VSafetyBench class of the prompt when a `prompt_source` supplied it (null otherwise). */
-  promptClass?:
-    | number
-    | null /** Reference tests: the source the model's input is made from and the truth its output is scored on. */;
+  promptClass?: number | null;
+  /** Reference tests: the source the model's input is made from and the truth its output is scored on. */
   reference?: ReferenceTask;
 }
 
