@@ -1,9 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-/** Debian's chromium, headless and offline: no browser is ever downloaded, no network is needed. */
-export const CHROMIUM_PATH = process.env.TEMPORALCI_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM_PATH } from './browser-path.js';
 
+export { CHROMIUM_PATH, HAS_CHROMIUM } from './browser-path.js';
+
+/** Debian's chromium, headless and offline: no browser is ever downloaded, no network is needed. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,

@@ -34,7 +34,7 @@ function adapter(params: Record<string, unknown> = {}) {
 }
 
 function probe(path: string): { width: number; height: number; nb_read_frames: string; codec_name: string } {
-  const out = execFileSync('/usr/bin/ffprobe', [
+  const out = execFileSync('ffprobe', [
     ...['-v', 'error', '-count_frames', '-select_streams', 'v:0'],
     ...['-show_entries', 'stream=width,height,nb_read_frames,codec_name', '-of', 'json', path],
   ]).toString();
@@ -118,7 +118,7 @@ describe('mock adapter: generate', () => {
     const objects = result.metadata?.objects;
     expect(typeof objects === 'number' && objects >= 3 && objects <= 6).toBe(true);
     // Decode frame 5 back: the encoded video must show the rendered picture (lossy, so only close).
-    const decoded = execFileSync('/usr/bin/ffmpeg', [
+    const decoded = execFileSync('ffmpeg', [
       ...['-v', 'error', '-i', result.videoPath, '-vf', 'select=eq(n\\,5)', '-frames:v', '1'],
       ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
     ]);
