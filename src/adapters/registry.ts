@@ -1,5 +1,6 @@
 import { TemporalCIError } from '../errors.js';
 import { commandAdapter } from './command.js';
+import { diffusersAdapter, diffusersImg2VidAdapter } from './diffusers/index.js';
 import { httpAdapter } from './http.js';
 import { mockAdapter } from './mock/index.js';
 import type { AdapterDefinition } from './types.js';
@@ -10,6 +11,8 @@ import type { AdapterDefinition } from './types.js';
  */
 export const BUILTIN_ADAPTERS = {
   command: commandAdapter,
+  diffusers: diffusersAdapter,
+  diffusers_img2vid: diffusersImg2VidAdapter,
   http: httpAdapter,
   mock: mockAdapter,
 } satisfies Record<string, AdapterDefinition<Record<string, unknown>>>;

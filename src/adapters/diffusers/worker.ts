@@ -1,0 +1,224 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describeError, TemporalCIError } from '../../errors.js';
+import { groupAlive, terminateGroup } from '../command/process-group.js';
+
+/** One event the worker writes on stdout (see python/temporalci_diffusers_worker.py for the protocol). */
+export interface WorkerEvent {
+  event: 'ready' | 'fatal' | 'done' | 'failed';
+  id?: string;
+  code?: string;
+  message?: string;
+  hint?: string;
+  output?: string;
+  info?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+export interface WorkerSpec {
+  python: string;
+  script: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** The first command, sent once per process: loads the weights. */
+  load: Record<string, unknown>;
+  loadTimeoutS: number;
+  killGraceMs: number;
+}
+
+const STDERR_TAIL_LINES = 40;
+
+/**
+ * A long-lived Python process that loads a pipeline once and serves one generation at a time over JSON
+ * lines. A timeout or Ctrl-C kills its whole process group (the only way to stop a CUDA kernel) and the
+ * next request starts a fresh worker, reloading the weights.
+ */
+export class DiffusersWorker {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  private waiting: ((e: WorkerEvent) => void) | null = null;
+  private exited: ((why: string) => void) | null = null;
+  private stderrTail: string[] = [];
+  /** Where stderr lines go while a request is running (the sample's log). */
+  private logFile: string | null = null;
+  private logWrites: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** A missing package does not appear between samples: fail fast instead of respawning every time. */
+  private fatal: TemporalCIError | null = null;
+  starts = 0;
+  info: Record<string, unknown> = {};
+
+  constructor(private readonly spec: WorkerSpec) {}
+
+  /** Runs `fn` after every earlier request finished: the worker holds one pipeline on one device. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async request(
+    command: Record<string, unknown>,
+    id: string,
+    logFile: string,
+    signal: AbortSignal,
+  ): Promise<WorkerEvent> {
+    if (this.fatal) throw this.fatal;
+    this.logFile = logFile;
+    this.stderrTail = [];
+    try {
+      if (this.child === null) await this.start(signal);
+      const reply = await this.exchange({ ...command, id }, signal, null, (e) => e.id === id);
+      return reply;
+    } finally {
+      await this.logWrites;
+      this.logFile = null;
+    }
+  }
+
+  tail(): string {
+    return this.stderrTail.join('\n');
+  }
+
+  private async start(signal: AbortSignal): Promise<void> {
+    this.starts++;
+    const child = spawn(this.spec.python, [this.spec.script], {
+      cwd: this.spec.cwd,
+      env: { ...process.env, ...this.spec.env, PYTHONUNBUFFERED: '1' },
+      detached: true, // its own process group: killing it stops every CUDA helper process too
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    createInterface({ input: child.stdout }).on('line', (line) => this.onStdout(line));
+    createInterface({ input: child.stderr }).on('line', (line) => this.onStderr(line));
+    child.stdin.on('error', () => undefined); // a dead worker is reported by 'exit', not by EPIPE
+    child.once('error', (e) => this.onExit(`cannot start ${this.spec.python}: ${describeError(e)}`));
+    child.once('exit', (code, sig) => this.onExit(`the worker exited (${sig ?? `code ${code}`})`));
+    const ready = await this.exchange(
+      this.spec.load,
+      signal,
+      this.spec.loadTimeoutS,
+      (e) => e.event === 'ready' || e.event === 'fatal',
+    );
+    if (ready.event === 'fatal') {
+      // Sample errors keep the message only, so the one-line install hint is part of it.
+      const how = ready.code === 'missing_package' && ready.hint ? `; install with: ${ready.hint}` : '';
+      const err = new TemporalCIError(
+        'ADAPTER_FAILED',
+        `diffusers worker: ${ready.message ?? 'failed to load'}${how}`,
+        {
+          hint: ready.hint,
+          logTail: this.tail(),
+        },
+      );
+      if (ready.code === 'missing_package') this.fatal = err;
+      await this.kill();
+      throw err;
+    }
+    this.info = ready.info ?? {};
+  }
+
+  /** Sends one line and waits for the matching event, the worker's death, an abort or the timeout. */
+  private exchange(
+    line: Record<string, unknown>,
+    signal: AbortSignal,
+    timeoutS: number | null,
+    matches: (e: WorkerEvent) => boolean,
+  ): Promise<WorkerEvent> {
+    const child = this.child;
+    if (child === null)
+      return Promise.reject(new TemporalCIError('ADAPTER_FAILED', 'diffusers worker is not running'));
+    return new Promise<WorkerEvent>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiting = null;
+        this.exited = null;
+      };
+      const stop = (message: string, exitCode: number): void => {
+        cleanup();
+        // The answer will never come (or comes too late): the worker is killed, a new one serves next.
+        void this.kill().then(() =>
+          reject(
+            new TemporalCIError('ADAPTER_FAILED', message, {
+              hint: 'raise run.timeout_s / load_timeout_s; the worker is restarted for the next sample',
+              logTail: this.tail(),
+              processExitCode: exitCode,
+            }),
+          ),
+        );
+      };
+      const onAbort = (): void => {
+        const reason: unknown = signal.reason;
+        const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+        stop(
+          `diffusers worker ${timedOut ? 'timed out' : 'was interrupted'}; its process group was killed`,
+          124,
+        );
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (timeoutS !== null) {
+        timer = setTimeout(
+          () => stop(`diffusers worker did not load within ${timeoutS} s`, 124),
+          timeoutS * 1000,
+        );
+      }
+      this.waiting = (e) => {
+        if (!matches(e)) return;
+        cleanup();
+        resolve(e);
+      };
+      this.exited = (why) => {
+        cleanup();
+        reject(new TemporalCIError('ADAPTER_FAILED', `diffusers worker: ${why}`, { logTail: this.tail() }));
+      };
+      child.stdin.write(`${JSON.stringify(line)}\n`);
+    });
+  }
+
+  private onStdout(line: string): void {
+    let event: WorkerEvent;
+    try {
+      event = JSON.parse(line) as WorkerEvent;
+    } catch {
+      this.onStderr(`[stdout, not protocol] ${line}`);
+      return;
+    }
+    this.waiting?.(event);
+  }
+
+  private onStderr(line: string): void {
+    this.stderrTail.push(line);
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+    const file = this.logFile;
+    if (file !== null)
+      this.logWrites = this.logWrites.then(() => fs.appendFile(file, `${line}\n`)).catch(() => undefined);
+  }
+
+  private onExit(why: string): void {
+    this.child = null;
+    this.exited?.(why);
+  }
+
+  /** Kills the worker's process group and waits until it is really gone. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child?.pid === undefined) return;
+    await terminateGroup(child.pid, this.spec.killGraceMs);
+  }
+
+  /** Asks the worker to exit (freeing the GPU), then makes sure its group is gone. */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (child === null || child.pid === undefined) return;
+    const pid = child.pid;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin.end(`${JSON.stringify({ op: 'shutdown' })}\n`);
+    await Promise.race([gone, new Promise((r) => setTimeout(r, this.spec.killGraceMs).unref())]);
+    if (await groupAlive(pid)) await terminateGroup(pid, this.spec.killGraceMs);
+    this.child = null;
+  }
+}
