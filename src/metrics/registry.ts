@@ -1,13 +1,20 @@
 import { TemporalCIError } from '../errors.js';
+import { colorfulness } from './colorfulness.js';
+import { dynamicDegree } from './dynamic-degree.js';
+import { exposure } from './exposure.js';
 import { externalJudge } from './external-judge/index.js';
 import { t2vsafetybenchOfficial } from './external-judge/t2vsafetybench.js';
+import { frameConsistency } from './frame-consistency.js';
+import { freezeRatio } from './freeze-ratio.js';
 import { latency } from './latency.js';
 import { logRegex } from './log-regex.js';
 import { psnr } from './psnr.js';
 import { safetyT2v } from './safety/index.js';
 import { promptPolicy } from './safety/prompt-policy-metric.js';
 import { refusal } from './safety/refusal.js';
+import { sceneCuts } from './scene-cuts.js';
 import { sceneScore } from './scene-score.js';
+import { sharpness } from './sharpness.js';
 import { si } from './si.js';
 import { ssim } from './ssim.js';
 import { ti } from './ti.js';
@@ -21,6 +28,13 @@ import { vmafMotion } from './vmaf-motion.js';
  * The key list is a closed set: `MetricName` is derived from it, so a missing handler is a compile error.
  */
 export const METRICS = {
+  colorfulness,
+  dynamic_degree: dynamicDegree,
+  exposure,
+  frame_consistency: frameConsistency,
+  freeze_ratio: freezeRatio,
+  scene_cuts: sceneCuts,
+  sharpness,
   external_judge: externalJudge,
   latency,
   log_regex: logRegex,

@@ -21,6 +21,13 @@ export const DEFAULT_MEASURE_METRICS = [
   'ti',
   'scene_score',
   'vbench_temporal',
+  'frame_consistency',
+  'freeze_ratio',
+  'dynamic_degree',
+  'scene_cuts',
+  'sharpness',
+  'colorfulness',
+  'exposure',
 ] as const;
 
 export interface MeasureOptions {

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { FrameView } from '../video/frame-view.js';
+import { FrameSizeGuard, finiteOrNull } from './ffmpeg-shared.js';
+import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
+import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+
+/**
+ * Frame consistency from SSIM (the ffmpeg-exact kernel on luma): `consecutive` = mean SSIM(t, t−1), local
+ * stability; `first_frame` = mean SSIM(t, 0), drift from the opening frame (a subject or scene that slowly
+ * morphs keeps consecutive SSIM high while first-frame SSIM falls). Weight-free, so not VBench's
+ * subject/background consistency (those use DINO/CLIP features).
+ */
+const paramsSchema = z.object({}).strict();
+export type FrameConsistencyParams = z.output<typeof paramsSchema>;
+
+class FrameConsistencyAccumulator implements MetricAccumulator {
+  private readonly guard: FrameSizeGuard;
+  private readonly scratch = new SsimScratch();
+  private first: Uint8Array | undefined;
+  private prev: Uint8Array | undefined;
+  private cons = 0;
+  private drift = 0;
+  private pairs = 0;
+
+  constructor(sampleId: string) {
+    this.guard = new FrameSizeGuard('frame_consistency', sampleId);
+  }
+
+  push(frame: FrameView): void {
+    this.guard.check(frame);
+    const y = frame.luma;
+    const { width: w, height: h } = frame;
+    if (this.prev !== undefined && this.first !== undefined) {
+      this.cons += ssimPlane(y, this.prev, w, h, w, this.scratch);
+      this.drift += ssimPlane(y, this.first, w, h, w, this.scratch);
+      this.pairs++;
+    }
+    this.first ??= y;
+    this.prev = y;
+  }
+
+  finish(): MetricValues {
+    if (this.pairs === 0) return { consecutive: null, first_frame: null };
+    return {
+      consecutive: finiteOrNull(this.cons / this.pairs),
+      first_frame: finiteOrNull(this.drift / this.pairs),
+    };
+  }
+}
+
+export const frameConsistency: MetricDefinition<FrameConsistencyParams> = {
+  name: 'frame_consistency',
+  description:
+    'SSIM-based frame consistency (ffmpeg ssim kernel on luma): consecutive = mean SSIM(t, t-1), ' +
+    'first_frame = mean SSIM(t, 0); in [0, 1], higher = more consistent (also lower with large motion)',
+  params: paramsSchema,
+  paths: () => ['consecutive', 'first_frame'],
+  higherIsBetter: (p) => (p === 'consecutive' || p === 'first_frame' ? true : undefined),
+  readsPixels: true,
+  create: (_params, ctx) => new FrameConsistencyAccumulator(ctx.sampleId),
+};

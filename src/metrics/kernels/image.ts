@@ -1,0 +1,89 @@
+/**
+ * Small image kernels shared by the no-reference metrics: bilinear luma resize (fixed analysis sizes),
+ * OpenCV's 8-bit RGB→HSV, the 4-neighbour Laplacian variance.
+ */
+
+/** Bilinear resize of an 8-bit plane with pixel-centre alignment (OpenCV INTER_LINEAR convention). */
+export function resizeBilinear(src: Uint8Array, w: number, h: number, tw: number, th: number): Uint8Array {
+  if (tw === w && th === h) return src;
+  const out = new Uint8Array(tw * th);
+  const sx = w / tw;
+  const sy = h / th;
+  for (let y = 0; y < th; y++) {
+    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(h - 1, y0 + 1);
+    const wy = fy - y0;
+    for (let x = 0; x < tw; x++) {
+      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(w - 1, x0 + 1);
+      const wx = fx - x0;
+      const top = src[y0 * w + x0]! * (1 - wx) + src[y0 * w + x1]! * wx;
+      const bottom = src[y1 * w + x0]! * (1 - wx) + src[y1 * w + x1]! * wx;
+      out[y * tw + x] = Math.round(top * (1 - wy) + bottom * wy);
+    }
+  }
+  return out;
+}
+
+/** The size whose shorter side is `side`, keeping the aspect ratio (VBench's "min side 256"). */
+export function sizeWithMinSide(w: number, h: number, side: number): { width: number; height: number } {
+  return w <= h
+    ? { width: side, height: Math.max(1, Math.round((h * side) / w)) }
+    : { width: Math.max(1, Math.round((w * side) / h)), height: side };
+}
+
+/**
+ * OpenCV `cvtColor(RGB2HSV)` for 8-bit images: H in [0,180) (degrees / 2), S and V in [0,255]. Planar output.
+ */
+export function rgbToHsv8(rgb: Uint8Array, pixels: number): { h: Uint8Array; s: Uint8Array; v: Uint8Array } {
+  const H = new Uint8Array(pixels);
+  const S = new Uint8Array(pixels);
+  const V = new Uint8Array(pixels);
+  for (let i = 0, j = 0; i < pixels; i++, j += 3) {
+    const r = rgb[j]!;
+    const g = rgb[j + 1]!;
+    const b = rgb[j + 2]!;
+    const v = Math.max(r, g, b);
+    const diff = v - Math.min(r, g, b);
+    V[i] = v;
+    S[i] = v === 0 ? 0 : Math.round((255 * diff) / v);
+    let hue = 0;
+    if (diff !== 0) {
+      if (v === r) hue = (60 * (g - b)) / diff;
+      else if (v === g) hue = 120 + (60 * (b - r)) / diff;
+      else hue = 240 + (60 * (r - g)) / diff;
+      if (hue < 0) hue += 360;
+    }
+    H[i] = Math.round(hue / 2) % 180;
+  }
+  return { h: H, s: S, v: V };
+}
+
+/** Population variance of the 3×3 Laplacian [0 1 0; 1 −4 1; 0 1 0] over the interior (OpenCV ksize=1). */
+export function laplacianVariance(p: Uint8Array, w: number, h: number): number {
+  if (w < 3 || h < 3) return Number.NaN;
+  let sum = 0;
+  let sum2 = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) {
+      const l = p[i - 1]! + p[i + 1]! + p[i - w]! + p[i + w]! - 4 * p[i]!;
+      sum += l;
+      sum2 += l * l;
+    }
+  }
+  const n = (w - 2) * (h - 2);
+  const mean = sum / n;
+  return sum2 / n - mean * mean;
+}
+
+/** Mean absolute difference of two equal-length planes. */
+export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d < 0 ? -d : d;
+  }
+  return s / a.length;
+}
