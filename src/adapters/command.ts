@@ -8,6 +8,7 @@ import { readLogTail } from './command/log-tail.js';
 import { groupAlive, terminateGroup } from './command/process-group.js';
 import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
 import { envRefs, interpolateEnvRecord } from './shared/env.js';
+import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type {
   Adapter,
   AdapterDefinition,
@@ -46,6 +47,13 @@ export const commandParamsSchema = z
       .regex(/^\.[A-Za-z0-9]{1,8}$/, 'an extension such as ".mp4"')
       .default('.mp4')
       .describe('extension of the file the command writes at {output}'),
+    refusal_exit_codes: z
+      .array(z.int().min(1).max(255))
+      .default([])
+      .describe(
+        'exit codes that mean "the model refused this prompt": not an error; the sample gets ' +
+          'metadata.refused = true and a black placeholder video',
+      ),
   })
   .superRefine((p, ctx) => {
     if (p.shell && p.argv.length !== 1) {
@@ -202,6 +210,9 @@ export async function runCommand(
   }
 
   if (outcome.timedOut) throw abortError(request, await tail(), outcome.gone);
+  if (outcome.code !== null && params.refusal_exit_codes.includes(outcome.code)) {
+    return refusedResult(request, logFile, outcome.code, started);
+  }
   if (outcome.code !== 0) {
     const how =
       outcome.code === null ? `was killed by ${outcome.sig ?? 'a signal'}` : `exited with ${outcome.code}`;
@@ -237,6 +248,38 @@ export async function runCommand(
       exit_code: 0,
       log_path: logPath,
       // Absolute, for sample-level metrics (log_regex) that do not know the run folder.
+      log_file: logFile,
+      work_dir: request.workDir,
+      duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+    },
+    logs: [logPath],
+  };
+}
+
+/**
+ * A refusal exit code: whatever the command wrote is discarded (a refusal has no content to measure) and a
+ * black placeholder of the requested size takes its place, as an mp4 beside the sample's output.
+ */
+async function refusedResult(
+  request: GenerationRequest,
+  logFile: string,
+  code: number,
+  started: number,
+): Promise<GenerationResult> {
+  const placeholder = outputPathFor(request, '.mp4');
+  await fs.appendFile(
+    logFile,
+    `--- temporalci: exit code ${code} is a refusal (refusal_exit_codes); writing a black placeholder video\n`,
+  );
+  await writeRefusalPlaceholder(request.video, placeholder);
+  const logPath = relativeToRun(request.workDir, logFile);
+  return {
+    videoPath: placeholder,
+    metadata: {
+      adapter: 'command',
+      exit_code: code,
+      ...refusalMetadata(`exit code ${code}`),
+      log_path: logPath,
       log_file: logFile,
       work_dir: request.workDir,
       duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),

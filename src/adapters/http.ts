@@ -3,9 +3,11 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
+import { httpRefusalSchema, RefusalSignal } from './http/refusal.js';
 import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
 import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
 import { interpolateEnvRecord, redact } from './shared/env.js';
+import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './types.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
@@ -36,6 +38,12 @@ export const httpParamsSchema = z.strictObject({
   allow_local_paths: z.boolean().default(false).describe('accept `video_path` (a file on this machine)'),
   poll_url: z.string().min(1).optional().describe('async: status URL template with {job_id}'),
   poll_interval_s: z.number().positive().max(3600).default(2).describe('async: seconds between polls'),
+  refusal: httpRefusalSchema
+    .optional()
+    .describe(
+      'how the server refuses a prompt (statuses, json_field, json_values): a refusal is not an error; the ' +
+        'sample gets metadata.refused = true and a black placeholder video',
+    ),
 });
 
 export type HttpParams = z.output<typeof httpParamsSchema>;
@@ -110,14 +118,21 @@ export async function generateHttp(
     log: (line) => lines.push(`${new Date().toISOString()} ${redact(line, secrets)}`),
     requests: 0,
   };
+  const refusal = params.refusal === undefined ? undefined : new RefusalSignal(params.refusal, secrets);
+  if (refusal !== undefined) ctx.refusal = (status, body) => refusal.fromError(status, body);
   const submit: RequestSpec = {
     method: 'POST',
     url: params.endpoint,
     headers: { ...headers, 'content-type': 'application/json', accept: 'video/*, application/json' },
     body: JSON.stringify(requestBody(params, request)),
+    refusable: true,
   };
   try {
-    const outcome = await run(params, ctx, submit, headers, request);
+    const outcome = await run(params, ctx, submit, headers, request, refusal);
+    if (outcome.refusal !== undefined) {
+      ctx.log(`refusal: ${outcome.refusal}; writing a black placeholder video`);
+      await writeRefusalPlaceholder(request.video, outcome.videoPath);
+    }
     const logPath = relativeToRun(request.workDir, logFile);
     return {
       videoPath: outcome.videoPath,
@@ -126,6 +141,7 @@ export async function generateHttp(
         endpoint: publicUrl(params.endpoint),
         mode: params.mode,
         http_requests: ctx.requests,
+        ...(outcome.refusal === undefined ? {} : refusalMetadata(outcome.refusal)),
         ...(outcome.jobId === undefined ? {} : { job_id: redact(outcome.jobId, secrets) }),
         ...(outcome.server === undefined ? {} : { server: redactDeep(outcome.server, secrets) }),
         log_path: logPath,
@@ -148,6 +164,8 @@ export async function generateHttp(
 
 interface Outcome {
   videoPath: string;
+  /** The refusal reason when the server refused; videoPath is then where the placeholder goes. */
+  refusal?: string;
   jobId?: string;
   server?: Record<string, unknown>;
 }
@@ -158,9 +176,16 @@ async function run(
   submit: RequestSpec,
   headers: Record<string, string>,
   request: GenerationRequest,
+  refusal: RefusalSignal | undefined,
 ): Promise<Outcome> {
   const fetchOpts = { headers, endpoint: params.endpoint, allowLocalPaths: params.allow_local_paths };
-  const { response } = await send(ctx, submit);
+  const refused = (reason: string, jobId?: string): Outcome => ({
+    videoPath: request.outputPath,
+    refusal: reason,
+    ...(jobId === undefined ? {} : { jobId }),
+  });
+  const { response, refusal: statusRefusal } = await send(ctx, submit);
+  if (statusRefusal !== undefined) return refused(statusRefusal);
   if (isVideo(response)) {
     if (params.mode === 'async') ctx.log('async mode, but the server answered with the video itself');
     return { videoPath: await saveBody(ctx, submit, response, request.outputPath) };
@@ -174,7 +199,11 @@ async function run(
       'the server must answer with video/* bytes or JSON',
     );
   }
-  const reply = parseReply(await readJson(ctx, submit, response));
+  const raw = await readJson(ctx, submit, response);
+  // A reply that says "refused" is a refusal even if it also carries a video: the server's word wins.
+  const fieldRefusal = refusal?.fromJson(raw);
+  if (fieldRefusal !== undefined) return refused(fieldRefusal);
+  const reply = parseReply(raw);
   if (reply === undefined) throw httpError(ctx, submit, 'returned JSON that is not an object');
   if (reply.video !== undefined && (reply.status === undefined || DONE.has(reply.status))) {
     const videoPath = await saveSource(ctx, submit, reply.video, request.outputPath, fetchOpts);
@@ -190,6 +219,7 @@ async function run(
     method: 'GET',
     url: statusUrl,
     headers: sameOriginHeaders(statusUrl, params, headers),
+    refusable: true,
   };
   for (;;) {
     try {
@@ -197,7 +227,8 @@ async function run(
     } catch {
       throw httpError(ctx, poll, `job ${reply.jobId ?? ''} did not finish before the sample deadline`);
     }
-    const { response: res } = await send(ctx, poll);
+    const { response: res, refusal: pollRefusal } = await send(ctx, poll);
+    if (pollRefusal !== undefined) return refused(pollRefusal, reply.jobId);
     if (!isJson(res)) {
       await res.body?.cancel().catch(() => undefined);
       throw httpError(
@@ -206,7 +237,10 @@ async function run(
         `returned content-type ${res.headers.get('content-type') ?? 'none'}, not JSON`,
       );
     }
-    const status = parseReply(await readJson(ctx, poll, res));
+    const polled = await readJson(ctx, poll, res);
+    const jobRefusal = refusal?.fromJson(polled);
+    if (jobRefusal !== undefined) return refused(jobRefusal, reply.jobId);
+    const status = parseReply(polled);
     if (status === undefined) throw httpError(ctx, poll, 'returned JSON that is not an object');
     if (status.status !== undefined && FAILED.has(status.status))
       throw failure(ctx, poll, status, 'job failed');

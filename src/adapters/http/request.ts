@@ -16,6 +16,8 @@ export interface HttpContext {
   log: (line: string) => void;
   /** Requests sent so far (all attempts), for metadata. */
   requests: number;
+  /** The suite's refusal signal for an error response: the reason when it is a refusal (see http/refusal.ts). */
+  refusal?: (status: number, body: string) => string | undefined;
 }
 
 export interface RequestSpec {
@@ -23,6 +25,8 @@ export interface RequestSpec {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** A refusal may answer this request (generation and job status, not a video download). */
+  refusable?: boolean;
 }
 
 const SNIPPET_CHARS = 300;
@@ -106,6 +110,8 @@ export interface Sent {
   response: Response;
   /** Aborts with the per-request timeout: pass it on to whoever reads the body. */
   signal: AbortSignal;
+  /** Set when the response is the suite's refusal signal; its body has then been read. */
+  refusal?: string;
 }
 
 /**
@@ -127,6 +133,9 @@ export async function send(ctx: HttpContext, spec: RequestSpec): Promise<Sent> {
       if (response.ok) return { response, signal };
       const body = await readCapped(response, 64 * 1024).catch(() => Buffer.alloc(0));
       const text = body === 'too-large' ? '<body too large>' : body.toString('utf8');
+      // A refusal is the model's answer, not a failure: returned as such, never retried.
+      const refusal = spec.refusable === true ? ctx.refusal?.(response.status, text) : undefined;
+      if (refusal !== undefined) return { response, signal, refusal };
       last = `returned HTTP ${response.status}${text === '' ? '' : `: ${snippet(text, ctx.secrets)}`}`;
       if (response.status !== 429 && response.status < 500) {
         throw httpError(ctx, spec, last, 'the server refused the request; a retry would not help');
