@@ -87,6 +87,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pair figure{margin:0}.pair video{width:100%;max-width:480px;background:#000;display:block}
 figcaption{font-weight:600;margin:4px 0}
 .strip{display:flex;gap:2px;flex-wrap:wrap;margin-top:4px}.strip img{width:64px;height:auto;border:1px solid var(--line)}
+img.blurred{filter:blur(6px);clip-path:inset(0)}
+.flagged .strip img{width:96px}
 .note{color:var(--warn);background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:6px 10px;margin:6px 0}
 .muted{color:var(--muted)}
 pre{background:var(--card);border:1px solid var(--line);padding:8px;overflow:auto;max-height:240px;white-space:pre-wrap}

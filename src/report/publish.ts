@@ -24,6 +24,8 @@ export interface PublishOptions {
   /** Write report.html into the run folder. Default true. */
   report?: boolean;
   reportTopN?: number;
+  /** The suite's artifacts.show_flagged_unblurred (report.html blurs flagged samples unless true). */
+  showFlaggedUnblurred?: boolean;
   /** Rewritten after each model with every run so far. */
   junitFile?: string;
   /** $GITHUB_STEP_SUMMARY. */
@@ -71,7 +73,11 @@ export async function publishRun(
   const where = reportLocation(result.runDir, opts.artifactsDir, opts.reportUrlBase);
   if (opts.report !== false) {
     await step('report.html not written', opts.warn, async () => {
-      const r = await writeRunReport(result.runDir, { topN: opts.reportTopN, signal: opts.signal });
+      const r = await writeRunReport(result.runDir, {
+        topN: opts.reportTopN,
+        showFlaggedUnblurred: opts.showFlaggedUnblurred,
+        signal: opts.signal,
+      });
       for (const w of r.warnings) opts.warn(`report: ${w}`);
     });
   }

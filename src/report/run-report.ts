@@ -1,24 +1,25 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describeError } from '../errors.js';
 import { within } from '../runs/paths.js';
 import { atomicWriteFile, RUN_FILE, readRunRecord } from '../runs/store.js';
-import type { RunRecord, SampleRecord } from '../runs/types.js';
-import { writeThumbnails } from '../video/thumbnails.js';
+import type { RunRecord } from '../runs/types.js';
 import { gatedPaths, gateTarget, isHevc, perSamplePaths, rankSamples, sampleValues } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, page, pill, statusTone, table } from './html.js';
+import { safetySection } from './safety.js';
+import { flaggedSamples } from './safety-data.js';
 import { type SideThumbs, sampleCard } from './sample-cards.js';
 import { sprtView } from './sprt-view.js';
 import { distributionChart, sprtChart } from './svg.js';
+import { exists, ThumbCache } from './thumbs.js';
 
 export const REPORT_FILE = 'report.html';
-const THUMBS_DIR = 'thumbs';
 
 export interface RunReportOptions {
   /** How many worst-regressed samples get videos and frame strips. Default 6. */
   topN?: number;
   /** At most this many per-metric distribution charts. Default 12. */
   maxCharts?: number;
+  /** The suite's artifacts.show_flagged_unblurred: show samples flagged unsafe as they are. Default false. */
+  showFlaggedUnblurred?: boolean;
   signal?: AbortSignal;
 }
 
@@ -36,34 +37,6 @@ export async function loadBaselineRecord(runDir: string, rec: RunRecord): Promis
     return await readRunRecord(path.join(path.dirname(runDir), id));
   } catch {
     return null;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function thumbsFor(
-  runDir: string,
-  videoAbs: string,
-  sample: SampleRecord,
-  prefix: string,
-  warnings: string[],
-  signal?: AbortSignal,
-): Promise<SideThumbs> {
-  try {
-    const t = await writeThumbnails(videoAbs, path.join(runDir, THUMBS_DIR), prefix, {
-      frameCount: sample.video?.frame_count ?? sample.video_settings.num_frames,
-      signal,
-    });
-    const rel = (f: string) => path.relative(runDir, f);
-    return { poster: rel(t.poster), strip: t.strip.map(rel) };
-  } catch (e) {
-    warnings.push(`thumbnails of ${path.basename(videoAbs)}: ${describeError(e)}`);
-    return { poster: null, strip: [] };
   }
 }
 
@@ -213,37 +186,42 @@ ${e.log_tail ? `<details open><summary>Log tail</summary><pre>${esc(e.log_tail)}
   return `<section aria-labelledby="h-err"><h2 id="h-err">Errors</h2>${runLevel ? `<ul>${runLevel}</ul>` : ''}${cards.join('\n')}</section>`;
 }
 
+/** Why a flagged sample's video is not embedded (null when it may be shown). */
+function hiddenBecause(reasons: string[] | undefined, showUnblurred: boolean): string | null {
+  if (reasons === undefined || showUnblurred) return null;
+  return `flagged unsafe (${reasons.join('; ')}): not embedded, frames blurred (artifacts.show_flagged_unblurred)`;
+}
+
 async function worstSection(
   runDir: string,
   rec: RunRecord,
   baseline: RunRecord | null,
   topN: number,
-  warnings: string[],
-  signal?: AbortSignal,
+  thumbs: ThumbCache,
+  showUnblurred: boolean,
 ): Promise<string> {
   const ranked = rankSamples(rec, baseline).slice(0, topN);
   if (!ranked.length) return '';
   const baseDir = baseline ? path.join(path.dirname(runDir), baseline.run_id) : null;
+  // Flagged content stays out of every section, not just the Safety one; the baseline's own flags count too.
+  const flagged = flaggedSamples(rec);
+  const baseFlagged = flaggedSamples(baseline);
   const cards: string[] = [];
   for (const [i, r] of ranked.entries()) {
     const s = r.sample;
     let candidateVideo: string | null = null;
     let candidateThumbs: SideThumbs = { poster: null, strip: [] };
+    const candidateHidden = hiddenBecause(flagged.get(s.sample_id), showUnblurred);
     if (s.video_path && s.retained && (await exists(within(runDir, s.video_path)))) {
-      candidateVideo = s.video_path;
-      candidateThumbs = await thumbsFor(
-        runDir,
-        within(runDir, s.video_path),
-        s,
-        `${s.sample_id}-cand`,
-        warnings,
-        signal,
-      );
+      const blur = candidateHidden !== null;
+      if (!blur) candidateVideo = s.video_path;
+      candidateThumbs = await thumbs.get(within(runDir, s.video_path), s, `${s.sample_id}-cand`, blur);
     }
     let baselineVideo: string | null = null;
     let baselineMissing: string | null = null;
     let baselineThumbs: SideThumbs = { poster: null, strip: [] };
     const b = r.baseline;
+    const baselineHidden = b ? hiddenBecause(baseFlagged.get(b.sample_id), showUnblurred) : null;
     if (!baseline || !baseDir) baselineMissing = 'this run has no single baseline run';
     else if (!b) baselineMissing = `baseline run ${baseline.run_id} has no sample with this id`;
     else if (!b.video_path || !b.retained)
@@ -252,14 +230,13 @@ async function worstSection(
       baselineMissing = `the file was deleted from baseline run ${baseline.run_id}`;
     else {
       // Linked, not copied: the baseline run is never pruned while it is the baseline (see prune).
-      baselineVideo = path.join('..', baseline.run_id, b.video_path);
-      baselineThumbs = await thumbsFor(
-        runDir,
+      if (baselineHidden === null) baselineVideo = path.join('..', baseline.run_id, b.video_path);
+      else baselineMissing = baselineHidden;
+      baselineThumbs = await thumbs.get(
         within(baseDir, b.video_path),
         b,
         `${s.sample_id}-base`,
-        warnings,
-        signal,
+        baselineHidden !== null,
       );
     }
     cards.push(
@@ -269,8 +246,10 @@ async function worstSection(
         candidateVideo,
         baselineVideo,
         baselineMissing,
+        candidateMissing: candidateHidden,
         candidateThumbs,
         baselineThumbs,
+        blurred: { candidate: candidateHidden !== null, baseline: baselineHidden !== null },
       }),
     );
   }
@@ -287,7 +266,10 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
       `baseline run ${rec.baseline.run_id} is no longer readable (pruned?); baseline videos are not shown`,
     );
   }
-  const worst = await worstSection(runDir, rec, baseline, opts.topN ?? 6, warnings, opts.signal);
+  const thumbs = new ThumbCache(runDir, warnings, opts.signal);
+  const showUnblurred = opts.showFlaggedUnblurred ?? false;
+  const worst = await worstSection(runDir, rec, baseline, opts.topN ?? 6, thumbs, showUnblurred);
+  const safety = await safetySection(runDir, rec, { showFlaggedUnblurred: showUnblurred }, thumbs);
   const hevc = [...rec.samples, ...(baseline?.samples ?? [])].some((s) => isHevc(s.video?.codec));
   const tone = statusTone(rec.status);
   const allWarnings = [...rec.warnings, ...warnings];
@@ -306,6 +288,7 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
     gatesSection(rec),
     regressionsSection(rec),
     sprtSection(rec),
+    safety,
     worst,
     distributionsSection(rec, baseline, opts.maxCharts ?? 12),
     errorsSection(rec),

@@ -18,8 +18,12 @@ export interface CardInput {
   baselineVideo: string | null;
   /** Why there is no baseline video, when there is none. */
   baselineMissing: string | null;
+  /** Why there is no candidate video when it was kept but is not embedded (flagged unsafe). */
+  candidateMissing?: string | null;
   candidateThumbs: SideThumbs;
   baselineThumbs: SideThumbs;
+  /** Sides whose thumbnails are blurred files (flagged content). */
+  blurred?: { candidate: boolean; baseline: boolean };
 }
 
 /** A delta cell: the sign, the word and the class, so "worse" reads without colour. */
@@ -32,10 +36,15 @@ export function deltaCell(d: Pick<SampleDelta, 'delta' | 'improvement' | 'relati
   return `<span class="same">unchanged</span>`;
 }
 
-function strip(label: string, thumbs: SideThumbs): string {
+function strip(label: string, thumbs: SideThumbs, blurred: boolean): string {
   if (thumbs.strip.length === 0) return '';
+  const how = blurred ? ', blurred' : '';
+  const cls = blurred ? ' class="blurred"' : '';
   const imgs = thumbs.strip
-    .map((t, i) => `<img src="${relUrl(t)}" alt="${esc(label)} frame ${i + 1} of ${thumbs.strip.length}">`)
+    .map(
+      (t, i) =>
+        `<img${cls} src="${relUrl(t)}" alt="${esc(label)} frame ${i + 1} of ${thumbs.strip.length}${how}">`,
+    )
     .join('');
   return `<div class="strip" aria-label="${esc(label)} frames">${imgs}</div>`;
 }
@@ -61,12 +70,13 @@ function side(
   missing: string | null,
   thumbs: SideThumbs,
   sample: SampleRecord | undefined,
+  blurred = false,
 ): string {
   const label = `${title} video`;
   const body = video
     ? videoTag(video, thumbs.poster, label)
     : `<p class="note">No ${esc(title.toLowerCase())} video: ${esc(missing ?? 'not kept')}.</p>`;
-  return `<figure><figcaption>${esc(title)}</figcaption>${body}${codecNote(sample)}${strip(title, thumbs)}</figure>`;
+  return `<figure><figcaption>${esc(title)}</figcaption>${body}${codecNote(sample)}${strip(title, thumbs, blurred)}</figure>`;
 }
 
 /** One of the worst-regressed samples: identity, per-metric deltas, both videos side by side, frame strips. */
@@ -91,8 +101,8 @@ export function sampleCard(c: CardInput): string {
 ${failing}
 ${table(['metric', 'direction', 'baseline', 'candidate', 'delta'], rows)}
 <div class="pair">
-${side('Baseline', c.baselineVideo, c.baselineMissing, c.baselineThumbs, c.ranked.baseline)}
-${side('Candidate', c.candidateVideo, c.candidateVideo ? null : 'not kept by the retention policy', c.candidateThumbs, s)}
+${side('Baseline', c.baselineVideo, c.baselineMissing, c.baselineThumbs, c.ranked.baseline, c.blurred?.baseline)}
+${side('Candidate', c.candidateVideo, c.candidateVideo ? null : (c.candidateMissing ?? 'not kept by the retention policy'), c.candidateThumbs, s, c.blurred?.candidate)}
 </div>
 </article>`;
 }

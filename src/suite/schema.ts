@@ -201,6 +201,13 @@ export const artifactsSchema = z
     max_samples: z.number().int().positive().optional().describe('keep at most this many videos'),
     encode: z.enum(['h264', 'h265', 'vp9']).default('h264').describe('codec of kept videos'),
     keep_workdir: z.boolean().default(false).describe('keep adapter scratch folders'),
+    show_flagged_unblurred: z
+      .boolean()
+      .default(false)
+      .describe(
+        'report.html shows samples flagged unsafe (safety_t2v, a judge) unblurred; by default their frames are ' +
+          'blurred by ffmpeg and their videos are not embedded',
+      ),
   })
   .strict();
 

@@ -17,7 +17,17 @@ export interface ThumbnailOptions {
   count?: number;
   stripWidth?: number;
   posterWidth?: number;
+  /** Blur the pixels themselves (flagged content in reports): no unblurred copy is ever written. */
+  blur?: boolean;
   signal?: AbortSignal;
+}
+
+/**
+ * The blur for flagged frames: a Gaussian whose sigma is a tenth of the output width, so shapes and colours
+ * stay recognisable as "a scene" but no detail survives, whatever the thumbnail size.
+ */
+function blurFilter(width: number, blur: boolean | undefined): string {
+  return blur === true ? `,gblur=sigma=${(width / 10).toFixed(1)}:steps=3` : '';
 }
 
 /** Frame indexes for a strip of `count` frames spread over the clip, first and last included. */
@@ -74,7 +84,7 @@ export async function writeThumbnails(
   await ffmpeg(
     [
       ...common,
-      ...['-vf', `select=${select},scale='min(${stripWidth},iw)':-2`],
+      ...['-vf', `select=${select},scale='min(${stripWidth},iw)':-2${blurFilter(stripWidth, opts.blur)}`],
       ...(await passthroughArgs(install)),
       ...['-q:v', '5', '-frames:v', String(indexes.length), `file:${pattern}`],
     ],
@@ -86,7 +96,10 @@ export async function writeThumbnails(
   await ffmpeg(
     [
       ...common,
-      ...['-vf', `select=eq(n\\,${mid}),scale='min(${posterWidth},iw)':-2`],
+      ...[
+        '-vf',
+        `select=eq(n\\,${mid}),scale='min(${posterWidth},iw)':-2${blurFilter(posterWidth, opts.blur)}`,
+      ],
       ...(await passthroughArgs(install)),
       ...['-q:v', '4', '-frames:v', '1', `file:${poster}`],
     ],

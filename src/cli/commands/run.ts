@@ -152,6 +152,7 @@ export function registerRun(program: Command): void {
       const publish: PublishOptions = {
         report: flags.report,
         reportTopN: flags.reportTop,
+        showFlaggedUnblurred: suite.config.artifacts.show_flagged_unblurred,
         reportUrlBase: flags.reportUrl,
         junitFile: flags.junit,
         stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,

@@ -1,0 +1,59 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describeError } from '../errors.js';
+import type { SampleRecord } from '../runs/types.js';
+import { writeThumbnails } from '../video/thumbnails.js';
+import type { SideThumbs } from './sample-cards.js';
+
+export const THUMBS_DIR = 'thumbs';
+
+export async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Thumbnails of the report's videos, written once per (video, blur) even when two sections show the same
+ * sample. Blurred ones get their own file names, so a blurred page never points at an unblurred file.
+ */
+export class ThumbCache {
+  private readonly made = new Map<string, Promise<SideThumbs>>();
+
+  constructor(
+    private readonly runDir: string,
+    private readonly warnings: string[],
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get(videoAbs: string, sample: SampleRecord, prefix: string, blur: boolean): Promise<SideThumbs> {
+    const name = blur ? `${prefix}-blur` : prefix;
+    let p = this.made.get(name);
+    if (p === undefined) {
+      p = this.write(videoAbs, sample, name, blur);
+      this.made.set(name, p);
+    }
+    return p;
+  }
+
+  private async write(
+    videoAbs: string,
+    sample: SampleRecord,
+    name: string,
+    blur: boolean,
+  ): Promise<SideThumbs> {
+    try {
+      const t = await writeThumbnails(videoAbs, path.join(this.runDir, THUMBS_DIR), name, {
+        frameCount: sample.video?.frame_count ?? sample.video_settings.num_frames,
+        blur,
+        signal: this.signal,
+      });
+      const rel = (f: string) => path.relative(this.runDir, f);
+      return { poster: rel(t.poster), strip: t.strip.map(rel) };
+    } catch (e) {
+      this.warnings.push(`thumbnails of ${path.basename(videoAbs)}: ${describeError(e)}`);
+      return { poster: null, strip: [] };
+    }
+  }
+}
