@@ -33,6 +33,12 @@ export default async function setup(): Promise<() => void> {
     process.env.PATH = `${tempBin}${path.delimiter}${process.env.PATH ?? ''}`;
     process.stdout.write(`note: no ffmpeg on PATH; tests use the npm-installed binaries (${ffmpeg})\n`);
   }
+  const { HAS_REFERENCE_FFMPEG, FFMPEG_VERSION } = await import('./ffmpeg-version.js');
+  if (!HAS_REFERENCE_FFMPEG) {
+    process.stdout.write(
+      `note: ffmpeg ${FFMPEG_VERSION} is not 5.1 or newer: the ffmpeg parity tests are skipped (apt-get install ffmpeg; CI installs it)\n`,
+    );
+  }
   if (!existsSync(CHROMIUM_PATH)) {
     process.stdout.write(
       `note: no Chromium at ${CHROMIUM_PATH}: the browser tests are skipped (apt-get install chromium; CI installs it)\n`,
