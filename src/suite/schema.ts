@@ -13,6 +13,15 @@ const safeName = nonEmpty.regex(
   'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
 );
 
+/** A free-form `params:` mapping (null or absent = {}), checked later by the adapter, metric or gate method. */
+function paramsMap(description: string) {
+  return z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .describe(description)
+    .transform((v) => v ?? {});
+}
+
 export const GATE_OPS = ['>=', '>', '<=', '<', '==', '!='] as const;
 export type GateOp = (typeof GATE_OPS)[number];
 
@@ -32,11 +41,7 @@ export const modelSchema = z
     adapter: nonEmpty.describe(
       'a built-in adapter (see `temporalci list`) or a module path relative to the suite file',
     ),
-    params: z
-      .record(z.string(), z.unknown())
-      .nullish()
-      .describe('adapter params, checked by the adapter definition')
-      .transform((v) => v ?? {}),
+    params: paramsMap('adapter params, checked by the adapter definition'),
   })
   .strict();
 
@@ -152,11 +157,7 @@ export const testSchema = z
 export const metricSchema = z
   .object({
     name: nonEmpty.describe('a metric from `temporalci list`'),
-    params: z
-      .record(z.string(), z.unknown())
-      .nullish()
-      .describe('metric params, checked by the metric definition')
-      .transform((v) => v ?? {}),
+    params: paramsMap('metric params, checked by the metric definition'),
   })
   .strict();
 
@@ -177,13 +178,9 @@ export const gateSchema = z
       .enum(GATE_AGGREGATES)
       .default('mean')
       .describe('how per-sample values become one (per-sample paths only)'),
-    params: z
-      .record(z.string(), z.unknown())
-      .nullish()
-      .describe(
-        'method params: threshold (min_absolute_change, min_relative_change), sprt_regression (alpha, beta, ...) or paired_test (test, confidence, ...)',
-      )
-      .transform((v) => v ?? {}),
+    params: paramsMap(
+      'method params: threshold (min_absolute_change, min_relative_change), sprt_regression (alpha, beta, ...) or paired_test (test, confidence, ...)',
+    ),
     /** Windowed gate: fail only when the gate failed in at least `min_failures` of the last `window` runs. */
     window: z
       .number()
