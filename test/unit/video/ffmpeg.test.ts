@@ -11,7 +11,15 @@ import {
 } from '../../../src/video/ffmpeg.js';
 import { lavfi, makeTempDir, removeDir } from './helpers.js';
 
-const HAS_SYSTEM_FFMPEG = existsSync('/usr/bin/ffmpeg') && existsSync('/usr/bin/ffprobe');
+/** Debian's ffmpeg is the one PATH finds first (CI installs it; a fresh machine uses the npm fallback). */
+function firstOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir !== '' && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return undefined;
+}
+const HAS_SYSTEM_FFMPEG =
+  firstOnPath('ffmpeg') === '/usr/bin/ffmpeg' && firstOnPath('ffprobe') === '/usr/bin/ffprobe';
 
 const saved = { ...process.env };
 let dir: string;
