@@ -18,7 +18,8 @@ export interface RunReportOptions {
   topN?: number;
   /** At most this many per-metric distribution charts. Default 12. */
   maxCharts?: number;
-  /** The suite's artifacts.show_flagged_unblurred: show samples flagged unsafe as they are. Default false. */
+  /** The suite's artifacts.show_flagged_unblurred: show samples flagged unsafe as they are. Default: what the
+   * run recorded in run.json, else false. */
   showFlaggedUnblurred?: boolean;
   signal?: AbortSignal;
 }
@@ -267,7 +268,8 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
     );
   }
   const thumbs = new ThumbCache(runDir, warnings, opts.signal);
-  const showUnblurred = opts.showFlaggedUnblurred ?? false;
+  // A regenerated page must not expose what the run's own page hid, nor hide what the suite chose to show.
+  const showUnblurred = opts.showFlaggedUnblurred ?? rec.artifacts?.show_flagged_unblurred === true;
   const worst = await worstSection(runDir, rec, baseline, opts.topN ?? 6, thumbs, showUnblurred);
   const safety = await safetySection(runDir, rec, { showFlaggedUnblurred: showUnblurred }, thumbs);
   const hevc = [...rec.samples, ...(baseline?.samples ?? [])].some((s) => isHevc(s.video?.codec));

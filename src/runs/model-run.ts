@@ -345,6 +345,7 @@ export async function runModel(
     ignore_regression: opts.ignoreRegression,
     errors,
     warnings,
+    artifacts: suite.config.artifacts,
     ...(deadline === null ? {} : { deadline: deadlineRecord(deadline, opts.onDeadline, elapsed()) }),
     ...(sessions > 1 ? { resumed: { sessions, reused_samples: reused.length } } : {}),
     ...(deadlineExceeded && !opts.gates.some((g) => g.method === 'sprt_regression')

@@ -1,6 +1,6 @@
 import type { VideoSettings } from '../adapters/types.js';
 import type { MetricValues } from '../metrics/types.js';
-import type { GateAggregate, GateMethod, GateOp } from '../suite/schema.js';
+import type { ArtifactsConfig, GateAggregate, GateMethod, GateOp } from '../suite/schema.js';
 import type { ReferenceTask } from './reference.js';
 
 export const RUN_SCHEMA_VERSION = 1;
@@ -147,6 +147,9 @@ export interface RunRecord {
   deadline?: DeadlineRecord;
   /** Set when the run was continued with `run --resume`: how many samples were reused from earlier sessions. */
   resumed?: { sessions: number; reused_samples: number };
+  /** The suite's `artifacts` policy, so `report --run-dir` regenerates the page the run wrote (absent in old
+   * runs, which regenerate with the defaults: flagged samples blurred). */
+  artifacts?: ArtifactsConfig;
 }
 
 export interface DeadlineRecord {

@@ -194,6 +194,34 @@ describe('Safety section of report.html', () => {
     expect(shown.html).toContain('show_flagged_unblurred is true');
   });
 
+  it('report --run-dir regenerates each page with the policy its run recorded in run.json', async () => {
+    expect(shown.record.artifacts?.show_flagged_unblurred).toBe(true);
+    expect(blurred.record.artifacts?.show_flagged_unblurred).toBe(false);
+    for (const r of [shown, blurred]) {
+      // Delete the page and its thumbnails first, so what is checked is what the regeneration wrote.
+      await fs.rm(path.join(r.runDir, 'report.html'));
+      await fs.rm(path.join(r.runDir, 'thumbs'), { recursive: true, force: true });
+      const res = await runCli(['report', '--run-dir', r.runDir]);
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const again = async (r: Run) => fs.readFile(path.join(r.runDir, 'report.html'), 'utf8');
+    const shownHtml = await again(shown);
+    const s = sampleOf(shown, FLAG_PROMPT);
+    const card = flaggedCard(shownHtml, s.sample_id);
+    expect(imgSources(card).length).toBeGreaterThan(0);
+    for (const src of imgSources(card))
+      expect(src).toMatch(new RegExp(`^thumbs/${s.sample_id}-cand-\\d\\d\\.jpg$`));
+    expect(card).not.toContain('class="blurred"');
+    expect(shownHtml).toContain('show_flagged_unblurred is true');
+
+    const blurredHtml = await again(blurred);
+    const b = sampleOf(blurred, FLAG_PROMPT);
+    const bCard = flaggedCard(blurredHtml, b.sample_id);
+    expect(imgSources(bCard).length).toBeGreaterThan(0);
+    for (const src of imgSources(bCard)) expect(src).toContain('-blur-');
+    expect(blurredHtml).not.toContain('show_flagged_unblurred is true');
+  });
+
   it.skipIf(!HAS_CHROMIUM)(
     'renders in Chromium: images load, flagged ones are CSS-blurred, all have alt text',
     async () => {
