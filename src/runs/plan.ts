@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VideoSettings } from '../adapters/types.js';
+import { TemporalCIError } from '../errors.js';
 import type { ResolvedTest } from '../suite/types.js';
 import type { ReferenceTask } from './reference.js';
 import type { PlannedSample } from './types.js';
@@ -31,6 +32,34 @@ export function sampleId(
   return createHash('sha256').update(payload).digest('hex').slice(0, 16);
 }
 
+/**
+ * The init image of a sample, by rendezvous (highest-random-weight) hashing: every image gets a score
+ * sha256(prompt, seed, image name) and the highest wins. The choice depends only on the prompt (normalized
+ * as for sample ids), the seed and the names as written in the suite, so it is the same in every run and on
+ * every machine, which keeps baseline and candidate samples paired on the same input; the hash spreads
+ * prompts and seeds evenly over the images; and adding an image moves only the samples that now pick it.
+ */
+export function chooseInitImage<T extends { name: string }>(
+  images: readonly T[],
+  prompt: string,
+  seed: number,
+): T {
+  let best: T | undefined;
+  let bestScore = -1;
+  for (const image of images) {
+    const digest = createHash('sha256')
+      .update(JSON.stringify([normalizePrompt(prompt), seed, image.name]))
+      .digest();
+    const score = digest.readUIntBE(0, 6);
+    if (score > bestScore) {
+      best = image;
+      bestScore = score;
+    }
+  }
+  if (best === undefined) throw new TemporalCIError('INTERNAL', 'chooseInitImage needs at least one image');
+  return best;
+}
+
 /** The reference task of a reference test's i-th source (its prompts are its sources, in order). */
 function referenceTask(test: ResolvedTest, i: number): ReferenceTask | undefined {
   const ref = test.reference;
@@ -59,6 +88,7 @@ export function planSamples(model: string, tests: readonly ResolvedTest[], limit
         };
         const reference = referenceTask(test, i);
         if (reference !== undefined) planned.reference = reference;
+        if (test.initImages?.length) planned.initImage = chooseInitImage(test.initImages, prompt, seed).path;
         out.push(planned);
       }
     }

@@ -98,6 +98,7 @@ async function generate(
           seed: planned.seed,
           video: input?.video ?? planned.video,
           ...(input === undefined ? {} : { inputVideo: input.path }),
+          ...(planned.initImage === undefined ? {} : { initImage: planned.initImage }),
           outputPath: videoPath,
           workDir,
           signal,

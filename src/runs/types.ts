@@ -25,6 +25,8 @@ export interface PlannedSample {
   promptClass?: number | null;
   /** Reference tests: the source the model's input is made from and the truth its output is scored on. */
   reference?: ReferenceTask;
+  /** Image-to-video: absolute path of the test's init image chosen for this prompt and seed. */
+  initImage?: string;
 }
 
 export interface SampleError {

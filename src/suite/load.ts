@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { VideoSettings } from '../adapters/types.js';
 import { type SuiteIssue, SuiteValidationError, TemporalCIError } from '../errors.js';
+import { resolveInitImages } from './init-images.js';
 import { describeValue, mapZodIssues, type PathSegment, SourceLocator, valueAt } from './issues.js';
 import { resolveTestPrompts } from './prompts.js';
 import { resolveReferenceTest } from './reference-tests.js';
@@ -157,6 +158,8 @@ async function resolveTests(
         : { prompts: ref.prompts, promptClasses: [], issues: [], warnings: [] };
     issues.push(...prompts.issues);
     warnings.push(...prompts.warnings);
+    const init = await resolveInitImages(t, { locator, base, suiteDir: dir });
+    issues.push(...init.issues);
     const video = resolveVideo(t.video, [...base, 'video'], locator, issues);
     const resolved: ResolvedTest = {
       id: t.id,
@@ -166,6 +169,7 @@ async function resolveTests(
       video,
     };
     if (ref.reference !== undefined) resolved.reference = ref.reference;
+    if (init.images !== undefined) resolved.initImages = init.images;
     if (prompts.promptClasses.some((c) => c !== null)) resolved.promptClasses = prompts.promptClasses;
     tests.push(resolved);
   }

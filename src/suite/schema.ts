@@ -120,6 +120,13 @@ export const testSchema = z
       .optional()
       .describe('UTF-8 file, one prompt per line, # comments; relative to the suite file'),
     prompt_source: promptSourceSchema.optional().describe('prompts read from a benchmark layout'),
+    init_images: z
+      .array(nonEmpty)
+      .min(1)
+      .optional()
+      .describe(
+        'image-to-video: input images, relative to the suite file; each prompt and seed gets one, chosen by a stable hash',
+      ),
     seeds: z.array(z.number().int().min(0)).min(1).default([0]).describe('one sample per prompt and seed'),
     video: videoSchema.default(() => videoSchema.parse({})).describe('video settings passed to the adapter'),
     sources: z

@@ -14,6 +14,15 @@ export interface ResolvedTest {
   /** Reference tests (interpolation, upscale): one sample per source and seed; `prompts` holds the sources
    * as written in the suite (they name the samples), `sources` their absolute paths in the same order. */
   reference?: ResolvedReference;
+  /** Image-to-video: the test's `init_images`; each sample gets one (src/runs/plan.ts `chooseInitImage`). */
+  initImages?: ResolvedInitImage[];
+}
+
+export interface ResolvedInitImage {
+  /** Absolute path, what the adapter gets. */
+  path: string;
+  /** As written in the suite: what the choice hashes, so it is the same on every machine and folder. */
+  name: string;
 }
 
 export type ResolvedReference =
