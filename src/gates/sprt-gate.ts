@@ -9,7 +9,7 @@ import type { GateResult } from '../runs/types.js';
 import type { GateConfig } from '../suite/schema.js';
 import { evaluateThresholdGate, perSampleSeries } from './evaluate.js';
 import { type DirectionalOp, type PairingResult, pairDeltas, type SeriesPoint } from './pairing.js';
-import { createSprt, type SprtState, updateSprt } from './sprt.js';
+import { createSprt, fixedNSampleSize, type SprtState, updateSprt } from './sprt.js';
 import { type SprtParams, sprtParamsSchema } from './sprt-params.js';
 
 /** One SPRT gate's progress through the waves of a run. */
@@ -189,8 +189,16 @@ export function evaluateSprtGate(
     sigma_floor: params.sigma_floor,
     mean_delta: round(s.mean),
     llr: round(s.llr),
-    upper_threshold: round(s.upper),
-    lower_threshold: round(s.lower),
+    boundary: s.boundary,
+    // The boundaries of the latest look: what the LLR was compared with (Wald's unless corrected).
+    upper_threshold: round(s.look_upper),
+    lower_threshold: round(s.look_lower),
+    wald_upper_threshold: round(s.upper),
+    wald_lower_threshold: round(s.lower),
+    at_max_pairs: params.at_max_pairs,
+    decided_by: s.decided_by,
+    // The fixed-sample z-test with the same α, β and δ at the σ used: what a non-sequential gate would need.
+    fixed_n_pairs: fixedNSampleSize(params.alpha, params.beta, params.effect_size, s.sigma),
     drift_per_pair: round(s.drift_per_pair),
     required_pairs_upper: round(s.required_pairs_upper, 4),
     required_pairs_lower: round(s.required_pairs_lower, 4),
@@ -200,6 +208,8 @@ export function evaluateSprtGate(
       pairs: w.n,
       llr: round(w.llr),
       sigma: round(w.sigma),
+      upper: round(w.upper),
+      lower: round(w.lower),
       decision: w.decision,
     })),
     worst_deltas: worst,
@@ -220,9 +230,17 @@ export function evaluateSprtGate(
   }
 
   const used = `${s.n} pairs used of ${pairsPlanned} planned`;
+  if (s.decided_by === 'max_pairs_sign') {
+    const pass = s.decision === 'accept_h1_no_regression';
+    return finish(
+      pass,
+      `SPRT ${pass ? 'no regression' : 'regression'} at max_pairs ${params.max_pairs} (truncated, at_max_pairs: sign): LLR ${round(s.llr, 4)} ${pass ? '>= 0' : '< 0'} between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}, ${used} (mean delta ${round(s.mean, 6)}, σ ${round(s.sigma, 6)})`,
+      { decision: s.decision, reason: 'max_pairs_sign', ...trace },
+    );
+  }
   if (s.decision === 'accept_h1_no_regression' || s.decision === 'accept_h0_regression') {
     const pass = s.decision === 'accept_h1_no_regression';
-    const bound = pass ? `>= A=${round(s.upper, 4)}` : `<= B=${round(s.lower, 4)}`;
+    const bound = pass ? `>= A=${round(s.look_upper, 4)}` : `<= B=${round(s.look_lower, 4)}`;
     const at = s.decided_at ? ` at wave ${s.decided_at.wave}` : '';
     return finish(
       pass,
@@ -243,8 +261,8 @@ export function evaluateSprtGate(
     why === 'insufficient_pairs'
       ? `only ${s.n} pairs, min_pairs is ${params.min_pairs}`
       : why === 'max_pairs_reached'
-        ? `max_pairs ${params.max_pairs} reached with LLR ${round(s.llr, 4)} between B=${round(s.lower, 4)} and A=${round(s.upper, 4)}`
-        : `plan exhausted with LLR ${round(s.llr, 4)} between B=${round(s.lower, 4)} and A=${round(s.upper, 4)}`;
+        ? `max_pairs ${params.max_pairs} reached with LLR ${round(s.llr, 4)} between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}`
+        : `plan exhausted with LLR ${round(s.llr, 4)} between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}`;
   return finish(policy === 'pass', `SPRT inconclusive: ${text}, ${used}; inconclusive policy ${policy}`, {
     decision: 'inconclusive',
     reason: why,

@@ -18,6 +18,7 @@ export const SPRT_DEFAULTS = {
   require_baseline: true,
   baseline_missing: 'fail',
   pairing_mode: 'sample_id',
+  at_max_pairs: 'inconclusive',
 } as const;
 
 const openHalf = z.number().gt(0).lt(0.5);
@@ -48,6 +49,20 @@ export const sprtParamsSchema = z
       .default(SPRT_DEFAULTS.min_pairs)
       .describe('pairs needed before deciding'),
     max_pairs: z.number().int().min(2).optional().describe('stop using pairs after this many (>= min_pairs)'),
+    // Additive (not in the original). Wald's boundaries ignore overshoot, so with known σ the real error rates
+    // sit well under α and β and the test reads more samples than needed (docs/statistics.md §4).
+    boundary: z
+      .enum(['wald', 'corrected'])
+      .optional()
+      .describe(
+        "wald: the original's ln((1−β)/α) and ln(β/(1−α)); corrected: both moved inward by Siegmund's overshoot term 0.583·(δ/σ)·√(wave pairs), so real error rates approach α and β with fewer pairs. Default: corrected when sigma_mode is fixed, wald when estimate",
+      ),
+    at_max_pairs: z
+      .enum(['inconclusive', 'sign'])
+      .default(SPRT_DEFAULTS.at_max_pairs)
+      .describe(
+        'at max_pairs without a boundary crossing: inconclusive (the inconclusive policy applies) or sign (truncated SPRT: LLR >= 0 passes, < 0 fails)',
+      ),
     min_paired_ratio: z
       .number()
       .gt(0)
@@ -79,6 +94,13 @@ export const sprtParamsSchema = z
         message: 'baseline_missing: skip requires require_baseline: false',
       });
     }
+    if (p.at_max_pairs === 'sign' && p.max_pairs === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['at_max_pairs'],
+        message: 'at_max_pairs: sign needs max_pairs (the truncation point)',
+      });
+    }
     if (p.max_pairs !== undefined && p.max_pairs < p.min_pairs) {
       ctx.addIssue({
         code: 'custom',
@@ -90,6 +112,15 @@ export const sprtParamsSchema = z
 
 /** The SPRT gate's params after defaults. */
 export type SprtParams = z.infer<typeof sprtParamsSchema>;
+
+/**
+ * The boundary actually used. The overshoot correction is derived for a known σ; with an estimated σ the
+ * estimation noise already pushes the error rates above nominal at small min_pairs (docs/statistics.md §3),
+ * and Wald's slack is what partly offsets it, so `estimate` keeps Wald's boundaries unless asked otherwise.
+ */
+export function resolveBoundary(p: Pick<SprtParams, 'boundary' | 'sigma_mode'>): 'wald' | 'corrected' {
+  return p.boundary ?? (p.sigma_mode === 'fixed' ? 'corrected' : 'wald');
+}
 
 /** SPRT needs a direction: which way is a regression. */
 export const SPRT_OPS = ['>=', '>', '<=', '<'] as const;

@@ -29,16 +29,35 @@
  *
  * The state keeps sufficient statistics (n, Σd, Welford mean and M2) instead of the deltas themselves, so
  * an update costs O(wave size) and the state stays small enough to store in run.json.
+ *
+ * Overshoot: A and B are exact only for a continuous path. A discrete LLR jumps past them, so the real error
+ * rates with known σ sit well below α and β (0.072 / 0.037 for α .05, β .1, δ/σ .5) and the test reads more
+ * pairs than it needs. `boundary: corrected` applies Siegmund's correction for a Gaussian random walk: each
+ * LLR increment d·δ/σ² + δ²/(2σ²) has standard deviation τ = δ/σ, a look after k new pairs jumps by τ·√k,
+ * and the expected overshoot is about ρ·τ·√k with ρ = −ζ(1/2)/√(2π) ≈ 0.5826. Looking at A − ρτ√k and
+ * B + ρτ√k makes the discrete test behave like the continuous one, whose rates are exactly α and β.
+ *
+ * Truncation: with `at_max_pairs: sign`, reaching max_pairs without a crossing decides by the sign of the
+ * LLR (≥ 0: no regression) instead of `inconclusive`. This spends extra error: at max_pairs = fixed-N the
+ * miss rate rises to ~0.07 for α .05; at 2× fixed-N the rates stay within α and β (docs/statistics.md §4).
  */
 import { TemporalCIError } from '../errors.js';
 import { normalQuantile } from './distributions.js';
-import type { SprtParams } from './sprt-params.js';
+import { resolveBoundary, type SprtParams } from './sprt-params.js';
 
-/** The SPRT params this module uses; a full `SprtParams` (the gate's validated params) is accepted. */
+/**
+ * The SPRT params this module uses; a full `SprtParams` (the gate's validated params) is accepted. The
+ * additive ones are optional so callers written before them keep their meaning (`at_max_pairs` defaults
+ * to inconclusive; `boundary` resolves as in `resolveBoundary`).
+ */
 export type SprtTestParams = Pick<
   SprtParams,
   'alpha' | 'beta' | 'effect_size' | 'sigma_mode' | 'sigma' | 'sigma_floor' | 'min_pairs' | 'max_pairs'
->;
+> &
+  Partial<Pick<SprtParams, 'boundary' | 'at_max_pairs'>>;
+
+/** ρ = −ζ(1/2)/√(2π): the expected overshoot of a Gaussian random walk per unit increment SD (Siegmund 1985). */
+export const OVERSHOOT_RHO = 0.5826;
 
 export type SprtDecision = 'continue' | 'accept_h1_no_regression' | 'accept_h0_regression' | 'inconclusive';
 
@@ -49,15 +68,24 @@ export interface SprtWave {
   n: number;
   llr: number;
   sigma: number;
+  /** The boundaries this look compared the LLR with (Wald's, or moved inward by the overshoot correction). */
+  upper: number;
+  lower: number;
   decision: SprtDecision;
 }
 
 export interface SprtState {
   params: Readonly<SprtTestParams>;
-  /** A = ln((1−β)/α): at or above it, accept H1 (no regression). */
+  boundary: 'wald' | 'corrected';
+  /** A = ln((1−β)/α): Wald's upper boundary (accept H1, no regression), before any correction. */
   upper: number;
-  /** B = ln(β/(1−α)): at or below it, accept H0 (regression). */
+  /** B = ln(β/(1−α)): Wald's lower boundary (accept H0, regression), before any correction. */
   lower: number;
+  /** The boundaries used at the latest look (equal to upper/lower with `boundary: wald` or before a look). */
+  look_upper: number;
+  look_lower: number;
+  /** How the current decision was reached: a boundary, or the sign rule at max_pairs. */
+  decided_by: 'boundary' | 'max_pairs_sign' | null;
   n: number;
   sum: number;
   mean: number;
@@ -112,6 +140,9 @@ function validate(p: SprtTestParams): void {
   if (!(Number.isInteger(p.min_pairs) && p.min_pairs >= 1)) {
     throw invalid(`SPRT min_pairs must be an integer >= 1, got ${p.min_pairs}`, 'Typical: 6 or more.');
   }
+  if (p.at_max_pairs === 'sign' && p.max_pairs === undefined) {
+    throw invalid('SPRT at_max_pairs: sign needs max_pairs', 'Set max_pairs, e.g. twice the fixed-N size.');
+  }
   if (p.max_pairs !== undefined && !(Number.isInteger(p.max_pairs) && p.max_pairs >= p.min_pairs)) {
     throw invalid(
       `SPRT max_pairs must be an integer >= min_pairs (${p.min_pairs}), got ${p.max_pairs}`,
@@ -131,6 +162,24 @@ function currentSigma(p: SprtTestParams, n: number, m2: number): number {
 /** LLR over n deltas with sum Σd: (2δ·Σd + n·δ²) / (2σ²). */
 export function sprtLlr(n: number, sum: number, effect: number, sigma: number): number {
   return (2 * effect * sum + n * effect * effect) / (2 * sigma * sigma);
+}
+
+/**
+ * The boundaries for a look after `newPairs` new pairs. The correction is capped at half of each Wald
+ * boundary: Siegmund's term is an approximation for small jumps (τ√k well under |B|), and an uncapped shift
+ * at a large δ/σ or a large wave would move a boundary to 0 and let a single wave decide anything.
+ */
+export function lookBoundaries(
+  boundary: 'wald' | 'corrected',
+  upper: number,
+  lower: number,
+  effect: number,
+  sigma: number,
+  newPairs: number,
+): { upper: number; lower: number } {
+  if (boundary === 'wald' || newPairs <= 0) return { upper, lower };
+  const shift = OVERSHOOT_RHO * (effect / sigma) * Math.sqrt(newPairs);
+  return { upper: upper - Math.min(shift, upper / 2), lower: lower + Math.min(shift, -lower / 2) };
 }
 
 function derived(p: SprtTestParams, sigma: number, upper: number, lower: number) {
@@ -153,13 +202,19 @@ export function createSprt(params: SprtTestParams): SprtState {
     sigma_floor: params.sigma_floor,
     min_pairs: params.min_pairs,
     max_pairs: params.max_pairs,
+    boundary: params.boundary,
+    at_max_pairs: params.at_max_pairs ?? 'inconclusive',
   };
   const { upper, lower } = sprtThresholds(p.alpha, p.beta);
   const sigma = currentSigma(p, 0, 0);
   return {
     params: Object.freeze(p),
+    boundary: resolveBoundary(p),
     upper,
     lower,
+    look_upper: upper,
+    look_lower: lower,
+    decided_by: null,
     n: 0,
     sum: 0,
     mean: 0,
@@ -176,15 +231,22 @@ export function createSprt(params: SprtTestParams): SprtState {
 function decide(
   state: { n: number; llr: number; upper: number; lower: number },
   p: SprtTestParams,
-): SprtDecision {
+): { decision: SprtDecision; by: SprtState['decided_by'] } {
   if (state.n >= p.min_pairs) {
-    if (state.llr >= state.upper) return 'accept_h1_no_regression';
-    if (state.llr <= state.lower) return 'accept_h0_regression';
+    if (state.llr >= state.upper) return { decision: 'accept_h1_no_regression', by: 'boundary' };
+    if (state.llr <= state.lower) return { decision: 'accept_h0_regression', by: 'boundary' };
   }
   // A wave may overshoot max_pairs; its deltas are still all counted (truncating by count would be unbiased,
   // but dropping observed data is what made the original misleading).
-  if (p.max_pairs !== undefined && state.n >= p.max_pairs) return 'inconclusive';
-  return 'continue';
+  if (p.max_pairs !== undefined && state.n >= p.max_pairs) {
+    if (p.at_max_pairs !== 'sign') return { decision: 'inconclusive', by: null };
+    // LLR ≥ 0 ⇔ mean delta ≥ −δ/2: the likelier hypothesis given everything seen.
+    return {
+      decision: state.llr >= 0 ? 'accept_h1_no_regression' : 'accept_h0_regression',
+      by: 'max_pairs_sign',
+    };
+  }
+  return { decision: 'continue', by: null };
 }
 
 /** Feed one wave of new deltas (generation order) and decide at the wave boundary. Pure. */
@@ -206,17 +268,29 @@ export function updateSprt(state: SprtState, newDeltas: readonly number[]): Sprt
   const sigma = currentSigma(p, n, m2);
   const llr = sprtLlr(n, sum, p.effect_size, sigma);
   const wave = state.waves.length + 1;
-  const decision = decide({ n, llr, upper: state.upper, lower: state.lower }, p);
+  const look = lookBoundaries(
+    state.boundary,
+    state.upper,
+    state.lower,
+    p.effect_size,
+    sigma,
+    newDeltas.length,
+  );
+  const { decision, by } = decide({ n, llr, upper: look.upper, lower: look.lower }, p);
   let decidedAt: SprtState['decided_at'] = null;
   if (decision !== 'continue') decidedAt = decision === state.decision ? state.decided_at : { wave, n };
   // Spelled out rather than spread: this is the simulation's hot path and literal objects keep one shape.
   const drift = (p.effect_size * p.effect_size) / (2 * sigma * sigma);
   const waves = state.waves.slice();
-  waves.push({ wave, n, llr, sigma, decision });
+  waves.push({ wave, n, llr, sigma, upper: look.upper, lower: look.lower, decision });
   return {
     params: p,
+    boundary: state.boundary,
     upper: state.upper,
     lower: state.lower,
+    look_upper: look.upper,
+    look_lower: look.lower,
+    decided_by: by,
     n,
     sum,
     mean,

@@ -38,11 +38,47 @@ describe('sprt_regression gate verdicts', () => {
     expect(g.passed).toBe(true);
     expect(g.detail?.decision).toBe('accept_h1_no_regression');
     expect(g.detail?.pairs_used).toBe(12);
-    expect(g.detail?.upper_threshold).toBeCloseTo(2.890372, 5);
-    expect(g.detail?.lower_threshold).toBeCloseTo(-2.251292, 5);
+    // sigma_mode fixed → corrected boundaries. One look at 12 pairs with δ/σ = 0.75 would shift them by
+    // 0.5826·0.75·√12 = 1.51, more than the cap of half of each Wald boundary, so the cap applies.
+    expect(g.detail?.boundary).toBe('corrected');
+    expect(g.detail?.wald_upper_threshold).toBeCloseTo(2.890372, 5);
+    expect(g.detail?.wald_lower_threshold).toBeCloseTo(-2.251292, 5);
+    expect(g.detail?.upper_threshold).toBeCloseTo(2.890372 / 2, 5);
+    expect(g.detail?.lower_threshold).toBeCloseTo(-2.251292 / 2, 5);
     expect(g.detail?.drift_per_pair).toBeCloseTo(0.28125, 8);
+    expect(g.detail?.fixed_n_pairs).toBe(16);
     expect(g.detail?.waves).toHaveLength(1);
     expect(g.reason).toMatch(/no regression/);
+  });
+
+  it("boundary: wald keeps the original's boundaries; estimate mode defaults to them", () => {
+    for (const params of [{ boundary: 'wald' }, { sigma_mode: 'estimate', sigma: undefined }]) {
+      const g = evaluateRun([sprt({}, params)], run(twelve(0.5)), run(twelve(0.5)), [[]]).gates[0]!;
+      expect(g.detail?.boundary).toBe('wald');
+      expect(g.detail?.upper_threshold).toBeCloseTo(2.890372, 5);
+      expect(g.detail?.lower_threshold).toBeCloseTo(-2.251292, 5);
+    }
+  });
+
+  it('at_max_pairs: sign decides by the LLR sign at max_pairs instead of inconclusive', () => {
+    // Mean delta −0.01 with δ = 0.03: LLR = 6·(2·0.03·(−0.01) + 0.0009)/0.0032 = 0.5625 > 0, between B and A.
+    const params = { max_pairs: 6, min_pairs: 6, boundary: 'wald' };
+    const six = (v: number) => Array.from({ length: 6 }, () => v);
+    const cur = run(six(0.49));
+    const base = run(six(0.5));
+    const inc = evaluateRun([sprt({}, params)], cur, base, [[]]).gates[0]!;
+    expect(inc.detail?.decision).toBe('inconclusive');
+    expect(inc.passed).toBe(false);
+    const signed = evaluateRun([sprt({}, { ...params, at_max_pairs: 'sign' })], cur, base, [[]]).gates[0]!;
+    expect(signed.detail?.decision).toBe('accept_h1_no_regression');
+    expect(signed.detail?.decided_by).toBe('max_pairs_sign');
+    expect(signed.detail?.llr).toBeCloseTo(0.5625, 8);
+    expect(signed.passed).toBe(true);
+    expect(signed.reason).toMatch(/truncated/);
+    // Mean delta −0.02: LLR = 6·(−0.0012 + 0.0009)/0.0032 = −0.5625 < 0 → regression.
+    const worse = evaluateRun([sprt({}, { ...params, at_max_pairs: 'sign' })], run(six(0.48)), base, [[]]);
+    expect(worse.gates[0]?.detail?.decision).toBe('accept_h0_regression');
+    expect(worse.gates[0]?.passed).toBe(false);
   });
 
   it('fails a regression, and lists the worst deltas with prompt and seed', () => {

@@ -25,6 +25,8 @@ const params = (patch: Partial<SprtTestParams> = {}): SprtTestParams => ({
   sigma: SIGMA,
   sigma_floor: 0.01,
   min_pairs: 1,
+  // This file measures Wald's own boundaries (the original's); sprt-corrected.test.ts covers the correction.
+  boundary: 'wald',
   ...patch,
 });
 

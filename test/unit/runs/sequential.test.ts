@@ -101,8 +101,10 @@ describe('sequential SPRT generation', () => {
     const base = baselineOf(order, () => 0.5);
     const { seq, generated } = drive([sprt()], base, order, () => 0.5);
     expect(seq.stoppedEarly).toBe(true);
-    // δ=.03, σ=.04: 0.28125 per identical pair, A=2.89 → 11 pairs, i.e. wave 3 (12 samples).
-    expect(generated).toBe(12);
+    // δ=.03, σ=.04: 0.28125 per identical pair. sigma_mode fixed → corrected boundary, for waves of 4
+    // A' = 2.890 − 0.5826·0.75·√4 = 2.016, reached at 8 pairs (2.25), i.e. wave 2. Wald's A = 2.89 would
+    // need 11 pairs, i.e. wave 3 (12 samples).
+    expect(generated).toBe(8);
     expect(seq.tracks.get(0)?.state.decision).toBe('accept_h1_no_regression');
   });
 
