@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,55 @@ describe('Ctrl-C', () => {
     expect(rec.status).toBe('INTERRUPTED');
     expect(rec.exit_code).toBe(130);
     // The sample cut short is not a finished (failed) sample: a resumed run generates it again.
+    expect(rec.samples).toHaveLength(0);
+  }, 120_000);
+});
+
+/** Live (non-zombie) processes of a process group, read from /proc, independently of the code under test. */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') out.push(Number(entry));
+  }
+  return out;
+}
+
+describe('SIGTERM', () => {
+  // CI runners and `timeout` send SIGTERM, not SIGINT: the same handler must stop the model the same way.
+  it('stops every process of the model, writes an interrupted run.json and exits 130', async () => {
+    const work = await fs.mkdtemp(path.join(dir, 'term-'));
+    const pidFile = path.join(work, 'pid');
+    const suite = path.join(work, 'suite.yaml');
+    await fs.writeFile(suite, commandSuite(path.join(work, 'calls'), 60, [0, 1, 2], pidFile));
+    const artifacts = path.join(work, 'artifacts');
+    const { child, done } = startCli(['run', suite, '--artifacts-dir', artifacts, '--baseline-mode', 'none']);
+    await waitFor(
+      async () => (await fs.readFile(pidFile, 'utf8').catch(() => '')).trim() !== '',
+      'the model',
+    );
+    // The model's shell leads its own process group; wait until its `sleep` child is running too, so the
+    // check below covers a grandchild of the CLI, not only the process it spawned.
+    const group = Number((await fs.readFile(pidFile, 'utf8')).trim());
+    await waitFor(async () => groupMembers(group).length >= 2, "the model's sleep child");
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.out).not.toSatisfy(hasStackTrace);
+    expect(r.code, r.out).toBe(130);
+    expect(groupMembers(group)).toEqual([]);
+    const rec = await readRun(await onlyRunDir(artifacts));
+    expect(rec.status).toBe('INTERRUPTED');
+    expect(rec.exit_code).toBe(130);
+    expect(rec.errors).toContain('interrupted before every sample finished');
+    // One worker: only the first sample (in the engine's generation order) had started; no other began.
+    expect(await lines(path.join(work, 'calls'))).toHaveLength(1);
     expect(rec.samples).toHaveLength(0);
   }, 120_000);
 });
