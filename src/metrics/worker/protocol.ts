@@ -1,0 +1,42 @@
+import type { ErrorCode } from '../../errors.js';
+import type { MetricValues, SampleContext } from '../types.js';
+
+/**
+ * Messages between the measuring thread and a metric worker (pool.ts, worker.ts). One worker serves one
+ * sample at a time (a session); frames travel as transferred rgb24 buffers, never structured-cloned.
+ */
+
+/** What a worker-side metric knows: the sample context minus the reference stream (which stays in-thread). */
+export type WorkerSampleContext = Omit<SampleContext, 'reference'>;
+
+export interface WorkerMetricSpec {
+  /** Name reported back (the suite's name for the metric). */
+  name: string;
+  /** Registry key of the definition the worker re-creates the accumulator from. */
+  registryName: string;
+  /** Parsed (defaulted) params: plain data, so they survive structured clone. */
+  params: Record<string, unknown>;
+}
+
+export type ToWorker =
+  | { kind: 'open'; session: number; metrics: WorkerMetricSpec[]; ctx: WorkerSampleContext }
+  | { kind: 'frame'; session: number; index: number; width: number; height: number; rgb: Uint8Array }
+  | { kind: 'finish'; session: number }
+  /** Drop a session's state without results (decode failed or the run was interrupted). */
+  | { kind: 'close'; session: number };
+
+export interface WorkerError {
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+}
+
+export type MetricOutcome =
+  | { name: string; ok: true; values: MetricValues }
+  | { name: string; ok: false; error: WorkerError };
+
+export type FromWorker =
+  | { kind: 'ack'; session: number }
+  | { kind: 'result'; session: number; outcomes: MetricOutcome[] }
+  /** The session could not be opened (unknown metric, bad params): nothing was measured. */
+  | { kind: 'failed'; session: number; error: WorkerError };

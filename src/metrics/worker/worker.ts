@@ -1,0 +1,118 @@
+/**
+ * Metric worker thread: re-creates a sample's pixel-metric accumulators from the registry and feeds them the
+ * frames the measuring thread transfers to it. Values are computed by the same code as in-thread, on the
+ * same bytes, so they are bit-identical. Errors stay per metric: a metric that throws in push() is not fed
+ * again and reports its error at finish, while the others still produce values.
+ */
+import { parentPort } from 'node:worker_threads';
+import { describeError, isTemporalCIError } from '../../errors.js';
+import { FrameView } from '../../video/frame-view.js';
+import { getMetric } from '../registry.js';
+import type { MetricAccumulator } from '../types.js';
+import type { FromWorker, MetricOutcome, ToWorker, WorkerError } from './protocol.js';
+
+interface Slot {
+  name: string;
+  acc: MetricAccumulator | undefined;
+  error: WorkerError | undefined;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('metrics worker: must run as a worker thread');
+
+function toError(e: unknown): WorkerError {
+  const err: WorkerError = {
+    code: isTemporalCIError(e) ? e.code : 'METRIC_FAILED',
+    message: describeError(e),
+  };
+  if (isTemporalCIError(e) && e.hint !== undefined) err.hint = e.hint;
+  return err;
+}
+
+const sessions = new Map<number, Slot[]>();
+
+function send(msg: FromWorker): void {
+  port!.postMessage(msg);
+}
+
+async function finish(session: number, slots: Slot[]): Promise<void> {
+  const outcomes: MetricOutcome[] = [];
+  for (const s of slots) {
+    if (s.error !== undefined || s.acc === undefined) {
+      outcomes.push({
+        name: s.name,
+        ok: false,
+        error: s.error ?? { code: 'INTERNAL', message: 'no accumulator' },
+      });
+      continue;
+    }
+    try {
+      outcomes.push({ name: s.name, ok: true, values: await s.acc.finish() });
+    } catch (e) {
+      outcomes.push({ name: s.name, ok: false, error: toError(e) });
+    }
+  }
+  send({ kind: 'result', session, outcomes });
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.kind) {
+    case 'open': {
+      try {
+        const slots: Slot[] = msg.metrics.map((m) => {
+          const slot: Slot = { name: m.name, acc: undefined, error: undefined };
+          try {
+            slot.acc = getMetric(m.registryName).create(m.params, msg.ctx);
+          } catch (e) {
+            slot.error = toError(e);
+          }
+          return slot;
+        });
+        sessions.set(msg.session, slots);
+      } catch (e) {
+        send({ kind: 'failed', session: msg.session, error: toError(e) });
+      }
+      return;
+    }
+    case 'frame': {
+      const slots = sessions.get(msg.session);
+      if (slots !== undefined) {
+        const frame = new FrameView({
+          index: msg.index,
+          width: msg.width,
+          height: msg.height,
+          format: 'rgb24',
+          data: msg.rgb,
+        });
+        for (const s of slots) {
+          if (s.acc === undefined || s.error !== undefined) continue;
+          try {
+            s.acc.push(frame);
+          } catch (e) {
+            s.error = toError(e);
+          }
+        }
+      }
+      // Acked even for a closed session: the sender's credit count must not leak.
+      send({ kind: 'ack', session: msg.session });
+      return;
+    }
+    case 'finish': {
+      const slots = sessions.get(msg.session);
+      sessions.delete(msg.session);
+      if (slots === undefined) {
+        send({
+          kind: 'failed',
+          session: msg.session,
+          error: { code: 'INTERNAL', message: 'unknown session' },
+        });
+        return;
+      }
+      void finish(msg.session, slots);
+      return;
+    }
+    case 'close':
+      sessions.delete(msg.session);
+      return;
+  }
+});
