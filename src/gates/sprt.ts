@@ -31,7 +31,7 @@
  * an update costs O(wave size) and the state stays small enough to store in run.json.
  *
  * Overshoot: A and B are exact only for a continuous path. A discrete LLR jumps past them, so the real error
- * rates with known σ sit well below α and β (0.072 / 0.037 for α .05, β .1, δ/σ .5) and the test reads more
+ * rates with known σ sit well below α and β (≈0.075 / 0.037 for α .05, β .1, δ/σ .5) and the test reads more
  * pairs than it needs. `boundary: corrected` applies Siegmund's correction for a Gaussian random walk: each
  * LLR increment d·δ/σ² + δ²/(2σ²) has standard deviation τ = δ/σ, a look after k new pairs jumps by τ·√k,
  * and the expected overshoot is about ρ·τ·√k with ρ = −ζ(1/2)/√(2π) ≈ 0.5826. Looking at A − ρτ√k and
@@ -39,7 +39,7 @@
  *
  * Truncation: with `at_max_pairs: sign`, reaching max_pairs without a crossing decides by the sign of the
  * LLR (≥ 0: no regression) instead of `inconclusive`. This spends extra error: at max_pairs = fixed-N the
- * miss rate rises to ~0.07 for α .05; at 2× fixed-N the rates stay within α and β (docs/statistics.md §4).
+ * miss rate rises to 0.076 for α .05; at 2× fixed-N the rates stay within α and β (docs/statistics.md §4).
  */
 import { TemporalCIError } from '../errors.js';
 import { normalQuantile } from './distributions.js';
