@@ -5,6 +5,7 @@
  */
 import { benchCore } from './core.js';
 import { benchSsim } from './ffmpeg-parity.js';
+import { benchKernels } from './kernels.js';
 import { printResults } from './print.js';
 import { benchSafety } from './safety.js';
 import { benchSprt } from './sprt.js';
@@ -13,6 +14,7 @@ import type { BenchResult } from './types.js';
 const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   core: ['regression_core: wall time and stage shares', benchCore],
   ssim: ['SSIM: our port vs the ffmpeg ssim filter', benchSsim],
+  kernels: ['metric kernels: block search and SAD, 512x512 pair', benchKernels],
   sprt: ['SPRT: samples to decision vs fixed-N', benchSprt],
   safety: ['safety_t2v classifier: load and per-sample cost', benchSafety],
 };

@@ -19,9 +19,11 @@ export function sumAbsDiff(a: Uint8Array, b: Uint8Array): number {
   for (let start = 0; start < a.length; start += CHUNK) {
     const end = Math.min(a.length, start + CHUNK);
     let acc = 0;
+    // Branch-free |d| ((d ^ m) − m, m = d >> 31): on noisy frames the sign is unpredictable.
     for (let i = start; i < end; i++) {
       const d = a[i]! - b[i]!;
-      acc = (acc + (d < 0 ? -d : d)) | 0;
+      const m = d >> 31;
+      acc = (acc + ((d ^ m) - m)) | 0;
     }
     total += acc;
   }
