@@ -14,6 +14,7 @@ import { atomicWriteFile, loadIndex, type Warn } from '../runs/store.js';
 import { annotations, appendStepSummary, summaryMarkdown } from './github.js';
 import { junitXml } from './junit.js';
 import { writeRunReport } from './run-report.js';
+import { writeModelTrend, writeSuiteIndex } from './suite-index.js';
 
 /**
  * Everything that happens after a model's run is recorded: report.html, JUnit, the GitHub step summary and
@@ -21,7 +22,7 @@ import { writeRunReport } from './run-report.js';
  * failure becomes a visible warning (and the exit code stays the verdict's).
  */
 export interface PublishOptions {
-  /** Write report.html into the run folder. Default true. */
+  /** Write report.html into the run folder, the model's trend.html and the suite's index.html. Default true. */
   report?: boolean;
   reportTopN?: number;
   /** The suite's artifacts.show_flagged_unblurred (report.html blurs flagged samples unless true). */
@@ -79,6 +80,15 @@ export async function publishRun(
         signal: opts.signal,
       });
       for (const w of r.warnings) opts.warn(`report: ${w}`);
+    });
+    // The model's trend.html, then the suite folder's index.html (a card per model, linking both pages):
+    // artifacts/<project>/<suite>/<model>/<run_id> → <model> → <suite>.
+    const modelRoot = path.dirname(result.runDir);
+    await step('trend.html not written', opts.warn, async () => {
+      await writeModelTrend(modelRoot, opts.warn);
+    });
+    await step('suite index.html not written', opts.warn, async () => {
+      await writeSuiteIndex(path.dirname(modelRoot), opts.warn);
     });
   }
   if (opts.junitFile) {
