@@ -22,6 +22,7 @@ import type { MetricDefinition } from './types.js';
 import { vbenchOfficial } from './vbench-official/index.js';
 import { vbenchTemporal } from './vbench-temporal.js';
 import { vmafMotion } from './vmaf-motion.js';
+import { warpingError } from './warping-error.js';
 
 /**
  * Every metric, keyed by the name a suite uses. Adding a metric is one file plus one line here.
@@ -50,6 +51,7 @@ export const METRICS = {
   vbench_official: vbenchOfficial,
   vbench_temporal: vbenchTemporal,
   vmaf_motion: vmafMotion,
+  warping_error: warpingError,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;
 
 export type MetricName = keyof typeof METRICS;

@@ -8,6 +8,7 @@
  * clean-up pass of ≤ 8 candidates per block — about 10·W·H with the defaults. Blocks whose zero vector
  * already matches exactly (static regions) stop after one block cost.
  */
+import { type BlockCost, bilateralCost, forwardCost } from './block-cost.js';
 
 export interface LumaPlane {
   readonly data: Uint8Array;
@@ -104,94 +105,6 @@ function offsetsWithin(r: number): Int16Array {
   return out;
 }
 
-/**
- * Σ over the block [x0,x1)×[y0,y1) of |a(x − d) − b(x + d)| with clamped coordinates. Stops as soon as the
- * partial sum reaches `bound`: callers only accept strictly smaller costs, so the exact value is not needed.
- *
- * Speed (bench/kernels.ts): |d| is taken branch-free ((d ^ m) − m with m = d >> 31) because on noisy
- * content the sign of d is a coin flip and a branch mispredicts half the time; full 8-pixel rows inside
- * the frame are unrolled. Neither changes any sum, so the chosen vectors are the same.
- */
-function blockCost(
-  a: Uint8Array,
-  b: Uint8Array,
-  w: number,
-  h: number,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-  dx: number,
-  dy: number,
-  bound: number,
-): number {
-  let cost = 0;
-  const adx = dx < 0 ? -dx : dx;
-  const ady = dy < 0 ? -dy : dy;
-  if (x0 - adx >= 0 && x1 - 1 + adx < w && y0 - ady >= 0 && y1 - 1 + ady < h) {
-    let ia = (y0 - dy) * w + x0 - dx;
-    let ib = (y0 + dy) * w + x0 + dx;
-    if (x1 - x0 === 8) {
-      for (let y = y0; y < y1; y++, ia += w, ib += w) {
-        let d = a[ia]! - b[ib]!;
-        let m = d >> 31;
-        let row = (d ^ m) - m;
-        d = a[ia + 1]! - b[ib + 1]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        d = a[ia + 2]! - b[ib + 2]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        d = a[ia + 3]! - b[ib + 3]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        d = a[ia + 4]! - b[ib + 4]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        d = a[ia + 5]! - b[ib + 5]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        d = a[ia + 6]! - b[ib + 6]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        d = a[ia + 7]! - b[ib + 7]!;
-        m = d >> 31;
-        row += (d ^ m) - m;
-        cost += row;
-        if (cost >= bound) return cost;
-      }
-      return cost;
-    }
-    const n = x1 - x0;
-    for (let y = y0; y < y1; y++, ia += w, ib += w) {
-      for (let k = 0; k < n; k++) {
-        const d = a[ia + k]! - b[ib + k]!;
-        const m = d >> 31;
-        cost += (d ^ m) - m;
-      }
-      if (cost >= bound) return cost;
-    }
-    return cost;
-  }
-  const wm = w - 1;
-  const hm = h - 1;
-  for (let y = y0; y < y1; y++) {
-    const ya = y - dy;
-    const yb = y + dy;
-    const ra = Math.max(0, Math.min(hm, ya)) * w;
-    const rb = Math.max(0, Math.min(hm, yb)) * w;
-    for (let x = x0; x < x1; x++) {
-      const xa = x - dx;
-      const xb = x + dx;
-      const d = a[ra + Math.max(0, Math.min(wm, xa))]! - b[rb + Math.max(0, Math.min(wm, xb))]!;
-      const m = d >> 31;
-      cost += (d ^ m) - m;
-    }
-    if (cost >= bound) return cost;
-  }
-  return cost;
-}
-
 /** Offsets of the 8 neighbouring blocks, used by the cost-driven clean-up pass. */
 const NEIGHBOURS = [-1, -1, 0, -1, 1, -1, -1, 0, 1, 0, -1, 1, 0, 1, 1, 1] as const;
 
@@ -209,6 +122,7 @@ function matchLevel(
   blockSize: number,
   parent: MotionField | undefined,
   offsets: Int16Array,
+  blockCost: BlockCost,
 ): MotionField {
   const { width: w, height: h } = a;
   const blocksX = Math.ceil(w / blockSize);
@@ -308,15 +222,36 @@ export function estimateBilateralMotion(
   p2: LumaPyramid,
   options: Partial<BlockMatchOptions> = {},
 ): MotionField {
+  return estimate(p0, p2, options, bilateralCost);
+}
+
+/**
+ * Coarse-to-fine one-sided block matching: per block B of I0, the d minimising Σ_B |I0(x) − I1(x + d)|,
+ * i.e. a forward flow at block resolution in whole pixels (reach 22 px/frame with the defaults). Same
+ * candidates, tie-breaking and clean-up as the bilateral search.
+ */
+export function estimateForwardMotion(
+  p0: LumaPyramid,
+  p1: LumaPyramid,
+  options: Partial<BlockMatchOptions> = {},
+): MotionField {
+  return estimate(p0, p1, options, forwardCost);
+}
+
+function estimate(
+  p0: LumaPyramid,
+  p2: LumaPyramid,
+  options: Partial<BlockMatchOptions>,
+  cost: BlockCost,
+): MotionField {
   const opts = { ...DEFAULT_BLOCK_MATCH, ...options };
-  if (p0.length !== p2.length || p0.length === 0)
-    throw new RangeError('estimateBilateralMotion: pyramids differ');
+  if (p0.length !== p2.length || p0.length === 0) throw new RangeError('block matching: pyramids differ');
   checkSameSize(p0[0]!, p2[0]!);
   const coarse = offsetsWithin(opts.coarseRadius);
   const refine = offsetsWithin(opts.refineRadius);
   let field: MotionField | undefined;
   for (let l = p0.length - 1; l >= 0; l--) {
-    field = matchLevel(p0[l]!, p2[l]!, opts.blockSize, field, field === undefined ? coarse : refine);
+    field = matchLevel(p0[l]!, p2[l]!, opts.blockSize, field, field === undefined ? coarse : refine, cost);
   }
   return field!;
 }

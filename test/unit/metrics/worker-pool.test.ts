@@ -41,6 +41,7 @@ const NAMES = [
   'ti',
   'dynamic_degree',
   'frame_consistency',
+  'warping_error',
 ];
 const tex = bandLimitedTexture({ width: W, height: H, seed: 5 });
 
