@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { retryAfterMs } from '../adapters/http/request.js';
 import { interpolateEnv } from '../adapters/shared/env.js';
 import { describeError, TemporalCIError } from '../errors.js';
 import type { IndexEntry } from '../runs/store.js';
@@ -25,6 +26,12 @@ export interface WebhookTarget {
 }
 
 export const SIGNATURE_HEADER = 'X-TemporalCI-Signature';
+
+/**
+ * The longest Retry-After a delivery waits for. A notification holds up the end of a CI job; a server asking
+ * for more (a rate limit reset in an hour) would only answer 429 again sooner, so that is the last attempt.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 export interface WebhookOverrides {
   url?: string;
@@ -138,7 +145,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-/** POSTs the JSON body, retrying network errors, timeouts, 429 and 5xx with exponential backoff. */
+/**
+ * POSTs the JSON body, retrying network errors, timeouts, 429 and 5xx with exponential backoff, or after the
+ * server's Retry-After (on 429 and 503) when it sends one.
+ */
 export async function deliver(
   target: WebhookTarget,
   payload: Record<string, unknown>,
@@ -154,6 +164,7 @@ export async function deliver(
   let lastStatus: number | null = null;
   for (let attempt = 1; attempt <= target.retries + 1; attempt++) {
     if (signal?.aborted) break;
+    let waitMs: number | undefined;
     try {
       const signals = [AbortSignal.timeout(target.timeoutS * 1000), ...(signal ? [signal] : [])];
       const res = await fetch(target.url, {
@@ -170,11 +181,18 @@ export async function deliver(
       if (res.status !== 429 && res.status < 500) {
         return { ok: false, attempts: attempt, status: res.status, error: redact(lastError, target) };
       }
+      // Rate limits (429, and 503 per RFC 9110) say when to come back: that replaces the backoff.
+      waitMs =
+        res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
+      if (waitMs !== undefined && waitMs > MAX_RETRY_AFTER_MS && attempt <= target.retries) {
+        lastError += ` (Retry-After asks for ${Math.ceil(waitMs / 1000)} s, more than the ${MAX_RETRY_AFTER_MS / 1000} s a delivery waits; not retried)`;
+        return { ok: false, attempts: attempt, status: res.status, error: redact(lastError, target) };
+      }
     } catch (e) {
       const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
       lastError = `${describeError(e)}${cause}`;
     }
-    if (attempt <= target.retries) await sleep(target.backoffMs * 2 ** (attempt - 1), signal);
+    if (attempt <= target.retries) await sleep(waitMs ?? target.backoffMs * 2 ** (attempt - 1), signal);
   }
   return {
     ok: false,

@@ -4,19 +4,25 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliver, MAX_RETRY_AFTER_MS, resolveWebhook } from '../../src/notify/webhook.js';
 import { type Fixture, makeFixture, runSuiteCli } from '../support/report-fixture.js';
 
 interface Hit {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When the server received it (Date.now()). */
+  at: number;
 }
+
+/** A scripted answer: a status, or a status with a Retry-After header. */
+type Answer = number | { status: number; retryAfter: string };
 
 let server: Server;
 let base: string;
 const hits: Hit[] = [];
-/** Status codes to answer with, in order; 200 once exhausted. */
-let script: number[] = [];
+/** Answers, in order; 200 once exhausted. */
+let script: Answer[] = [];
 
 const TOKEN_PATH = '/services/T000/B000/sup3r-s3cret-token';
 
@@ -27,8 +33,13 @@ beforeAll(async () => {
       body += c.toString();
     });
     req.on('end', () => {
-      hits.push({ path: req.url ?? '', headers: req.headers, body });
-      res.statusCode = script.shift() ?? 200;
+      hits.push({ path: req.url ?? '', headers: req.headers, body, at: Date.now() });
+      const answer = script.shift() ?? 200;
+      if (typeof answer === 'number') res.statusCode = answer;
+      else {
+        res.statusCode = answer.status;
+        res.setHeader('Retry-After', answer.retryAfter);
+      }
       res.end(res.statusCode === 200 ? 'ok' : 'boom');
     });
   });
@@ -139,5 +150,29 @@ describe('webhooks', () => {
     expect(String(body.report_path)).toMatch(/report\.html$/);
     expect((await runSuiteCli(g, g.badSuite, [], env)).code).toBe(2); // FAIL -> FAIL: no change, no notification
     expect(hits.length).toBe(1);
+  });
+  it('a 429 is retried after its Retry-After, not the shorter backoff', async () => {
+    hits.length = 0;
+    script = [{ status: 429, retryAfter: '2' }];
+    const r = await runSuiteCli(f, f.badSuite, ['--webhook-url', `${base}/rate-limited`]);
+    expect(r.code).toBe(2);
+    expect(hits.length).toBe(2);
+    expect(r.stderr).not.toContain('webhook');
+    // The backoff alone would retry after 0.5 s; the server asked for 2 s (a lower bound, never flaky).
+    expect(hits[1]!.at - hits[0]!.at).toBeGreaterThanOrEqual(1990);
+  });
+
+  it('a Retry-After beyond the longest wait ends the delivery with a reason, without retrying', async () => {
+    hits.length = 0;
+    script = [{ status: 429, retryAfter: String(MAX_RETRY_AFTER_MS / 1000 + 3540) }];
+    const target = resolveWebhook(undefined, { url: `${base}/hour-limit/s3cret`, notifyOn: 'always' });
+    if (target === null) throw new Error('no webhook target');
+    const sent = await deliver(target, { text: 'hello' });
+    expect(hits.length).toBe(1);
+    expect(sent).toMatchObject({ ok: false, attempts: 1, status: 429 });
+    expect(sent.error).toContain(
+      'Retry-After asks for 3600 s, more than the 60 s a delivery waits; not retried',
+    );
+    expect(sent.error).not.toContain('s3cret');
   });
 });
