@@ -79,7 +79,10 @@ async function lines(file: string): Promise<string[]> {
 
 async function onlyRunDir(artifacts: string): Promise<string> {
   const root = path.join(artifacts, 'tiny', 'smoke', 'cmd');
-  const names = (await fs.readdir(root).catch(() => [] as string[])).filter((n) => !n.endsWith('.json'));
+  // Run folders only: the model folder also holds index.json and, once a run is published, trend.html.
+  const names = (await fs.readdir(root, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   if (names.length !== 1) throw new Error(`expected one run folder under ${root}, found ${names.join(', ')}`);
   return path.join(root, names[0]!);
 }
