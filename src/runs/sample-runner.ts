@@ -3,15 +3,13 @@ import path from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { Adapter, GenerationResult, VideoSettings } from '../adapters/types.js';
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from '../metrics/types.js';
-import { runsOffThread } from '../metrics/worker/eligible.js';
-import { MetricSession, metricThreads } from '../metrics/worker/pool.js';
-import type { MetricOutcome, WorkerSampleContext } from '../metrics/worker/protocol.js';
+import type { MetricDefinition, MetricValues } from '../metrics/types.js';
+import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
 import { decodeFrameViews } from '../video/decode.js';
-import type { FrameView } from '../video/frame-view.js';
 import { probeVideo } from '../video/probe.js';
 import { transcodeVideo } from '../video/transcode.js';
 import type { VideoCodec, VideoInfo } from '../video/types.js';
+import { MeasureStageError, measureStream } from './measure-stream.js';
 import {
   checkReferenceOutput,
   makeReferenceInput,
@@ -126,22 +124,6 @@ async function generate(
   );
 }
 
-function metricFailed(name: string, e: unknown): TemporalCIError {
-  return new TemporalCIError('METRIC_FAILED', `metric ${name}: ${describeError(e)}`, {
-    hint: isTemporalCIError(e) ? e.hint : undefined,
-    cause: e,
-  });
-}
-
-/** A metric that throws on a frame fails the sample at stage 'metrics' (the decode itself was fine). */
-function pushOrStage(name: string, acc: MetricAccumulator, frame: FrameView): void {
-  try {
-    acc.push(frame);
-  } catch (e) {
-    throw new StageError('metrics', metricFailed(name, e));
-  }
-}
-
 /**
  * Decodes the video once and feeds every pixel metric from the same frames: pure pixel metrics in a worker
  * thread (src/metrics/worker), fed while the next frames decode; the others on this thread.
@@ -174,87 +156,19 @@ async function measure(
     metadata: meta,
     promptClass: planned.promptClass ?? null,
   };
-  // Pure pixel metrics run in a worker thread (overlapping decode); the rest here, in suite order.
-  const offThread =
-    metricThreads() > 0
-      ? ctx.metrics.filter((m) => m.def.readsPixels && runsOffThread(m.def, truth !== undefined))
-      : [];
-  const accumulators: { name: string; acc: MetricAccumulator | undefined; pixels: boolean }[] = [];
+  let out: Record<string, MetricValues>;
   try {
-    for (const m of ctx.metrics) {
-      const inThread = !offThread.includes(m);
-      const acc = inThread ? m.def.create(m.params, { ...sampleCtx, reference: truth }) : undefined;
-      accumulators.push({ name: m.name, acc, pixels: m.def.readsPixels && inThread });
-    }
+    out = await measureStream({
+      metrics: ctx.metrics,
+      ctx: sampleCtx,
+      reference: truth,
+      frames: () =>
+        truth ? truth.frames(info.path, ctx.signal) : decodeFrameViews(info.path, { signal: ctx.signal }),
+      signal: ctx.signal,
+      timings,
+    });
   } catch (e) {
-    throw new StageError('metrics', e);
-  }
-  const pixelAccs = accumulators.filter((a) => a.pixels);
-  const session =
-    offThread.length === 0
-      ? undefined
-      : await MetricSession.open(
-          offThread.map((m) => ({ name: m.name, registryName: m.def.name, params: m.params })),
-          sampleCtx,
-          ctx.signal,
-        ).catch((e: unknown) => {
-          throw new StageError('metrics', e);
-        });
-  let metricSeconds = 0;
-  if (pixelAccs.length > 0 || session !== undefined) {
-    const start = performance.now();
-    try {
-      const frames = truth
-        ? truth.frames(info.path, ctx.signal)
-        : decodeFrameViews(info.path, { signal: ctx.signal });
-      for await (const frame of frames) {
-        const t0 = performance.now();
-        for (const a of pixelAccs) pushOrStage(a.name, a.acc!, frame);
-        // In-thread metrics may keep the frame, so the worker then gets a copy; otherwise it takes the buffer.
-        await session?.push(frame, pixelAccs.length === 0).catch((e: unknown) => {
-          throw new StageError('metrics', e);
-        });
-        metricSeconds += (performance.now() - t0) / 1000;
-      }
-    } catch (e) {
-      session?.close();
-      throw e instanceof StageError ? e : new StageError('decode', e);
-    } finally {
-      // Time spent waiting for frames is decoding; in push() or waiting for the worker to catch up, measuring.
-      timings.decode = (performance.now() - start) / 1000 - metricSeconds;
-    }
-  }
-  const out: Record<string, MetricValues> = {};
-  const t1 = performance.now();
-  try {
-    // Ask the worker first so its last frames and finish() overlap with the in-thread finishes.
-    const remote = session?.finish();
-    remote?.catch(() => undefined); // observed below; this only keeps an early rejection from going unhandled
-    const outcomes = new Map<string, MetricOutcome>();
-    for (const a of accumulators) {
-      if (a.acc === undefined) {
-        if (outcomes.size === 0) for (const o of await remote!) outcomes.set(o.name, o);
-        const o = outcomes.get(a.name);
-        if (o === undefined)
-          throw new TemporalCIError('INTERNAL', `metric ${a.name}: no value from the metrics worker`);
-        if (!o.ok)
-          throw metricFailed(
-            a.name,
-            new TemporalCIError(o.error.code, o.error.message, { hint: o.error.hint }),
-          );
-        out[a.name] = o.values;
-        continue;
-      }
-      try {
-        out[a.name] = await a.acc.finish();
-      } catch (e) {
-        throw metricFailed(a.name, e);
-      }
-    }
-  } catch (e) {
-    throw new StageError('metrics', e);
-  } finally {
-    timings.metrics = metricSeconds + (performance.now() - t1) / 1000;
+    throw e instanceof MeasureStageError ? new StageError(e.stage, e.inner) : new StageError('metrics', e);
   }
   if (truth !== undefined) {
     // Per-frame full-reference values (run.json keeps the per-clip ones): reference/<sample>.json.
