@@ -348,7 +348,8 @@ export async function runModel(
     artifacts: suite.config.artifacts,
     ...(deadline === null ? {} : { deadline: deadlineRecord(deadline, opts.onDeadline, elapsed()) }),
     ...(sessions > 1 ? { resumed: { sessions, reused_samples: reused.length } } : {}),
-    ...(deadlineExceeded && !opts.gates.some((g) => g.method === 'sprt_regression')
+    // Samples planned but never started (an SPRT decision or the deadline stopped generation).
+    ...(skipped.length > 0
       ? {
           skipped_samples: skipped.map((p) => ({
             sample_id: p.sampleId,
@@ -373,12 +374,6 @@ export async function runModel(
                 ? `ran the full plan: ${seq.fullSetReason}`
                 : 'ran the full plan: the SPRT gates had not all decided',
           },
-          skipped_samples: skipped.map((p) => ({
-            sample_id: p.sampleId,
-            test_id: p.testId,
-            prompt: p.prompt,
-            seed: p.seed,
-          })),
         }
       : {}),
   };
