@@ -6,6 +6,8 @@
 import { benchCore } from './core.js';
 import { benchSsim } from './ffmpeg-parity.js';
 import { benchKernels } from './kernels.js';
+import { benchMeasure } from './measure.js';
+import { benchMemory } from './memory.js';
 import { printResults } from './print.js';
 import { benchSafety } from './safety.js';
 import { benchSprt } from './sprt.js';
@@ -15,6 +17,8 @@ const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   core: ['regression_core: wall time and stage shares', benchCore],
   ssim: ['SSIM: our port vs the ffmpeg ssim filter', benchSsim],
   kernels: ['metric kernels: block search and SAD, 512x512 pair', benchKernels],
+  measure: ['measure: full metric set vs ffmpeg decode-only', benchMeasure],
+  memory: ['memory: peak RSS, 60 s vs 5 s clip', benchMemory],
   sprt: ['SPRT: samples to decision vs fixed-N', benchSprt],
   safety: ['safety_t2v classifier: load and per-sample cost', benchSafety],
 };
