@@ -51,7 +51,7 @@ export async function benchCore(): Promise<BenchResult[]> {
     const result = await runSuite(suite, { artifactsDir: artifacts, baselineMode: 'none' });
     const wall = (performance.now() - start) / 1000;
     const run = result.runs[0];
-    if (!run || run.record.status !== 'PASS')
+    if (run?.record.status !== 'PASS')
       throw new Error(`bench run did not pass: ${run?.record.errors.join('; ')}`);
     const stages: SampleStage[] = ['generate', 'probe', 'decode', 'metrics', 'encode'];
     const totals = Object.fromEntries(stages.map((s) => [s, 0])) as Record<SampleStage, number>;

@@ -2,8 +2,9 @@
  * Bench (a) of the metrics issue: the full weight-free pixel metric set measured through the real path
  * (streamed decode, metric worker threads; src/runs/measure-stream.ts) against ffmpeg decoding the same
  * clips to rgb24 and discarding them, in the same run. Rows: in-thread (TEMPORALCI_METRIC_THREADS=0), one
- * worker overlapping decode, and two samples at once (run.workers 2) on two workers; the worker rows must
- * give exactly the in-thread values. Per-metric rows (ms/frame, in-thread) say where the time goes.
+ * worker overlapping decode, one sample's metrics split over every core, and as many samples at once as
+ * cores (run.workers); the worker rows must give exactly the in-thread values. Per-metric rows (ms/frame,
+ * in-thread) say where the time goes.
  *
  *   npx tsx bench/measure.ts
  */
@@ -128,10 +129,12 @@ export async function benchMeasure(): Promise<BenchResult[]> {
     const rows: BenchResult[] = [
       { name: 'ffmpeg decode-only (rgb24 to /dev/null)', value: decodeFps, unit: 'frames/s', note: clipNote },
     ];
+    const cores = os.availableParallelism();
     const configs: [string, number, number][] = [
       ['full set, in-thread (METRIC_THREADS=0)', 0, 1],
-      ['full set, 1 worker, overlapped with decode', os.availableParallelism(), 1],
-      ['full set, 2 samples at once (run.workers 2)', os.availableParallelism(), 2],
+      ['full set, 1 worker, overlapped with decode', 1, 1],
+      [`full set, one sample split over ${cores} workers`, cores, 1],
+      [`full set, ${cores} samples at once (run.workers ${cores})`, cores, cores],
     ];
     let reference: Record<string, MetricValues>[] | undefined;
     for (const [name, threads, concurrency] of configs) {

@@ -6,7 +6,7 @@
  */
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
 import type { MetricAccumulator, MetricDefinition, MetricValues, ReferenceFrames } from '../metrics/types.js';
-import { runsOffThread } from '../metrics/worker/eligible.js';
+import { offThreadCost, runsOffThread } from '../metrics/worker/eligible.js';
 import { MetricSession, metricThreads } from '../metrics/worker/pool.js';
 import type { MetricOutcome, WorkerSampleContext } from '../metrics/worker/protocol.js';
 import type { FrameView } from '../video/frame-view.js';
@@ -65,18 +65,23 @@ export async function measureStream(opts: MeasureStreamOptions): Promise<Record<
     throw new MeasureStageError('metrics', e);
   }
   const pixelAccs = accumulators.filter((a) => a.pixels);
-  const session =
+  const sessions =
     offThread.length === 0
-      ? undefined
-      : await MetricSession.open(
+      ? []
+      : await MetricSession.openSplit(
           offThread.map((m) => ({ name: m.name, registryName: m.def.name, params: m.params })),
+          (m) => offThreadCost(m.registryName),
           ctx,
           signal,
+          metricThreads(),
         ).catch((e: unknown) => {
           throw new MeasureStageError('metrics', e);
         });
+  const closeAll = (): void => {
+    for (const s of sessions) s.close();
+  };
   let metricSeconds = 0;
-  if (pixelAccs.length > 0 || session !== undefined) {
+  if (pixelAccs.length > 0 || sessions.length > 0) {
     const start = performance.now();
     try {
       for await (const frame of opts.frames()) {
@@ -89,14 +94,18 @@ export async function measureStream(opts: MeasureStreamOptions): Promise<Record<
             throw new MeasureStageError('metrics', metricFailed(a.name, e));
           }
         }
-        // In-thread metrics may keep the frame, so the worker then gets a copy; otherwise it takes the buffer.
-        await session?.push(frame, pixelAccs.length === 0).catch((e: unknown) => {
-          throw new MeasureStageError('metrics', e);
-        });
+        // In-thread metrics may keep the frame, so workers then get copies; otherwise the last one takes the
+        // buffer (after the others have copied it).
+        const last = sessions.length - 1;
+        await Promise.all(sessions.map((s, i) => s.push(frame, i === last && pixelAccs.length === 0))).catch(
+          (e: unknown) => {
+            throw new MeasureStageError('metrics', e);
+          },
+        );
         metricSeconds += (performance.now() - t0) / 1000;
       }
     } catch (e) {
-      session?.close();
+      closeAll();
       throw e instanceof MeasureStageError ? e : new MeasureStageError('decode', e);
     } finally {
       // Time spent waiting for frames is decoding; in push() or waiting for the worker to catch up, measuring.
@@ -106,8 +115,8 @@ export async function measureStream(opts: MeasureStreamOptions): Promise<Record<
   const out: Record<string, MetricValues> = {};
   const t1 = performance.now();
   try {
-    // Ask the worker first so its last frames and finish() overlap with the in-thread finishes.
-    const remote = session?.finish();
+    // Ask the workers first so their last frames and finish() overlap with the in-thread finishes.
+    const remote = sessions.length === 0 ? undefined : Promise.all(sessions.map((s) => s.finish()));
     // Awaited below; this only keeps a rejection that arrives before then from counting as unhandled.
     remote?.catch(() => undefined);
     let outcomes: Map<string, MetricOutcome> | undefined;
@@ -120,7 +129,7 @@ export async function measureStream(opts: MeasureStreamOptions): Promise<Record<
         }
         continue;
       }
-      outcomes ??= new Map((await remote!).map((o) => [o.name, o]));
+      outcomes ??= new Map((await remote!).flat().map((o) => [o.name, o]));
       const o = outcomes.get(a.name);
       if (o === undefined) {
         throw new TemporalCIError('INTERNAL', `metric ${a.name}: no value from the metrics worker`);
@@ -134,6 +143,7 @@ export async function measureStream(opts: MeasureStreamOptions): Promise<Record<
       out[a.name] = o.values;
     }
   } catch (e) {
+    closeAll();
     throw new MeasureStageError('metrics', e);
   } finally {
     timings.metrics = metricSeconds + (performance.now() - t1) / 1000;

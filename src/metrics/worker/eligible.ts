@@ -7,23 +7,30 @@ import type { MetricDefinition } from '../types.js';
  * metrics (safety_t2v loads tfjs once per process and is cheaper to keep there), sample-level metrics that
  * read no pixels, and run-level judges.
  */
-const OFF_THREAD = new Set([
-  'colorfulness',
-  'dynamic_degree',
-  'exposure',
-  'frame_consistency',
-  'freeze_ratio',
-  'psnr',
-  'scene_cuts',
-  'scene_score',
-  'sharpness',
-  'si',
-  'ssim',
-  'ti',
-  'vbench_temporal',
-  'vmaf_motion',
-  'warping_error',
+const OFF_THREAD = new Map<string, number>([
+  // Relative cost: in-thread ms/frame at 512x512 from `npm run bench -- measure` (docs/benchmarks.md),
+  // used to balance one sample's metrics over several workers. Only the proportions matter.
+  ['colorfulness', 0.4],
+  ['dynamic_degree', 0.5],
+  ['exposure', 0.2],
+  ['frame_consistency', 1.9],
+  ['freeze_ratio', 1.7],
+  ['psnr', 1.4],
+  ['scene_cuts', 7.4],
+  ['scene_score', 1.6],
+  ['sharpness', 0.8],
+  ['si', 4.9],
+  ['ssim', 0.6],
+  ['ti', 4.9],
+  ['vbench_temporal', 7.5],
+  ['vmaf_motion', 4.2],
+  ['warping_error', 7.9],
 ]);
+
+/** Relative per-frame cost of an off-thread metric (1 for a name without a measurement). */
+export function offThreadCost(registryName: string): number {
+  return OFF_THREAD.get(registryName) ?? 1;
+}
 
 /**
  * Reference tests keep every metric in-thread: full-reference metrics read the truth stream, which is

@@ -107,8 +107,10 @@ class Pool {
   private readonly all = new Set<PooledWorker>();
   private readonly waiting: ((w: PooledWorker) => void)[] = [];
 
-  async acquire(signal: AbortSignal): Promise<PooledWorker> {
-    signal.throwIfAborted();
+  /** An idle worker or a new one within the cap; undefined when every allowed worker is leased. */
+  tryAcquire(): PooledWorker | undefined {
+    // A sample waiting for its first worker comes before another's extra one.
+    if (this.waiting.length > 0) return undefined;
     const ready = this.idle.pop();
     if (ready !== undefined) return this.lease(ready);
     if (this.all.size < metricThreads()) {
@@ -116,6 +118,13 @@ class Pool {
       this.all.add(w);
       return this.lease(w);
     }
+    return undefined;
+  }
+
+  async acquire(signal: AbortSignal): Promise<PooledWorker> {
+    signal.throwIfAborted();
+    const now = this.tryAcquire();
+    if (now !== undefined) return now;
     return new Promise<PooledWorker>((resolve, reject) => {
       const take = (w: PooledWorker): void => {
         signal.removeEventListener('abort', onAbort);
@@ -225,6 +234,46 @@ export class MetricSession {
     const s = new MetricSession(w, nextSession++, signal);
     s.post({ kind: 'open', session: s.id, metrics, ctx });
     return s;
+  }
+
+  /**
+   * One sample's metrics over up to `max` workers: the first is waited for, extra ones are taken only if
+   * free right now (so two samples never wait on each other's workers). Metrics are split by `cost`
+   * (longest first onto the least loaded worker), so one sample alone still uses every core.
+   */
+  static async openSplit(
+    metrics: readonly WorkerMetricSpec[],
+    cost: (m: WorkerMetricSpec) => number,
+    ctx: WorkerSampleContext,
+    signal: AbortSignal,
+    max: number,
+  ): Promise<MetricSession[]> {
+    const workers = [await pool.acquire(signal)];
+    while (workers.length < Math.min(max, metrics.length)) {
+      const w = pool.tryAcquire();
+      if (w === undefined) break;
+      workers.push(w);
+    }
+    const groups: WorkerMetricSpec[][] = workers.map(() => []);
+    const load = workers.map(() => 0);
+    for (const m of [...metrics].sort((a, b) => cost(b) - cost(a))) {
+      const i = load.indexOf(Math.min(...load));
+      groups[i]!.push(m);
+      load[i]! += cost(m);
+    }
+    const sessions: MetricSession[] = [];
+    for (const [i, w] of workers.entries()) {
+      const s = new MetricSession(w, nextSession++, signal);
+      sessions.push(s);
+      try {
+        s.post({ kind: 'open', session: s.id, metrics: groups[i]!, ctx });
+      } catch (e) {
+        for (const o of sessions) o.close();
+        for (const rest of workers.slice(i + 1)) pool.release(rest, true);
+        throw e;
+      }
+    }
+    return sessions;
   }
 
   private post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMetric } from '../../../src/metrics/registry.js';
 import type { MetricValues } from '../../../src/metrics/types.js';
 import { runsOffThread } from '../../../src/metrics/worker/eligible.js';
-import { MetricSession, shutdownMetricWorkers } from '../../../src/metrics/worker/pool.js';
+import { MetricSession, setMetricThreads, shutdownMetricWorkers } from '../../../src/metrics/worker/pool.js';
 import type { WorkerSampleContext } from '../../../src/metrics/worker/protocol.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import { bandLimitedTexture, frameView, panClip } from '../../support/synthetic.js';
@@ -55,7 +55,10 @@ function inThread(name: string, frames: readonly FrameView[]): MetricValues {
   return acc.finish() as MetricValues;
 }
 
-afterAll(() => shutdownMetricWorkers());
+afterAll(() => {
+  setMetricThreads(undefined);
+  return shutdownMetricWorkers();
+});
 
 describe('metric worker pool', () => {
   it('gives bit-identical values to in-thread measuring, transferring the frame buffers', async () => {
@@ -71,6 +74,28 @@ describe('metric worker pool', () => {
     const outcomes = await session.finish();
     const expected = clip();
     expect(outcomes.map((o) => o.name)).toEqual(NAMES);
+    for (const o of outcomes) {
+      if (!o.ok) throw new Error(`${o.name}: ${o.error.message}`);
+      expect(o.values).toEqual(inThread(o.name, expected));
+    }
+  });
+
+  it('splits one sample over two workers by cost, with the same values', async () => {
+    setMetricThreads(2);
+    const specs = NAMES.map((n) => ({
+      name: n,
+      registryName: n,
+      params: findMetric(n)!.params.parse({}) as Record<string, unknown>,
+    }));
+    const sessions = await MetricSession.openSplit(specs, () => 1, ctx, new AbortController().signal, 2);
+    expect(sessions).toHaveLength(2);
+    for (const f of clip()) {
+      const last = sessions.length - 1;
+      await Promise.all(sessions.map((s, i) => s.push(f, i === last)));
+    }
+    const outcomes = (await Promise.all(sessions.map((s) => s.finish()))).flat();
+    expect(outcomes.map((o) => o.name).sort()).toEqual([...NAMES].sort());
+    const expected = clip();
     for (const o of outcomes) {
       if (!o.ok) throw new Error(`${o.name}: ${o.error.message}`);
       expect(o.values).toEqual(inThread(o.name, expected));
