@@ -8,7 +8,7 @@ import {
   type LumaPyramid,
   type MotionField,
 } from './kernels/block-match.js';
-import { resizeBilinear, sizeWithMinSide } from './kernels/image.js';
+import { resizeRgbBilinear, sizeWithMinSide } from './kernels/image.js';
 import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
 
 /**
@@ -43,19 +43,6 @@ interface Prepared {
   pyramid: LumaPyramid;
   width: number;
   height: number;
-}
-
-function resizeRgb(rgb: Uint8Array, w: number, h: number, tw: number, th: number): Uint8Array {
-  if (tw === w && th === h) return rgb;
-  const n = w * h;
-  const out = new Uint8Array(tw * th * 3);
-  const plane = new Uint8Array(n);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) plane[i] = rgb[3 * i + c]!;
-    const small = resizeBilinear(plane, w, h, tw, th);
-    for (let i = 0; i < tw * th; i++) out[3 * i + c] = small[i]!;
-  }
-  return out;
 }
 
 /** Flow of pixel (x, y) from a block field: the vector of the block it lies in. */
@@ -128,7 +115,7 @@ class WarpingErrorAccumulator implements MetricAccumulator {
       Math.min(frame.width, frame.height) > this.side
         ? sizeWithMinSide(frame.width, frame.height, this.side)
         : { width: frame.width, height: frame.height };
-    const rgb = resizeRgb(frame.rgb, frame.width, frame.height, t.width, t.height);
+    const rgb = resizeRgbBilinear(frame.rgb, frame.width, frame.height, t.width, t.height);
     const luma = rgb === frame.rgb ? frame.luma : rgbToLuma(rgb, t.width * t.height);
     const cur: Prepared = { rgb, pyramid: buildLumaPyramid(luma, t.width, t.height), ...t };
     if (this.prev !== undefined) {

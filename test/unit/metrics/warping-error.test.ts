@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateForwardMotion } from '../../../src/metrics/kernels/block-match.js';
+import { resizeBilinear, resizeRgbBilinear } from '../../../src/metrics/kernels/image.js';
 import { buildLumaPyramid } from '../../../src/metrics/kernels/interpolate.js';
 import type { MetricValues, SampleContext } from '../../../src/metrics/types.js';
 import { warpingError } from '../../../src/metrics/warping-error.js';
@@ -71,6 +72,16 @@ describe('warping_error', () => {
       for (let i = 1; i < f.blocksX - 1; i++) {
         expect([f.dx[j * f.blocksX + i], f.dy[j * f.blocksX + i]]).toEqual([-5, 3]);
       }
+    }
+  });
+
+  it('resizes packed rgb exactly as the per-channel bilinear resize', () => {
+    const f = shiftedFrame(bandLimitedTexture({ width: 90, height: 70, seed: 4 }), 0, 0, 0);
+    const rgb = resizeRgbBilinear(f.rgb, 90, 70, 37, 29);
+    for (let c = 0; c < 3; c++) {
+      const plane = Uint8Array.from({ length: 90 * 70 }, (_, i) => f.rgb[3 * i + c]!);
+      const one = resizeBilinear(plane, 90, 70, 37, 29);
+      expect(Uint8Array.from({ length: 37 * 29 }, (_, i) => rgb[3 * i + c]!)).toEqual(one);
     }
   });
 
