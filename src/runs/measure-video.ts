@@ -1,11 +1,16 @@
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
 import { getMetric } from '../metrics/registry.js';
-import type { MetricAccumulator, MetricValues, SampleContext } from '../metrics/types.js';
+import type { MetricValues } from '../metrics/types.js';
+import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
 import { decodeFrameViews } from '../video/decode.js';
 import { probeVideo } from '../video/probe.js';
 import type { VideoInfo } from '../video/types.js';
+import { MeasureStageError, measureStream, type StreamMetric } from './measure-stream.js';
 import { TruthStream } from './reference.js';
+
+/** Key prefix that keeps the full-reference ssim/psnr apart from the consecutive-frame ones. */
+const REF = 'reference:';
 
 /**
  * `temporalci measure`: pixel metrics on one video file, without a suite. The same accumulators, decode path
@@ -28,6 +33,7 @@ export const DEFAULT_MEASURE_METRICS = [
   'sharpness',
   'colorfulness',
   'exposure',
+  'warping_error',
 ] as const;
 
 export interface MeasureOptions {
@@ -83,7 +89,7 @@ export async function measureVideo(file: string, opts: MeasureOptions = {}): Pro
     checkPair(video, ref);
     truth = new TruthStream(ref.path, ref.frameCount, () => true, undefined);
   }
-  const ctx: SampleContext = {
+  const ctx: WorkerSampleContext = {
     sampleId: path.basename(video.path),
     testId: 'measure',
     prompt: '',
@@ -92,26 +98,34 @@ export async function measureVideo(file: string, opts: MeasureOptions = {}): Pro
     timings: {},
     metadata: {},
     promptClass: null,
-    reference: truth,
   };
-  const accs: { name: string; group: 'metrics' | 'reference'; acc: MetricAccumulator }[] = [];
-  for (const { name, def } of defs) {
-    accs.push({ name, group: 'metrics', acc: def.create(def.params.parse({}), ctx) });
-  }
+  const metrics: StreamMetric[] = defs.map(({ name, def }) => ({ name, def, params: def.params.parse({}) }));
   if (truth !== undefined) {
     for (const name of ['ssim', 'psnr']) {
       const def = getMetric(name);
-      accs.push({ name, group: 'reference', acc: def.create(def.params.parse({ mode: 'reference' }), ctx) });
+      metrics.push({ name: `${REF}${name}`, def, params: def.params.parse({ mode: 'reference' }) });
     }
   }
-  const frames = truth ? truth.frames(video.path, opts.signal) : decodeFrameViews(video.path, opts);
-  for await (const frame of frames) for (const a of accs) a.acc.push(frame);
+  const signal = opts.signal ?? new AbortController().signal;
+  let values: Record<string, MetricValues>;
+  try {
+    // The suite engine's loop: pure pixel metrics in worker threads unless a reference is being read.
+    values = await measureStream({
+      metrics,
+      ctx,
+      reference: truth,
+      frames: () => (truth ? truth.frames(video.path, signal) : decodeFrameViews(video.path, { signal })),
+      signal,
+      timings: {},
+    });
+  } catch (e) {
+    throw e instanceof MeasureStageError ? e.inner : e;
+  }
   const result: MeasureResult = { video, metrics: {} };
   const refMetrics: Record<string, MetricValues> = {};
-  for (const a of accs) {
-    const values = await a.acc.finish();
-    if (a.group === 'metrics') result.metrics[a.name] = values;
-    else refMetrics[a.name] = values;
+  for (const [name, v] of Object.entries(values)) {
+    if (name.startsWith(REF)) refMetrics[name.slice(REF.length)] = v;
+    else result.metrics[name] = v;
   }
   if (truth !== undefined && opts.reference !== undefined) {
     result.reference = {
