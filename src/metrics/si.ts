@@ -28,7 +28,7 @@ export class SiTiAccumulator implements MetricAccumulator {
   }
 
   push(frame: FrameView): void {
-    if (this.guard.check(frame)) this.state = new SiTi(frame.width, frame.height, 'full');
+    if (this.guard.check(frame)) this.state = new SiTi(frame.width, frame.height, 'full', this.which);
     this.state?.push(frame.luma);
   }
 

@@ -80,16 +80,23 @@ export class SiTi {
   private minSi = 0;
   private minTi = 0;
 
+  /**
+   * `compute` limits the work to one of the two figures (the `si` and `ti` metrics each need only theirs:
+   * half the cost); the other is then NaN in every frame and in the summary.
+   */
   constructor(
     readonly width: number,
     readonly height: number,
     readonly range: LumaRange = 'full',
+    readonly compute: 'si' | 'ti' | 'both' = 'both',
   ) {
     if (width < 3 || height < 3) throw new RangeError(`siti: ${width}x${height} is too small (min 3x3)`);
-    this.full = new Uint8Array(width * height);
-    this.prev = new Uint8Array(width * height);
-    this.gradient = new Float32Array((width - 2) * (height - 2));
-    this.motion = new Float32Array(width * height);
+    const si = compute !== 'ti';
+    const ti = compute !== 'si';
+    this.full = new Uint8Array(range === 'limited' ? width * height : 0);
+    this.prev = new Uint8Array(ti ? width * height : 0);
+    this.gradient = new Float32Array(si ? (width - 2) * (height - 2) : 0);
+    this.motion = new Float32Array(ti ? width * height : 0);
   }
 
   push(luma: Uint8Array): SiTiFrame {
@@ -98,13 +105,19 @@ export class SiTi {
     const y = this.range === 'full' ? luma : this.full;
     if (this.range === 'limited') for (let i = 0; i < n; i++) this.full[i] = LIMITED_TO_FULL[luma[i]!]!;
     this.frames++;
-    sobelMagnitudes(y, this.width, this.height, this.gradient);
-    for (let i = 0; i < n; i++) {
-      this.motion[i] = this.frames > 1 ? y[i]! - this.prev[i]! : 0;
-      this.prev[i] = y[i]!;
+    let si = Number.NaN;
+    let ti = Number.NaN;
+    if (this.compute !== 'ti') {
+      sobelMagnitudes(y, this.width, this.height, this.gradient);
+      si = siTiStd(this.gradient);
     }
-    const si = siTiStd(this.gradient);
-    const ti = siTiStd(this.motion);
+    if (this.compute !== 'si') {
+      for (let i = 0; i < n; i++) {
+        this.motion[i] = this.frames > 1 ? y[i]! - this.prev[i]! : 0;
+        this.prev[i] = y[i]!;
+      }
+      ti = siTiStd(this.motion);
+    }
     this.maxSi = Math.max(si, this.maxSi);
     this.maxTi = Math.max(ti, this.maxTi);
     this.sumSi = f32(this.sumSi + si);
