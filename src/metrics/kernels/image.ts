@@ -2,6 +2,7 @@
  * Small image kernels shared by the no-reference metrics: bilinear luma resize (fixed analysis sizes),
  * OpenCV's 8-bit RGB→HSV, the 4-neighbour Laplacian variance.
  */
+import { sumAbsDiff } from './mad.js';
 
 /** Bilinear resize of an 8-bit plane with pixel-centre alignment (OpenCV INTER_LINEAR convention). */
 export function resizeBilinear(src: Uint8Array, w: number, h: number, tw: number, th: number): Uint8Array {
@@ -80,6 +81,7 @@ export function rgbToHsv8(rgb: Uint8Array, pixels: number): { h: Uint8Array; s: 
   const H = new Uint8Array(pixels);
   const S = new Uint8Array(pixels);
   const V = new Uint8Array(pixels);
+  const { sat, hue8 } = hsvTables();
   for (let i = 0, j = 0; i < pixels; i++, j += 3) {
     const r = rgb[j]!;
     const g = rgb[j + 1]!;
@@ -87,17 +89,39 @@ export function rgbToHsv8(rgb: Uint8Array, pixels: number): { h: Uint8Array; s: 
     const v = Math.max(r, g, b);
     const diff = v - Math.min(r, g, b);
     V[i] = v;
-    S[i] = v === 0 ? 0 : Math.round((255 * diff) / v);
-    let hue = 0;
-    if (diff !== 0) {
-      if (v === r) hue = (60 * (g - b)) / diff;
-      else if (v === g) hue = 120 + (60 * (b - r)) / diff;
-      else hue = 240 + (60 * (r - g)) / diff;
-      if (hue < 0) hue += 360;
-    }
-    H[i] = Math.round(hue / 2) % 180;
+    S[i] = sat[(v << 8) | diff]!;
+    if (diff === 0) H[i] = 0;
+    else if (v === r) H[i] = hue8[((g - b + 255) << 8) | diff]!;
+    else if (v === g) H[i] = hue8[((511 + b - r + 255) << 8) | diff]!;
+    else H[i] = hue8[((1022 + r - g + 255) << 8) | diff]!;
   }
   return { h: H, s: S, v: V };
+}
+
+let tables: { sat: Uint8Array; hue8: Uint8Array } | undefined;
+
+/**
+ * rgbToHsv8's per-pixel arithmetic, precomputed once per thread with the same expressions (so the same
+ * bytes; checked on all 2^24 colours): sat[v·256 + diff] = round(255·diff / v), and for the sextant k of the
+ * maximum channel (r, g, b → base 0, 120, 240) and x = the difference of the other two channels,
+ * hue8[(511k + x + 255)·256 + diff] = round(h / 2) mod 180 with h = base + 60·x / diff (+360 if negative).
+ */
+function hsvTables(): { sat: Uint8Array; hue8: Uint8Array } {
+  if (tables !== undefined) return tables;
+  const sat = new Uint8Array(256 * 256);
+  for (let v = 1; v < 256; v++) for (let d = 0; d <= v; d++) sat[(v << 8) | d] = Math.round((255 * d) / v);
+  const hue8 = new Uint8Array(3 * 511 * 256);
+  for (let k = 0; k < 3; k++) {
+    for (let x = -255; x <= 255; x++) {
+      for (let d = 1; d < 256; d++) {
+        let h = 120 * k + (60 * x) / d;
+        if (h < 0) h += 360;
+        hue8[((511 * k + x + 255) << 8) | d] = Math.round(h / 2) % 180;
+      }
+    }
+  }
+  tables = { sat, hue8 };
+  return tables;
 }
 
 /** Population variance of the 3×3 Laplacian [0 1 0; 1 −4 1; 0 1 0] over the interior (OpenCV ksize=1). */
@@ -119,10 +143,6 @@ export function laplacianVariance(p: Uint8Array, w: number, h: number): number {
 
 /** Mean absolute difference of two equal-length planes. */
 export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d < 0 ? -d : d;
-  }
-  return s / a.length;
+  // The branch-free exact integer sum of mad.ts (a branch on the sign mispredicts on noisy frames).
+  return sumAbsDiff(a, b) / a.length;
 }
