@@ -8,7 +8,7 @@ import type { MetricDefinition } from '../types.js';
  * read no pixels, and run-level judges.
  */
 const OFF_THREAD = new Map<string, number>([
-  // Relative cost: in-thread ms/frame at 512x512 from `npm run bench -- measure` (docs/benchmarks.md),
+  // Relative cost: approximate in-thread ms/frame at 512x512 from `npm run bench -- measure`,
   // used to balance one sample's metrics over several workers. Only the proportions matter.
   ['colorfulness', 0.4],
   ['dynamic_degree', 0.5],
@@ -16,15 +16,15 @@ const OFF_THREAD = new Map<string, number>([
   ['frame_consistency', 1.9],
   ['freeze_ratio', 1.7],
   ['psnr', 1.4],
-  ['scene_cuts', 7.4],
+  ['scene_cuts', 3.0],
   ['scene_score', 1.6],
   ['sharpness', 0.8],
-  ['si', 4.9],
+  ['si', 3.0],
   ['ssim', 0.6],
-  ['ti', 4.9],
-  ['vbench_temporal', 7.5],
+  ['ti', 1.4],
+  ['vbench_temporal', 8.5],
   ['vmaf_motion', 4.2],
-  ['warping_error', 7.9],
+  ['warping_error', 5.5],
 ]);
 
 /** Relative per-frame cost of an off-thread metric (1 for a name without a measurement). */
