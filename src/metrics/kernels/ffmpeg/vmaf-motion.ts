@@ -95,9 +95,11 @@ export class VmafMotion {
       let sad = 0;
       const a = this.prev;
       const b = this.cur;
+      // Branch-free |d| (the sign of a difference is unpredictable on noisy frames); exact integers.
       for (let i = 0; i < a.length; i++) {
         const d = a[i]! - b[i]!;
-        sad += d < 0 ? -d : d;
+        const m = d >> 31;
+        sad += (d ^ m) - m;
       }
       // "the output score is always normalized to 8 bits": blur values carry 7 extra fractional bits.
       score = sad / (this.width * this.height * (1 << (BIT_SHIFT - 8)));
