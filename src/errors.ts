@@ -71,10 +71,14 @@ export class SuiteValidationError extends TemporalCIError {
   readonly issues: SuiteIssue[];
 
   constructor(file: string, issues: SuiteIssue[]) {
-    super('SUITE_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the suite`, {
-      file,
-      hint: 'fix the problems listed above, then run `temporalci validate` again',
-    });
+    super(
+      'SUITE_INVALID',
+      `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the suite`,
+      {
+        file,
+        hint: 'fix the problems listed above, then run `temporalci validate` again',
+      },
+    );
     this.issues = issues;
   }
 }

@@ -38,7 +38,6 @@ export const commandParamsSchema = z
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
       .default({})
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${VAR} syntax
       .describe('extra environment variables; ${VAR} is taken from the environment of temporalci'),
     cwd: z.string().min(1).optional().describe('working directory, relative to the suite folder'),
     kill_grace_s: z.number().min(0).max(600).default(5).describe('seconds between SIGTERM and SIGKILL'),

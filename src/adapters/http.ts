@@ -22,7 +22,6 @@ export const httpParamsSchema = z.strictObject({
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string())
     .default({})
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${VAR} syntax
     .describe('request headers; ${VAR} is taken from the environment and never shown'),
   request_params: z.record(z.string(), z.unknown()).default({}).describe('sent as `params` in the body'),
   request_timeout_s: z.number().positive().max(86_400).default(120).describe('timeout of each HTTP request'),

@@ -73,7 +73,10 @@ export function extensionFor(codec: VideoCodec): '.mp4' | '.webm' {
 }
 
 /** The ffmpeg output arguments (codec, pixel format, muxer) for a codec, shared by encode and transcode. */
-export function codecOutput(codec: VideoCodec, crf?: number): { args: string[]; extension: '.mp4' | '.webm' } {
+export function codecOutput(
+  codec: VideoCodec,
+  crf?: number,
+): { args: string[]; extension: '.mp4' | '.webm' } {
   const spec = CODECS[codec];
   const q = crf ?? spec.defaultCrf;
   return {

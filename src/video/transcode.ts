@@ -21,19 +21,37 @@ export async function transcodeVideo(
   const { ffmpeg } = await locateFfmpeg();
   const { args, extension } = codecOutput(codec, opts.crf);
   const output = `${outputWithoutExt}${extension}`;
-  const temp = join(dirname(output), `.${basename(output)}.${randomBytes(4).toString('hex')}.tmp${extension}`);
+  const temp = join(
+    dirname(output),
+    `.${basename(output)}.${randomBytes(4).toString('hex')}.tmp${extension}`,
+  );
   const r = await runProcess(
     ffmpeg,
-    ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-i', `file:${input}`, '-an', ...args, `file:${temp}`],
+    [
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      `file:${input}`,
+      '-an',
+      ...args,
+      `file:${temp}`,
+    ],
     { signal: opts.signal },
   );
   if (r.code !== 0) {
     await rm(temp, { force: true });
     const line = lastMeaningfulLine(r.stderrTail);
-    throw new TemporalCIError('FFMPEG_FAILED', `re-encoding ${input} to ${codec} failed${line ? `: "${line}"` : ''}`, {
-      hint: 'run `temporalci doctor` to check that this ffmpeg has the encoder',
-      file: input,
-    });
+    throw new TemporalCIError(
+      'FFMPEG_FAILED',
+      `re-encoding ${input} to ${codec} failed${line ? `: "${line}"` : ''}`,
+      {
+        hint: 'run `temporalci doctor` to check that this ffmpeg has the encoder',
+        file: input,
+      },
+    );
   }
   await rename(temp, output);
   return output;

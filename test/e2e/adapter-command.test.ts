@@ -138,7 +138,6 @@ describe('command adapter', () => {
     try {
       const a = adapter({
         argv: ['sh', '-c', 'printf %s "$TOKEN" > "$1"', 'sh', '{output}'],
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
         env: { TOKEN: '${TCI_CMD_SECRET}' },
       });
       const req = request();
@@ -151,7 +150,6 @@ describe('command adapter', () => {
     } finally {
       delete process.env.TCI_CMD_SECRET;
     }
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
     const missing = adapter({ argv: ['true'], env: { TOKEN: '${TCI_CMD_NOT_SET_ANYWHERE}' } });
     const e = await failure(missing.generate(request()));
     expect(e.message).toContain('TCI_CMD_NOT_SET_ANYWHERE');

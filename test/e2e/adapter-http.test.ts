@@ -299,7 +299,6 @@ describe('http adapter', () => {
     const token = 'tok-SECRET-4f9a1c';
     process.env.TCI_HTTP_TEST_TOKEN = token;
     try {
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
       const headers = { Authorization: 'Bearer ${TCI_HTTP_TEST_TOKEN}' };
       let mode: 'ok' | 'echo' = 'ok';
       handler = (req, _body, res) => {
@@ -333,7 +332,6 @@ describe('http adapter', () => {
     } finally {
       delete process.env.TCI_HTTP_TEST_TOKEN;
     }
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
     const unset = { 'X-Key': '${TCI_HTTP_UNSET_VAR}' };
     const missing = await failure(generate({ endpoint: `${base}/gen`, headers: unset }));
     expect(missing.message).toContain('TCI_HTTP_UNSET_VAR');

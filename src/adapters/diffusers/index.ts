@@ -48,7 +48,6 @@ const paramsSchema = z.strictObject({
     .describe(
       'a worker speaking the same JSON-lines protocol (tests, custom pipelines); relative to the suite',
     ),
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${VAR} syntax
   env: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
     .default({})

@@ -39,11 +39,8 @@ describe('http helpers', () => {
 
   it('interpolates environment references and names a missing variable without any value', () => {
     const env = { A: 'alpha', B: 'beta' };
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
     expect(interpolateEnv('x ${A}-${B}', 'here', env)).toBe('x alpha-beta');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
     expect(() => interpolateEnv('${NOPE}', 'headers.X', env)).toThrow(/NOPE \(used in headers\.X\)/);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the adapter's own ${VAR} syntax
     const r = interpolateEnvRecord({ Authorization: 'Bearer ${A}', Accept: 'json' }, 'h', env);
     expect(r.values).toEqual({ Authorization: 'Bearer alpha', Accept: 'json' });
     expect(r.secrets).toEqual(['alpha']);
