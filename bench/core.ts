@@ -13,35 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { runSuite } from '../src/runs/engine.js';
 import type { SampleStage } from '../src/runs/types.js';
 import { loadSuite } from '../src/suite/load.js';
-import { locateFfmpeg } from '../src/video/ffmpeg.js';
-import { runProcess } from '../src/video/process.js';
+import { decodeOnlySeconds } from './measure.js';
 import { printResults } from './print.js';
 import type { BenchResult } from './types.js';
 
 const SUITE = fileURLToPath(new URL('../examples/regression_core.yaml', import.meta.url));
-
-async function decodeOnlySeconds(files: readonly string[]): Promise<number> {
-  const { ffmpeg } = await locateFfmpeg();
-  const start = performance.now();
-  for (const f of files) {
-    // Same output format as our decoder (rgb24 raw frames), discarded by ffmpeg itself.
-    const r = await runProcess(ffmpeg, [
-      '-v',
-      'error',
-      '-nostdin',
-      '-i',
-      f,
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-y',
-      '/dev/null',
-    ]);
-    if (r.code !== 0) throw new Error(`ffmpeg decode of ${f} failed: ${r.stderrTail}`);
-  }
-  return (performance.now() - start) / 1000;
-}
 
 export async function benchCore(): Promise<BenchResult[]> {
   const artifacts = await fs.mkdtemp(path.join(os.tmpdir(), 'tci-bench-core-'));
