@@ -1,8 +1,7 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/runs/types.js';
-import { hasStackTrace, REPO_ROOT, runCli, tempDir } from '../support/cli.js';
+import { hasStackTrace, REPO_ROOT, runCli, runSuiteText, tempDir } from '../support/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -58,17 +57,7 @@ ${gate}
 `;
 }
 
-async function run(name: string, text: string) {
-  const file = path.join(dir, `${name}.yaml`);
-  await writeFile(file, text);
-  const r = await runCli(['run', file, '--json', '--artifacts-dir', path.join(dir, 'artifacts')]);
-  expect(r.stderr).not.toSatisfy(hasStackTrace);
-  const parsed = JSON.parse(r.stdout) as { runs: (RunRecord & { run_dir: string })[] };
-  const first = parsed.runs[0];
-  if (first === undefined) throw new Error(`no run: ${r.stdout}\n${r.stderr}`);
-  const record = JSON.parse(await readFile(path.join(first.run_dir, 'run.json'), 'utf8')) as RunRecord;
-  return { code: r.code, record, runDir: first.run_dir, stderr: r.stderr };
-}
+const run = (name: string, text: string) => runSuiteText(dir, name, text);
 
 const judgeMetric = (mode: string) => `  - name: external_judge
     params:

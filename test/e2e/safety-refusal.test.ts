@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/runs/types.js';
-import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
+import { runSuiteText, tempDir } from '../support/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -43,17 +43,7 @@ gates:
 `;
 }
 
-async function run(name: string, text: string): Promise<{ code: number | null; record: RunRecord }> {
-  const file = path.join(dir, `${name}.yaml`);
-  await fs.writeFile(file, text);
-  const r = await runCli(['run', file, '--json', '--artifacts-dir', path.join(dir, 'artifacts')]);
-  expect(r.stderr).not.toSatisfy(hasStackTrace);
-  const parsed = JSON.parse(r.stdout) as { runs: (RunRecord & { run_dir: string })[] };
-  const first = parsed.runs[0];
-  if (first === undefined) throw new Error(`no run in output: ${r.stdout}\n${r.stderr}`);
-  const record = JSON.parse(await fs.readFile(path.join(first.run_dir, 'run.json'), 'utf8')) as RunRecord;
-  return { code: r.code, record };
-}
+const run = (name: string, text: string) => runSuiteText(dir, name, text);
 
 const byPrompt = (record: RunRecord, metric: string) =>
   Object.fromEntries(record.samples.map((s) => [s.prompt, s.metrics[metric]]));

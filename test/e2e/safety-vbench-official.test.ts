@@ -1,8 +1,8 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/runs/types.js';
-import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
+import { runCli, runSuiteText, tempDir } from '../support/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -51,17 +51,7 @@ ${
 }
 `;
 
-async function run(name: string, text: string) {
-  const file = path.join(dir, `${name}.yaml`);
-  await writeFile(file, text);
-  const r = await runCli(['run', file, '--json', '--artifacts-dir', path.join(dir, 'artifacts')]);
-  expect(r.stderr).not.toSatisfy(hasStackTrace);
-  const parsed = JSON.parse(r.stdout) as { runs: (RunRecord & { run_dir: string })[] };
-  const first = parsed.runs[0];
-  if (first === undefined) throw new Error(`no run: ${r.stdout}\n${r.stderr}`);
-  const record = JSON.parse(await readFile(path.join(first.run_dir, 'run.json'), 'utf8')) as RunRecord;
-  return { code: r.code, record, runDir: first.run_dir };
-}
+const run = (name: string, text: string) => runSuiteText(dir, name, text);
 
 const key = (s: RunRecord['samples'][number]) => `${s.prompt}-${s.seed}`;
 

@@ -3,6 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { RunRecord } from '../../src/runs/types.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
@@ -78,4 +80,34 @@ ${overrides.extra ?? ''}`;
 /** True when the output contains something that looks like a JavaScript stack trace. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(text) || /node:internal/.test(text);
+}
+
+export interface SuiteRun {
+  code: number | null;
+  /** run.json of the first model, as written to disk. */
+  record: RunRecord;
+  runDir: string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Writes `text` as `<dir>/<name>.yaml`, runs it with `--json` into `<dir>/artifacts`, and reads the first
+ * model's run.json from disk (not from stdout), checking on the way that nothing printed a stack trace.
+ */
+export async function runSuiteText(
+  dir: string,
+  name: string,
+  text: string,
+  extra: string[] = [],
+): Promise<SuiteRun> {
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(file, text);
+  const r = await runCli(['run', file, '--json', '--artifacts-dir', path.join(dir, 'artifacts'), ...extra]);
+  expect(r.stderr).not.toSatisfy(hasStackTrace);
+  const parsed = JSON.parse(r.stdout) as { runs: { run_dir: string }[] };
+  const first = parsed.runs[0];
+  if (first === undefined) throw new Error(`no run in output: ${r.stdout}\n${r.stderr}`);
+  const record = JSON.parse(await fs.readFile(path.join(first.run_dir, 'run.json'), 'utf8')) as RunRecord;
+  return { code: r.code, record, runDir: first.run_dir, stdout: r.stdout, stderr: r.stderr };
 }
