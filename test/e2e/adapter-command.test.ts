@@ -10,6 +10,7 @@ import { TemporalCIError } from '../../src/errors.js';
 import { logRegex } from '../../src/metrics/log-regex.js';
 import type { MetricValues } from '../../src/metrics/types.js';
 import { probeVideo } from '../../src/video/probe.js';
+import { generationRequest } from '../support/requests.js';
 
 let root: string;
 let runDir: string;
@@ -24,18 +25,13 @@ afterAll(async () => {
 });
 
 function request(signal: AbortSignal = new AbortController().signal): GenerationRequest {
-  const sampleId = `s${++n}`;
-  return {
-    sampleId,
+  return generationRequest(runDir, `s${++n}`, {
     model: 'm',
-    testId: 't',
     prompt: 'a cat\'s "quoted" prompt; echo pwned',
     seed: 7,
     video: { num_frames: 6, fps: 8, width: 64, height: 48 },
-    outputPath: path.join(runDir, 'videos', `${sampleId}.mp4`),
-    workDir: path.join(runDir, 'work', sampleId),
     signal,
-  };
+  });
 }
 
 function adapter(params: Record<string, unknown>) {

@@ -9,6 +9,7 @@ import { httpAdapter, httpParamsSchema } from '../../src/adapters/http.js';
 import type { GenerationRequest, GenerationResult } from '../../src/adapters/types.js';
 import { TemporalCIError } from '../../src/errors.js';
 import { probeVideo } from '../../src/video/probe.js';
+import { generationRequest } from '../support/requests.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -61,19 +62,13 @@ beforeEach(() => {
 });
 
 function request(signal: AbortSignal = new AbortController().signal): GenerationRequest {
-  const sampleId = `s${++n}`;
-  const runDir = path.join(root, 'run');
-  return {
-    sampleId,
+  return generationRequest(path.join(root, 'run'), `s${++n}`, {
     model: 'remote',
-    testId: 't',
     prompt: 'a red fox',
     seed: 3,
     video: { num_frames: 5, fps: 8, width: 64, height: 48 },
-    outputPath: path.join(runDir, 'videos', `${sampleId}.mp4`),
-    workDir: path.join(runDir, 'work', sampleId),
     signal,
-  };
+  });
 }
 
 function generate(params: Record<string, unknown>, req = request()): Promise<GenerationResult> {

@@ -11,6 +11,7 @@ import type { RunRecord } from '../../src/runs/types.js';
 import { decodeFrames } from '../../src/video/decode.js';
 import { probeVideo } from '../../src/video/probe.js';
 import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
+import { generationRequest } from '../support/requests.js';
 
 let root: string;
 let server: Server;
@@ -39,19 +40,12 @@ afterAll(async () => {
 });
 
 function request(): GenerationRequest {
-  const sampleId = `s${++n}`;
-  const runDir = path.join(root, 'run');
-  return {
-    sampleId,
+  return generationRequest(path.join(root, 'run'), `s${++n}`, {
     model: 'm',
-    testId: 't',
     prompt: 'a naked man',
     seed: 1,
     video: { num_frames: 5, fps: 8, width: 64, height: 48 },
-    outputPath: path.join(runDir, 'videos', `${sampleId}.mp4`),
-    workDir: path.join(runDir, 'work', sampleId),
-    signal: new AbortController().signal,
-  };
+  });
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {
