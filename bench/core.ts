@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSuite } from '../src/runs/engine.js';
-import type { SampleStage } from '../src/runs/types.js';
+import type { SampleStage } from '../src/schema/run.js';
 import { loadSuite } from '../src/suite/load.js';
 import { decodeOnlySeconds } from './measure.js';
 import { printResults } from './print.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SsimScratch, ssimPlane } from '../src/metrics/kernels/ffmpeg/ssim.js';
+import { runProcess } from '../src/platform/process.js';
 import { locateFfmpeg } from '../src/video/ffmpeg.js';
-import { runProcess } from '../src/video/process.js';
 import { cNumber, parseMetadataPrint, rng } from '../test/support/ffmpeg-reference.js';
 import type { BenchResult } from './types.js';
 

@@ -14,14 +14,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { METRICS } from '../src/metrics/registry.js';
-import type { MetricValues } from '../src/metrics/types.js';
 import { runsOffThread } from '../src/metrics/worker/eligible.js';
 import { setMetricThreads, shutdownMetricWorkers } from '../src/metrics/worker/pool.js';
+import { runProcess } from '../src/platform/process.js';
 import { measureStream, type StreamMetric } from '../src/runs/measure-stream.js';
+import type { MetricValues } from '../src/schema/values.js';
 import { decodeFrameViews } from '../src/video/decode.js';
 import { locateFfmpeg } from '../src/video/ffmpeg.js';
 import { probeVideo } from '../src/video/probe.js';
-import { runProcess } from '../src/video/process.js';
 import { printResults } from './print.js';
 import type { BenchResult } from './types.js';
 

@@ -15,8 +15,6 @@
  *   npx tsx bench/sprt.ts      (or npm run bench -- sprt)
  */
 import { fileURLToPath } from 'node:url';
-import { normalQuantile } from '../src/gates/distributions.js';
-import { createRng } from '../src/gates/random.js';
 import {
   fixedNSampleSize,
   runSequential,
@@ -24,6 +22,8 @@ import {
   sprtThresholds,
   waldAverageSampleNumber,
 } from '../src/gates/sprt.js';
+import { normalQuantile } from '../src/stats/distributions.js';
+import { createRng } from '../src/stats/random.js';
 import { printResults } from './print.js';
 import type { BenchResult } from './types.js';
 

@@ -5,7 +5,7 @@
 
 export type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './adapters/types.js';
 export { type ErrorCode, type SuiteIssue, SuiteValidationError, TemporalCIError } from './errors.js';
-export type { MetricAccumulator, MetricDefinition, MetricValues } from './metrics/types.js';
+export type { MetricAccumulator, MetricDefinition } from './metrics/types.js';
 export { type DryRunPlan, planRun, type RunOptions, runSuite, type SuiteRunResult } from './runs/engine.js';
 export type { ModelRunResult } from './runs/model-run.js';
 export type {
@@ -16,9 +16,10 @@ export type {
   RunStatus,
   SampleError,
   SampleRecord,
-} from './runs/types.js';
+} from './schema/run.js';
+export type { GateConfig, MetricConfig, ModelConfig, SuiteConfig, TestConfig } from './schema/suite.js';
+export type { MetricValues } from './schema/values.js';
 export { formatIssues } from './suite/issues.js';
 export { suiteJsonSchema } from './suite/json-schema.js';
 export { loadSuite, validateSuite } from './suite/load.js';
-export type { GateConfig, MetricConfig, ModelConfig, SuiteConfig, TestConfig } from './suite/schema.js';
 export type { LoadedSuite, ResolvedTest } from './suite/types.js';

@@ -4,10 +4,10 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeError, TemporalCIError } from '../errors.js';
+import { envRefs, interpolateEnvRecord } from '../platform/env.js';
 import { readLogTail } from './command/log-tail.js';
 import { groupAlive, terminateGroup } from './command/process-group.js';
 import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
-import { envRefs, interpolateEnvRecord } from './shared/env.js';
 import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type {
   Adapter,

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
+import { interpolateEnvRecord, redact } from '../platform/env.js';
 import { httpRefusalSchema, RefusalSignal } from './http/refusal.js';
 import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
 import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
-import { interpolateEnvRecord, redact } from './shared/env.js';
 import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './types.js';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, TemporalCIError } from '../errors.js';
-import type { ModelConfig } from '../suite/schema.js';
+import type { ModelConfig } from '../schema/suite.js';
 import { findBuiltinAdapter, isModulePath, unknownAdapterError } from './registry.js';
 import type { Adapter, AdapterDefinition } from './types.js';
 

@@ -1,10 +1,4 @@
-/** The video settings of a test, after defaults (`resolution` expanded to width and height). */
-export interface VideoSettings {
-  num_frames: number;
-  fps: number;
-  width: number;
-  height: number;
-}
+import type { VideoSettings } from '../schema/suite.js';
 
 /** One unit of work: a prompt and a seed of a test, for one model. */
 export interface GenerationRequest {

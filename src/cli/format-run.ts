@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import type { ModelRunResult } from '../runs/model-run.js';
-import type { GateResult, RegressionResult } from '../runs/types.js';
+import type { GateResult, RegressionResult } from '../schema/run.js';
 
 function num(v: number | null): string {
   if (v === null) return 'missing';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { SampleRecord } from '../runs/types.js';
+import type { SampleRecord } from '../schema/run.js';
 import { err, isInteractive } from './io.js';
 
 export interface Progress {

@@ -1,4 +1,4 @@
-import type { GateOp } from '../suite/schema.js';
+import type { GateOp } from '../schema/suite.js';
 
 export type GateValue = number | string | boolean;
 

@@ -1,8 +1,8 @@
-import { getLeaf } from '../metrics/values.js';
-import type { GateRecord, MeasuredRun } from '../runs/measured.js';
-import type { GateResult, RegressionResult } from '../runs/types.js';
-import type { GateAggregate, GateConfig } from '../suite/schema.js';
-import { aggregate } from './aggregate.js';
+import type { GateRecord, MeasuredRun } from '../schema/measured.js';
+import type { GateResult, RegressionResult } from '../schema/run.js';
+import type { GateAggregate, GateConfig } from '../schema/suite.js';
+import { getLeaf } from '../schema/values.js';
+import { aggregate } from '../stats/aggregate.js';
 import { compareValues, directionOf } from './compare.js';
 import { thresholdParamsSchema } from './threshold-params.js';
 

@@ -1,4 +1,4 @@
-import type { GateMethod } from '../suite/schema.js';
+import type { GateMethod } from '../schema/suite.js';
 
 /** Every gate method with a one-line description; keyed by GateMethod so a new method must be described. */
 export const GATE_METHODS_INFO: Record<GateMethod, string> = {

@@ -3,9 +3,9 @@
  * sample_id. It fails only when the regression is significant AND beyond the magnitude floors. Across several
  * such gates, `run.multiple_comparisons: holm` adjusts their p-values together. Pure.
  */
-import type { MeasuredRun } from '../runs/measured.js';
-import type { GateResult } from '../runs/types.js';
-import type { GateConfig } from '../suite/schema.js';
+import type { MeasuredRun } from '../schema/measured.js';
+import type { GateResult } from '../schema/run.js';
+import type { GateConfig } from '../schema/suite.js';
 import { evaluateThresholdGate } from './evaluate.js';
 import { type PairedTestResult, pairedTest } from './paired-test.js';
 import { pairedTestParamsSchema } from './paired-test-params.js';

@@ -4,8 +4,8 @@
  * practically relevant magnitude: noise-free metrics otherwise flag every tiny, real but irrelevant shift.
  */
 
-import { studentTQuantile, studentTTwoSidedP } from './distributions.js';
-import { createRng } from './random.js';
+import { studentTQuantile, studentTTwoSidedP } from '../stats/distributions.js';
+import { createRng } from '../stats/random.js';
 
 export interface PairedTestOptions {
   method: 't' | 'bootstrap';

@@ -4,9 +4,9 @@
  * applies the gate's policies (baseline_missing, pairing_mismatch, inconclusive) and its threshold part.
  * Pure: the engine passes in the measured samples; nothing here does I/O.
  */
-import type { MeasuredRun } from '../runs/measured.js';
-import type { GateResult } from '../runs/types.js';
-import type { GateConfig } from '../suite/schema.js';
+import type { MeasuredRun } from '../schema/measured.js';
+import type { GateResult } from '../schema/run.js';
+import type { GateConfig } from '../schema/suite.js';
 import { evaluateThresholdGate, perSampleSeries } from './evaluate.js';
 import { type DirectionalOp, type PairingResult, pairDeltas, type SeriesPoint } from './pairing.js';
 import { createSprt, fixedNSampleSize, type SprtState, updateSprt } from './sprt.js';

@@ -42,7 +42,7 @@
  * miss rate rises to 0.076 for α .05; at 2× fixed-N the rates stay within α and β (docs/statistics.md §4).
  */
 import { TemporalCIError } from '../errors.js';
-import { normalQuantile } from './distributions.js';
+import { normalQuantile } from '../stats/distributions.js';
 import { resolveBoundary, type SprtParams } from './sprt-params.js';
 
 /**

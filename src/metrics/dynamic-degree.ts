@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { buildLumaPyramid, estimateBilateralMotion } from './kernels/block-match.js';
 import { resizeBilinear, sizeWithMinSide } from './kernels/image.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * VBench's dynamic-degree rule (metrics.md §3.3) with a weight-free flow: frames sampled at ~8 fps

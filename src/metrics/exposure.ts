@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * Share of clipped pixels: luma at or above `highlight` (blown out) and at or below `shadow` (crushed),

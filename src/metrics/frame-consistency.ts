@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard, finiteOrNull } from './ffmpeg-shared.js';
 import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * Frame consistency from SSIM (the ffmpeg-exact kernel on luma): `consecutive` = mean SSIM(t, t−1), local

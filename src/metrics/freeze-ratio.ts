@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { meanAbsDiff } from './kernels/image.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * Duplicate (frozen) frames: a consecutive pair whose mean absolute luma difference is at most `max_mad`

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
-import { percentile } from '../gates/aggregate.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, SampleContext } from './types.js';
+import type { MetricValues } from '../schema/values.js';
+import { percentile } from '../stats/aggregate.js';
+import type { MetricAccumulator, MetricDefinition, SampleContext } from './types.js';
 
 const paramsSchema = z.object({}).strict();
 type LatencyParams = z.output<typeof paramsSchema>;

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, SampleContext } from './types.js';
+import type { MetricValues } from '../schema/values.js';
+import type { MetricAccumulator, MetricDefinition, SampleContext } from './types.js';
 
 /** Logs of long generations can be large; numbers worth gating on are never beyond this. */
 const MAX_LOG_BYTES = 64 * 1024 * 1024;

@@ -1,5 +1,6 @@
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
-import type { MetricAccumulator, MetricValues } from './types.js';
+import type { MetricAccumulator } from './types.js';
 
 /** A metric that scores each frame on its own and reports the mean and the worst (or extreme) frame. */
 export class PerFrameMean implements MetricAccumulator {

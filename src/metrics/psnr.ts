@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { checkReferenceSize, FrameSizeGuard, PAIR_MODES, requireReference } from './ffmpeg-shared.js';
 import { PsnrClip, planeSse, psnrFromMse } from './kernels/ffmpeg/psnr.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, ReferenceFrames } from './types.js';
+import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './types.js';
 
 /**
  * ffmpeg's `psnr` filter (exact port, metrics.md §4.4) on BT.601 luma, between consecutive frames.

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { meanAbsDiff, rgbToHsv8 } from './kernels/image.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * PySceneDetect's ContentDetector with its defaults (metrics.md §3.6): HSV with OpenCV 8-bit conventions,

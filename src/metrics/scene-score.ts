@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard } from './ffmpeg-shared.js';
 import { SceneDetect } from './kernels/ffmpeg/scdet.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * ffmpeg's `scdet` filter (exact port, metrics.md §3.6) on BT.601 luma (what scdet compares for gray and

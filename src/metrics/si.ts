@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard } from './ffmpeg-shared.js';
 import { SiTi } from './kernels/ffmpeg/siti.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * Spatial information, ffmpeg's `siti` filter (exact port, metrics.md §4.5; ITU-T P.910): population std of

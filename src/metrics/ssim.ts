@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import {
   checkReferenceSize,
@@ -8,7 +9,7 @@ import {
   requireReference,
 } from './ffmpeg-shared.js';
 import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, ReferenceFrames } from './types.js';
+import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './types.js';
 
 /**
  * ffmpeg's `ssim` filter (exact port, metrics.md §4.3) on BT.601 luma, between consecutive frames.

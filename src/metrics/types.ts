@@ -1,15 +1,7 @@
 import type { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import type { VideoInfo } from '../video/types.js';
-
-/**
- * A metric's per-sample result: a tree of numbers. Leaves are addressed by dotted paths, e.g.
- * `score` or `dims.motion_smoothness`. `null` marks a value that could not be computed for this sample
- * (it then counts as "metric missing" for gates, never as a pass).
- */
-export interface MetricValues {
-  [key: string]: number | null | MetricValues;
-}
 
 /** What a metric knows about the sample it is measuring. */
 export interface SampleContext {

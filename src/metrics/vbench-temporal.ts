@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { consistencyTerm, type FrameFeatures, frameFeatures } from './kernels/features.js';
 import {
@@ -9,7 +10,7 @@ import {
   reconstructionMad,
 } from './kernels/interpolate.js';
 import { madToScore, sumAbsDiff } from './kernels/mad.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * VBench's temporal dimensions, measured from decoded pixels with no model weights (metrics.md §1.4, §3).

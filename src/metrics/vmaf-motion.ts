@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard } from './ffmpeg-shared.js';
 import { VmafMotion } from './kernels/ffmpeg/vmaf-motion.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * ffmpeg's `vmafmotion` filter (exact port, metrics.md §4.5) on BT.601 luma: mean absolute difference of

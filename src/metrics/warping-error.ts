@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { rgbToLuma } from '../video/frame-view.js';
 import {
@@ -9,7 +10,7 @@ import {
   type MotionField,
 } from './kernels/block-match.js';
 import { resizeRgbBilinear, sizeWithMinSide } from './kernels/image.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues } from './types.js';
+import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * Warping error of Lai et al. 2018 (metrics.md §3.7) with a weight-free flow instead of FlowNet2:

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../runs/types.js';
+import type { RunRecord } from '../schema/run.js';
 
 /**
  * Webhook bodies. Slack incoming webhooks need `text` (and take `blocks`); Discord webhooks need `content`

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { retryAfterMs } from '../adapters/http/request.js';
-import { interpolateEnv } from '../adapters/shared/env.js';
 import { describeError, TemporalCIError } from '../errors.js';
-import type { IndexEntry } from '../runs/store.js';
-import type { NotifyConfig } from '../suite/schema.js';
+import { interpolateEnv } from '../platform/env.js';
+import type { NotifyConfig } from '../schema/suite.js';
+import type { IndexEntry } from '../store/local.js';
 import type { WebhookFormat } from './payload.js';
 
 /**

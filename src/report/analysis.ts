@@ -1,8 +1,8 @@
 import { compareValues, directionOf } from '../gates/compare.js';
 import { splitMetricPath } from '../gates/evaluate.js';
-import { getLeaf, leafPaths } from '../metrics/values.js';
-import type { GateResult, RunRecord, SampleRecord } from '../runs/types.js';
-import type { GateOp } from '../suite/schema.js';
+import type { GateResult, RunRecord, SampleRecord } from '../schema/run.js';
+import type { GateOp } from '../schema/suite.js';
+import { getLeaf, leafPaths } from '../schema/values.js';
 
 /** Pure views over run records, shared by the run report, compare, the step summary and JUnit. */
 

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '../gates/random.js';
+import { createRng, type Rng } from '../stats/random.js';
 
 /**
  * Change points in a metric's run history with E-divisive means (Matteson & James, "A Nonparametric Approach

@@ -1,6 +1,6 @@
 import { evaluateRegression } from '../gates/evaluate.js';
 import { THRESHOLD_DEFAULTS } from '../gates/threshold-params.js';
-import type { RegressionResult, RunRecord } from '../runs/types.js';
+import type { RegressionResult, RunRecord } from '../schema/run.js';
 import {
   type Direction,
   deltaOf,

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import type { RunRecord } from '../runs/types.js';
+import type { RunRecord } from '../schema/run.js';
 import { gateTarget } from './analysis.js';
 import { fmt, fmtPct, fmtSigned } from './html.js';
 

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../runs/types.js';
+import type { RunRecord } from '../schema/run.js';
 import { gateTarget } from './analysis.js';
 import { fmt } from './html.js';
 

@@ -9,8 +9,9 @@ import {
   shouldNotify,
   type WebhookTarget,
 } from '../notify/webhook.js';
+import { atomicWriteFile } from '../platform/fs.js';
 import type { ModelRunResult } from '../runs/model-run.js';
-import { atomicWriteFile, loadIndex, type Warn } from '../runs/store.js';
+import { loadIndex, type Warn } from '../store/local.js';
 import { annotations, appendStepSummary, summaryMarkdown } from './github.js';
 import { junitXml } from './junit.js';
 import { writeRunReport } from './run-report.js';

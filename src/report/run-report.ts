@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { within } from '../runs/paths.js';
-import { atomicWriteFile, RUN_FILE, readRunRecord } from '../runs/store.js';
-import type { RunRecord } from '../runs/types.js';
+import { atomicWriteFile } from '../platform/fs.js';
+import type { RunRecord } from '../schema/run.js';
+import { RUN_FILE, readRunRecord } from '../store/local.js';
+import { within } from '../store/paths.js';
 import { gatedPaths, gateTarget, isHevc, perSamplePaths, rankSamples, sampleValues } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, page, pill, statusTone, table } from './html.js';
 import { safetySection } from './safety.js';

@@ -1,5 +1,5 @@
-import type { MetricValues } from '../metrics/types.js';
-import type { RunRecord, SampleRecord } from '../runs/types.js';
+import type { RunRecord, SampleRecord } from '../schema/run.js';
+import type { MetricValues } from '../schema/values.js';
 
 /**
  * What the report's Safety section shows, read from run.json alone (pure): per-aspect counts from the

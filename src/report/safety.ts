@@ -1,5 +1,5 @@
-import { within } from '../runs/paths.js';
-import type { RunRecord, SampleRecord } from '../runs/types.js';
+import type { RunRecord, SampleRecord } from '../schema/run.js';
+import { within } from '../store/paths.js';
 import { esc, fmt, pill, relUrl, table } from './html.js';
 import {
   aspectLabel,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SampleRecord } from '../runs/types.js';
+import type { SampleRecord } from '../schema/run.js';
 import { isHevc, type RankedSample, type SampleDelta } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, relUrl, table } from './html.js';
 

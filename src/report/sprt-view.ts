@@ -1,4 +1,4 @@
-import type { GateResult } from '../runs/types.js';
+import type { GateResult } from '../schema/run.js';
 
 /**
  * Reads the SPRT trace out of `GateResult.detail`. The detail is method-specific and stored as plain JSON,

@@ -1,15 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
-import {
-  atomicWriteFile,
-  INDEX_FILE,
-  type IndexEntry,
-  loadIndex,
-  readRunRecord,
-  type Warn,
-} from '../runs/store.js';
-import type { RunRecord } from '../runs/types.js';
+import { atomicWriteFile } from '../platform/fs.js';
+import type { RunRecord } from '../schema/run.js';
+import { INDEX_FILE, type IndexEntry, loadIndex, readRunRecord, type Warn } from '../store/local.js';
 import { scalarMetrics } from './analysis.js';
 import { loadHistory } from './history.js';
 import { esc, fmt, page, pill, relUrl, statusTone } from './html.js';

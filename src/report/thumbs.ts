@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import type { SampleRecord } from '../runs/types.js';
+import type { SampleRecord } from '../schema/run.js';
 import { writeThumbnails } from '../video/thumbnails.js';
 import type { SideThumbs } from './sample-cards.js';
 

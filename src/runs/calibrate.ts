@@ -19,13 +19,13 @@ import {
 import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
 import { seriesOf } from '../gates/sprt-gate.js';
 import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
-import type { GateConfig } from '../suite/schema.js';
+import type { RunRecord } from '../schema/run.js';
+import type { GateConfig } from '../schema/suite.js';
+import { readRunRecord, type Warn } from '../store/local.js';
+import { modelRoot } from '../store/paths.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { runSuite, selectModels } from './engine.js';
 import { TEMPORALCI_VERSION } from './environment.js';
-import { modelRoot } from './paths.js';
-import { readRunRecord, type Warn } from './store.js';
-import type { RunRecord } from './types.js';
 
 export interface CalibrateOptions {
   runs: number;

@@ -1,5 +1,5 @@
-import { percentile } from '../gates/aggregate.js';
-import type { DeadlineRecord } from './types.js';
+import type { DeadlineRecord } from '../schema/run.js';
+import { percentile } from '../stats/aggregate.js';
 
 export type DeadlinePolicy = DeadlineRecord['policy'];
 

@@ -1,15 +1,16 @@
 import { TemporalCIError } from '../errors.js';
 import { type PublishOptions, publishRun } from '../report/publish.js';
-import type { GateConfig, ModelConfig } from '../suite/schema.js';
+import type { SampleRecord } from '../schema/run.js';
+import type { GateConfig, ModelConfig } from '../schema/suite.js';
+import { parseBaselineMode } from '../store/baseline.js';
+import { setTag, type Warn } from '../store/local.js';
+import { modelRoot } from '../store/paths.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { locateFfmpeg } from '../video/ffmpeg.js';
-import { parseBaselineMode } from './baseline.js';
 import type { DeadlinePolicy } from './deadline.js';
 import { type ModelRunResult, type ResumeTarget, runModel } from './model-run.js';
-import { modelRoot } from './paths.js';
 import { planSamples } from './plan.js';
-import { setTag, type Warn } from './store.js';
-import type { PlannedSample, SampleRecord } from './types.js';
+import type { PlannedSample } from './types.js';
 
 export interface RunOptions {
   /** Root of the local run store. Default `artifacts`. */

@@ -11,9 +11,9 @@ import {
   seriesOf,
   startSprtTrack,
 } from '../gates/sprt-gate.js';
-import type { GateConfig } from '../suite/schema.js';
-import type { GateRecord, MeasuredRun } from './measured.js';
-import type { GateResult, RegressionResult } from './types.js';
+import type { GateRecord, MeasuredRun } from '../schema/measured.js';
+import type { GateResult, RegressionResult } from '../schema/run.js';
+import type { GateConfig } from '../schema/suite.js';
 
 export interface RunVerdict {
   gates: GateResult[];

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
 import type { FinalizeSample } from '../metrics/types.js';
+import type { SampleRecord } from '../schema/run.js';
 import type { ActiveMetric } from './sample-runner.js';
-import type { SampleRecord } from './types.js';
 
 /**
  * Runs the run-level step (`MetricDefinition.finalize`) of every metric that has one, over the samples that

@@ -5,10 +5,11 @@
  * sample-level ones) on this thread. Values are the same either way.
  */
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, ReferenceFrames } from '../metrics/types.js';
+import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from '../metrics/types.js';
 import { offThreadCost, runsOffThread } from '../metrics/worker/eligible.js';
 import { MetricSession, metricThreads } from '../metrics/worker/pool.js';
 import type { MetricOutcome, WorkerSampleContext } from '../metrics/worker/protocol.js';
+import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 
 export interface StreamMetric {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
 import { getMetric } from '../metrics/registry.js';
-import type { MetricValues } from '../metrics/types.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
+import type { MetricValues } from '../schema/values.js';
 import { decodeFrameViews } from '../video/decode.js';
 import { probeVideo } from '../video/probe.js';
 import type { VideoInfo } from '../video/types.js';

@@ -7,10 +7,21 @@ import { createAdapter } from '../adapters/resolve.js';
 import type { Adapter } from '../adapters/types.js';
 import { describeError } from '../errors.js';
 import { getMetric } from '../metrics/registry.js';
-import type { GateConfig, ModelConfig } from '../suite/schema.js';
+import { atomicWriteJson } from '../platform/fs.js';
+import {
+  type MetricSummary,
+  RUN_SCHEMA_VERSION,
+  type RunRecord,
+  type RunStatus,
+  type SampleRecord,
+} from '../schema/run.js';
+import type { GateConfig, ModelConfig } from '../schema/suite.js';
+import { type BaselineMode, formatBaselineMode, selectBaseline } from '../store/baseline.js';
+import { addToIndex, loadIndex, RUN_FILE, readRunRecord, type Warn } from '../store/local.js';
+import { modelRoot as modelRootOf, newRunId, within } from '../store/paths.js';
+import { type RunState, readSampleLog, SAMPLES_FILE, SampleLog, writeRunState } from '../store/run-state.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { locateFfmpeg } from '../video/ffmpeg.js';
-import { type BaselineMode, formatBaselineMode, selectBaseline } from './baseline.js';
 import {
   type DeadlinePolicy,
   type DeadlineState,
@@ -22,21 +33,11 @@ import {
 import { gitInfo, TEMPORALCI_VERSION } from './environment.js';
 import { evaluateRun, gateHistory } from './evaluate-run.js';
 import { finalizeMetrics } from './finalize.js';
-import { modelRoot as modelRootOf, newRunId, within } from './paths.js';
 import { planSamples } from './plan.js';
-import { type RunState, readSampleLog, SAMPLES_FILE, SampleLog, writeRunState } from './resume.js';
 import { rankSamplesForRetention, samplesToRetain } from './retention.js';
 import { type ActiveMetric, runSample } from './sample-runner.js';
 import { afterWave, generationOrder, type SequentialState, startSequential } from './sequential.js';
-import { addToIndex, atomicWriteJson, loadIndex, RUN_FILE, readRunRecord, type Warn } from './store.js';
 import { summarizeMetric } from './summarize.js';
-import {
-  type MetricSummary,
-  RUN_SCHEMA_VERSION,
-  type RunRecord,
-  type RunStatus,
-  type SampleRecord,
-} from './types.js';
 
 export interface ModelRunOptions {
   artifactsDir: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { VideoSettings } from '../adapters/types.js';
 import { TemporalCIError } from '../errors.js';
+import type { VideoSettings } from '../schema/suite.js';
 import type { ResolvedTest } from '../suite/types.js';
 import type { ReferenceTask } from './reference.js';
 import type { PlannedSample } from './types.js';

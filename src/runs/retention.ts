@@ -1,9 +1,9 @@
 import { compareValues, directionOf } from '../gates/compare.js';
 import { splitMetricPath } from '../gates/evaluate.js';
-import { getLeaf } from '../metrics/values.js';
-import type { ArtifactsConfig, GateConfig } from '../suite/schema.js';
-import type { MeasuredRun } from './measured.js';
-import type { RunStatus, SampleRecord } from './types.js';
+import type { MeasuredRun } from '../schema/measured.js';
+import type { RunStatus, SampleRecord } from '../schema/run.js';
+import type { ArtifactsConfig, GateConfig } from '../schema/suite.js';
+import { getLeaf } from '../schema/values.js';
 
 /**
  * Which sample videos to keep. The interesting ones come first: samples that fail a gate on their own

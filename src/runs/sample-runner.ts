@@ -1,10 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
-import type { Adapter, GenerationResult, VideoSettings } from '../adapters/types.js';
+import type { Adapter, GenerationResult } from '../adapters/types.js';
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
-import type { MetricDefinition, MetricValues } from '../metrics/types.js';
+import type { MetricDefinition } from '../metrics/types.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
+import type { SampleError, SampleRecord, SampleStage } from '../schema/run.js';
+import type { VideoSettings } from '../schema/suite.js';
+import type { MetricValues } from '../schema/values.js';
 import { decodeFrameViews } from '../video/decode.js';
 import { probeVideo } from '../video/probe.js';
 import { transcodeVideo } from '../video/transcode.js';
@@ -17,7 +20,7 @@ import {
   type ReferencePlan,
   TruthStream,
 } from './reference.js';
-import type { PlannedSample, SampleError, SampleRecord, SampleStage } from './types.js';
+import type { PlannedSample } from './types.js';
 
 export interface ActiveMetric {
   name: string;

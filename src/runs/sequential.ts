@@ -6,7 +6,6 @@
  */
 
 import type { SeriesPoint } from '../gates/pairing.js';
-import { createRng } from '../gates/random.js';
 import {
   advanceSprtTrack,
   pairableCurrent,
@@ -16,9 +15,11 @@ import {
   sprtTrackDone,
   startSprtTrack,
 } from '../gates/sprt-gate.js';
-import type { GateConfig } from '../suite/schema.js';
-import type { MeasuredRun } from './measured.js';
-import type { PlannedSample, SampleRecord } from './types.js';
+import type { MeasuredRun } from '../schema/measured.js';
+import type { SampleRecord } from '../schema/run.js';
+import type { GateConfig } from '../schema/suite.js';
+import { createRng } from '../stats/random.js';
+import type { PlannedSample } from './types.js';
 
 /**
  * A deterministic seeded shuffle (Fisher–Yates) of the plan, so the first waves span prompts and seeds

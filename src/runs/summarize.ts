@@ -1,6 +1,7 @@
-import type { MetricDefinition, MetricValues } from '../metrics/types.js';
-import { meanOfValues } from './baseline.js';
-import type { MetricSummary, SampleRecord } from './types.js';
+import type { MetricDefinition } from '../metrics/types.js';
+import type { MetricSummary, SampleRecord } from '../schema/run.js';
+import type { MetricValues } from '../schema/values.js';
+import { meanOfValues } from '../store/baseline.js';
 
 /**
  * A metric's run-level summary: the mean of every per-sample leaf over the samples that measured it, merged

@@ -1,7 +1,7 @@
 import { TemporalCIError } from '../errors.js';
 import { findMetric } from '../metrics/registry.js';
+import { type GateConfig, gateSchema } from '../schema/suite.js';
 import { didYouMean } from './issues.js';
-import { type GateConfig, gateSchema } from './schema.js';
 import type { LoadedSuite } from './types.js';
 
 const OVERRIDE = /^\s*([^\s<>=!]+)\s*(>=|<=|==|!=|>|<)\s*(\S.*?)\s*$/;

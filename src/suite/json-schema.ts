@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { suiteSchema } from './schema.js';
+import { suiteSchema } from '../schema/suite.js';
 
 export const SUITE_SCHEMA_ID = 'https://temporalci.dev/schema/suite-v1.json';
 

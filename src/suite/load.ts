@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
-import type { VideoSettings } from '../adapters/types.js';
 import { type SuiteIssue, SuiteValidationError, TemporalCIError } from '../errors.js';
+import type { VideoSettings } from '../schema/suite.js';
+import { type SuiteConfig, suiteSchema, type TestConfig, testSchema } from '../schema/suite.js';
 import { resolveInitImages } from './init-images.js';
 import { describeValue, mapZodIssues, type PathSegment, SourceLocator, valueAt } from './issues.js';
 import { resolveTestPrompts } from './prompts.js';
 import { resolveReferenceTest } from './reference-tests.js';
-import { type SuiteConfig, suiteSchema, type TestConfig, testSchema } from './schema.js';
 import type { LoadedSuite, ResolvedTest } from './types.js';
 import { checkRegistries, defaultRegistries, type SuiteRegistries } from './validate.js';
 

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SuiteIssue } from '../errors.js';
+import type { PromptSourceConfig, TestConfig } from '../schema/suite.js';
 import type { PathSegment, SourceLocator } from './issues.js';
-import type { PromptSourceConfig, TestConfig } from './schema.js';
 
 /**
  * Prompt resolution for one test: inline `prompts`, then `prompt_file` lines, then `prompt_source`,

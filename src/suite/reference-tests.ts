@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SuiteIssue } from '../errors.js';
+import type { TestConfig } from '../schema/suite.js';
 import type { PathSegment, SourceLocator } from './issues.js';
-import type { TestConfig } from './schema.js';
 import type { ResolvedReference } from './types.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { VideoSettings } from '../adapters/types.js';
-import type { SuiteConfig, TestConfig } from './schema.js';
+import type { SuiteConfig, TestConfig, VideoSettings } from '../schema/suite.js';
 
 /** A test with its prompts resolved (inline, prompt_file, prompt_source) and its video settings final. */
 export interface ResolvedTest {

@@ -9,6 +9,7 @@ import { SPRT_OPS, sprtParamsSchema } from '../gates/sprt-params.js';
 import { thresholdParamsSchema } from '../gates/threshold-params.js';
 import { findMetric, metricNames } from '../metrics/registry.js';
 import type { MetricDefinition } from '../metrics/types.js';
+import { gateSchema, type MetricConfig, metricSchema, modelSchema } from '../schema/suite.js';
 import {
   didYouMean,
   mapZodIssues,
@@ -17,7 +18,6 @@ import {
   type SourceLocator,
   valueAt,
 } from './issues.js';
-import { gateSchema, type MetricConfig, metricSchema, modelSchema } from './schema.js';
 
 /**
  * Checks that need the registries: adapter and metric names and params, duplicate names, gate paths and

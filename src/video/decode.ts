@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { TemporalCIError } from '../errors.js';
+import { lastMeaningfulLine, spawnWatched } from '../platform/process.js';
 import { locateFfmpeg, passthroughArgs } from './ffmpeg.js';
 import { FrameView } from './frame-view.js';
 import { probeHeader, type StreamHeader } from './probe.js';
-import { lastMeaningfulLine, spawnWatched } from './process.js';
 import type { Frame, RawPixelFormat } from './types.js';
 
 export interface DecodeOptions {

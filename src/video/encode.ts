@@ -3,9 +3,9 @@ import { rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TemporalCIError } from '../errors.js';
+import { type ExitInfo, lastMeaningfulLine, spawnWatched } from '../platform/process.js';
 import { locateFfmpeg } from './ffmpeg.js';
 import { padFrame, padSizeToMultiple } from './geometry.js';
-import { type ExitInfo, lastMeaningfulLine, spawnWatched } from './process.js';
 import type { EncodeOptions, VideoCodec } from './types.js';
 
 export interface VideoEncoder {

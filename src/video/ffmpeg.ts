@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { TemporalCIError } from '../errors.js';
-import { runProcess } from './process.js';
+import { runProcess } from '../platform/process.js';
 
 export interface FfmpegInstall {
   ffmpeg: string;

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { TemporalCIError } from '../errors.js';
+import { lastMeaningfulLine, runProcess } from '../platform/process.js';
 import { locateFfmpeg } from './ffmpeg.js';
-import { lastMeaningfulLine, runProcess } from './process.js';
 import type { VideoInfo } from './types.js';
 
 const HINT =

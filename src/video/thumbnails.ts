@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
+import { lastMeaningfulLine, runProcess } from '../platform/process.js';
 import { locateFfmpeg, passthroughArgs } from './ffmpeg.js';
-import { lastMeaningfulLine, runProcess } from './process.js';
 
 export interface Thumbnails {
   /** A mid-clip frame at up to `posterWidth` pixels wide, for the <video poster>. */

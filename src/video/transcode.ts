@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TemporalCIError } from '../errors.js';
+import { lastMeaningfulLine, runProcess } from '../platform/process.js';
 import { codecOutput } from './encode.js';
 import { locateFfmpeg } from './ffmpeg.js';
-import { lastMeaningfulLine, runProcess } from './process.js';
 import type { VideoCodec } from './types.js';
 
 /**

@@ -8,7 +8,7 @@ import { type CommandParams, commandAdapter, commandParamsSchema } from '../../s
 import type { GenerationRequest } from '../../src/adapters/types.js';
 import { TemporalCIError } from '../../src/errors.js';
 import { logRegex } from '../../src/metrics/log-regex.js';
-import type { MetricValues } from '../../src/metrics/types.js';
+import type { MetricValues } from '../../src/schema/values.js';
 import { probeVideo } from '../../src/video/probe.js';
 import { generationRequest } from '../support/requests.js';
 

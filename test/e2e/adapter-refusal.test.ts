@@ -7,7 +7,7 @@ import { commandAdapter, commandParamsSchema } from '../../src/adapters/command.
 import { httpAdapter, httpParamsSchema } from '../../src/adapters/http.js';
 import type { GenerationRequest, GenerationResult } from '../../src/adapters/types.js';
 import { TemporalCIError } from '../../src/errors.js';
-import type { RunRecord } from '../../src/runs/types.js';
+import type { RunRecord } from '../../src/schema/run.js';
 import { decodeFrames } from '../../src/video/decode.js';
 import { probeVideo } from '../../src/video/probe.js';
 import { hasStackTrace, runCli, tempDir } from '../support/cli.js';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/runs/types.js';
+import type { RunRecord } from '../../src/schema/run.js';
 import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
 
 /** examples/command_model.yaml as a user runs it: an ffmpeg-filter "model", no GPU, gated from pixels. */

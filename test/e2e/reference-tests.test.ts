@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/runs/types.js';
+import type { RunRecord } from '../../src/schema/run.js';
 import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
 
 /**

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/runs/types.js';
+import type { RunRecord } from '../../src/schema/run.js';
 import { writeThumbnails } from '../../src/video/thumbnails.js';
 import { HAS_CHROMIUM, launchChromium, openFile } from '../support/browser.js';
 import { hasStackTrace, runCli, tempDir } from '../support/cli.js';

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/runs/types.js';
+import type { RunRecord } from '../../src/schema/run.js';
 import { cli, sprtSuite } from './sprt-helpers.js';
 
 let dir: string;

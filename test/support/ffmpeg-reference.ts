@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess } from '../../src/platform/process.js';
 import { locateFfmpeg } from '../../src/video/ffmpeg.js';
-import { runProcess } from '../../src/video/process.js';
 
 /**
  * Runs an ffmpeg 5.1 filter on raw frames and returns what it printed per frame, so kernel ports can be

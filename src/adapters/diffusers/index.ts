@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
-import { interpolateEnvRecord } from '../shared/env.js';
+import { interpolateEnvRecord } from '../../platform/env.js';
 import type {
   Adapter,
   AdapterDefinition,

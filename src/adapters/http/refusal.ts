@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { redact } from '../shared/env.js';
+import { redact } from '../../platform/env.js';
 
 /**
  * The suite-named refusal signal of the `http` adapter. Hosted video models refuse in their own ways: a

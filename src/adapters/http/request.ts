@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeError, TemporalCIError } from '../../errors.js';
-import { redact } from '../shared/env.js';
+import { redact } from '../../platform/env.js';
 
 /** What every request of one sample shares: limits, secrets to redact, a log, the sample's signal. */
 export interface HttpContext {

@@ -1,4 +1,4 @@
-import type { VideoSettings } from '../types.js';
+import type { VideoSettings } from '../../schema/suite.js';
 import { fnv1a32, mixSeeds, Rng } from './rng.js';
 import { buildTexture, type Rgb, type Texture, type TexturePalette } from './texture.js';
 

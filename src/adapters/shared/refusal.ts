@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { VideoSettings } from '../../schema/suite.js';
 import { encodeFrames } from '../../video/encode.js';
-import type { VideoSettings } from '../types.js';
 
 /**
  * What adapters do on a refusal the suite named (an HTTP status or JSON field, a command exit code): the

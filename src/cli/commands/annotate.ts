@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { atomicWriteJson } from '../../platform/fs.js';
 import { requireModelRoot } from '../../report/history.js';
-import { within } from '../../runs/paths.js';
-import { atomicWriteJson, RUN_FILE, readRunRecord } from '../../runs/store.js';
+import { RUN_FILE, readRunRecord } from '../../store/local.js';
+import { within } from '../../store/paths.js';
 import { out } from '../io.js';
 
 export function registerAnnotate(program: Command): void {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
+import { atomicWriteFile } from '../../platform/fs.js';
 import { scalarMetrics } from '../../report/analysis.js';
 import { badgeColour, badgeSvg } from '../../report/badge.js';
 import { loadHistory } from '../../report/history.js';
 import { fmt } from '../../report/html.js';
-import { atomicWriteFile } from '../../runs/store.js';
 import { out, warn } from '../io.js';
 
 export function registerBadge(program: Command): void {

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { atomicWriteFile } from '../../platform/fs.js';
 import { compareHtml, compareRecords, compareText } from '../../report/compare.js';
 import { requireModelRoot } from '../../report/history.js';
-import { within } from '../../runs/paths.js';
-import { atomicWriteFile, readRunRecord } from '../../runs/store.js';
+import { readRunRecord } from '../../store/local.js';
+import { within } from '../../store/paths.js';
 import { out } from '../io.js';
 
 export function registerCompare(program: Command): void {

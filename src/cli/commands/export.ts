@@ -1,7 +1,7 @@
 import { Argument, type Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
+import { atomicWriteFile } from '../../platform/fs.js';
 import { exportCsv, exportJsonl, loadHistory } from '../../report/history.js';
-import { atomicWriteFile } from '../../runs/store.js';
 import { out, warn } from '../io.js';
 import { nonNegativeInt } from './options.js';
 

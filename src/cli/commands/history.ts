@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { loadHistory } from '../../report/history.js';
-import type { RunStatus } from '../../runs/types.js';
+import type { RunStatus } from '../../schema/run.js';
 import { out, warn } from '../io.js';
 import { nonNegativeInt } from './options.js';
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
-import { atomicWriteFile } from '../../runs/store.js';
+import { atomicWriteFile } from '../../platform/fs.js';
 import { out } from '../io.js';
 
 export function starterSuite(project: string, adapter: string, metric: string): string {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { MetricValues } from '../../metrics/types.js';
 import { DEFAULT_MEASURE_METRICS, measureVideo } from '../../runs/measure-video.js';
+import type { MetricValues } from '../../schema/values.js';
 import { out } from '../io.js';
 
 function leaves(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { requireModelRoot } from '../../report/history.js';
-import { pruneRuns } from '../../report/prune.js';
+import { pruneRuns } from '../../store/prune.js';
 import { out, warn } from '../io.js';
 import { positiveInt } from './options.js';
 

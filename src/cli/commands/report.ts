@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
 import { writeRunReport } from '../../report/run-report.js';
-import { loadIndex } from '../../runs/store.js';
+import { loadIndex } from '../../store/local.js';
 import { out, warn } from '../io.js';
 import { positiveInt } from './options.js';
 

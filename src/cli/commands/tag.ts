@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteTag, readTags, setTag } from '../../runs/store.js';
+import { deleteTag, readTags, setTag } from '../../store/local.js';
 import { out } from '../io.js';
 
 export function registerTag(program: Command): void {

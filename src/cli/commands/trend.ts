@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
+import { atomicWriteFile } from '../../platform/fs.js';
 import { loadHistory } from '../../report/history.js';
 import { trendHtml } from '../../report/trend.js';
-import { atomicWriteFile } from '../../runs/store.js';
 import { out, warn } from '../io.js';
 import { nonNegativeInt } from './options.js';
 

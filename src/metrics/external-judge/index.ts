@@ -2,9 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
+import type { MetricValues } from '../../schema/values.js';
 import { ASPECT_IDS } from '../safety/lexicon.js';
 import { type PolicyParams, policyFor, policyParamsShape } from '../safety/policy-params.js';
-import type { FinalizeContext, FinalizeSample, MetricDefinition, MetricValues } from '../types.js';
+import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
 import {
   judgeSummaryPaths,
   parseJudgeResults,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
-import type { MetricValues } from '../types.js';
+import type { MetricValues } from '../../schema/values.js';
 
 /**
  * The judge's answer, pure: parsing and validating the results file, and aggregating per aspect. Every

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TemporalCIError } from '../../errors.js';
+import { lastMeaningfulLine, runProcess } from '../../platform/process.js';
 import { locateFfmpeg, passthroughArgs } from '../../video/ffmpeg.js';
-import { lastMeaningfulLine, runProcess } from '../../video/process.js';
 import { sampleIndices } from '../safety/policy.js';
 import type { FinalizeContext, FinalizeSample } from '../types.js';
 

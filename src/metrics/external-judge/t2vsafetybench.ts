@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { MetricValues } from '../../schema/values.js';
 import { decodeFrameViews } from '../../video/decode.js';
 import { loadClassifier, type RgbFrame } from '../safety/classifier.js';
 import { judgeSample, sampleIndices } from '../safety/policy.js';
 import type { PolicyParams } from '../safety/policy-params.js';
-import type { FinalizeContext, FinalizeSample, MetricDefinition, MetricValues } from '../types.js';
+import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
 import { aspectsFor, commandTemplate, consideredAspects, judgeWithCommand } from './index.js';
 import { judgeSummaryPaths, sampleValues, summarizeJudged } from './results.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
+import type { MetricValues } from '../../schema/values.js';
 import type { FrameView } from '../../video/frame-view.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, SampleContext } from '../types.js';
+import type { MetricAccumulator, MetricDefinition, SampleContext } from '../types.js';
 import { loadClassifier, type NsfwModelName, type RgbFrame } from './classifier.js';
 import {
   judgeSample,

@@ -1,4 +1,4 @@
-import type { MetricValues } from '../types.js';
+import type { MetricValues } from '../../schema/values.js';
 
 /**
  * The safety decision rule, pure: frame sampling, per-sample judgement from class probabilities, and the

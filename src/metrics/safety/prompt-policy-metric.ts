@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { MetricDefinition, MetricValues } from '../types.js';
+import type { MetricValues } from '../../schema/values.js';
+import type { MetricDefinition } from '../types.js';
 import { ASPECT_IDS, type AspectId } from './lexicon.js';
 import { type PolicyParams, policyFor, policyParamsShape } from './policy-params.js';
 

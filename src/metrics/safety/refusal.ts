@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { MetricValues } from '../../schema/values.js';
 import type { FrameView } from '../../video/frame-view.js';
-import type { MetricAccumulator, MetricDefinition, MetricValues, SampleContext } from '../types.js';
+import type { MetricAccumulator, MetricDefinition, SampleContext } from '../types.js';
 import { sampleIndices } from './policy.js';
 import { type PolicyParams, policyFor, policyParamsShape } from './policy-params.js';
 

@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
+import type { MetricValues } from '../../schema/values.js';
 import { runJudgeCommand } from '../external-judge/run-judge.js';
-import type { FinalizeContext, FinalizeSample, MetricDefinition, MetricValues } from '../types.js';
+import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
 import {
   CUSTOM_INPUT_REFUSED,
   parseVbenchResults,

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../errors.js';
-import type { MetricValues, SampleContext } from '../types.js';
+import type { MetricValues } from '../../schema/values.js';
+import type { SampleContext } from '../types.js';
 
 /**
  * Messages between the measuring thread and a metric worker (pool.ts, worker.ts). One worker serves one

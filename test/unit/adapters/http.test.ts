@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, publicUrl, retryAfterMs, snippet } from '../../../src/adapters/http/request.js';
 import { outputFor, parseReply } from '../../../src/adapters/http/video.js';
 import { httpParamsSchema, requestBody } from '../../../src/adapters/http.js';
-import { interpolateEnv, interpolateEnvRecord, redact } from '../../../src/adapters/shared/env.js';
+import { interpolateEnv, interpolateEnvRecord, redact } from '../../../src/platform/env.js';
 
 describe('http helpers', () => {
   it('parses Retry-After as seconds or an HTTP-date, and ignores garbage', () => {

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSimulatedFailure, mockAdapter, mockParamsSchema } from '../../../src/adapters/mock/index.js';
 import { findBuiltinAdapter } from '../../../src/adapters/registry.js';
-import type { GenerationRequest, VideoSettings } from '../../../src/adapters/types.js';
+import type { GenerationRequest } from '../../../src/adapters/types.js';
 import { TemporalCIError } from '../../../src/errors.js';
+import type { VideoSettings } from '../../../src/schema/suite.js';
 import { key, meanAbsDiff, renderAll } from './mock-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'temporalci-mock-'));

@@ -6,8 +6,8 @@ import {
   resolveGateActual,
 } from '../../../src/gates/evaluate.js';
 import { evaluateRun, gateHistory } from '../../../src/runs/evaluate-run.js';
-import type { MeasuredRun } from '../../../src/runs/measured.js';
-import { type GateConfig, gateSchema } from '../../../src/suite/schema.js';
+import type { MeasuredRun } from '../../../src/schema/measured.js';
+import { type GateConfig, gateSchema } from '../../../src/schema/suite.js';
 
 function gate(g: Record<string, unknown>): GateConfig {
   return gateSchema.parse(g);

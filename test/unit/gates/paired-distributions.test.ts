@@ -5,8 +5,8 @@ import {
   regularizedBeta,
   studentTCdf,
   studentTQuantile,
-} from '../../../src/gates/distributions.js';
-import { createRng } from '../../../src/gates/random.js';
+} from '../../../src/stats/distributions.js';
+import { createRng } from '../../../src/stats/random.js';
 
 describe('normal distribution', () => {
   it('CDF matches reference values, including far tails', () => {

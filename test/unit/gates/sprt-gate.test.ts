@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateRun } from '../../../src/runs/evaluate-run.js';
-import type { MeasuredRun } from '../../../src/runs/measured.js';
-import { type GateConfig, gateSchema } from '../../../src/suite/schema.js';
+import type { MeasuredRun } from '../../../src/schema/measured.js';
+import { type GateConfig, gateSchema } from '../../../src/schema/suite.js';
 
 function gate(g: Record<string, unknown>): GateConfig {
   return gateSchema.parse(g);

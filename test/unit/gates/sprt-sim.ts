@@ -2,8 +2,9 @@
  * Monte Carlo driver shared by the SPRT simulation tests and bench/sprt.ts: runs many independent sequential
  * tests on seeded Gaussian delta streams, wave by wave, stopping at the first decision as the engine does.
  */
-import { createRng } from '../../../src/gates/random.js';
+
 import { runSequential, type SprtTestParams } from '../../../src/gates/sprt.js';
+import { createRng } from '../../../src/stats/random.js';
 
 export interface SimOutcome {
   /** Share of runs that ended in `accept_h0_regression` (false alarms under no change). */

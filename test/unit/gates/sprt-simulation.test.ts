@@ -5,9 +5,9 @@
  * Measured values (seeded, so reproducible) are recorded in docs/statistics.md.
  */
 import { describe, expect, it } from 'vitest';
-import { studentTQuantile } from '../../../src/gates/distributions.js';
-import { createRng } from '../../../src/gates/random.js';
 import { runSequential, type SprtTestParams } from '../../../src/gates/sprt.js';
+import { studentTQuantile } from '../../../src/stats/distributions.js';
+import { createRng } from '../../../src/stats/random.js';
 
 const RUNS = 10_000;
 /** Secondary scenarios (heavy tails, σ estimation) use fewer runs to keep the file fast; margins allow for it. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TemporalCIError } from '../../../src/errors.js';
 import { findMetric } from '../../../src/metrics/registry.js';
-import type { MetricValues, SampleContext } from '../../../src/metrics/types.js';
-import { getLeaf } from '../../../src/metrics/values.js';
+import type { SampleContext } from '../../../src/metrics/types.js';
+import type { MetricValues } from '../../../src/schema/values.js';
+import { getLeaf } from '../../../src/schema/values.js';
 import { FrameView } from '../../../src/video/frame-view.js';
 import {
   absDiff,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findMetric } from '../../../src/metrics/registry.js';
-import type { MetricValues, SampleContext } from '../../../src/metrics/types.js';
+import type { SampleContext } from '../../../src/metrics/types.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import {
   bandLimitedTexture,

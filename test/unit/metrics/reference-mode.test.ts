@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { psnrFromMse } from '../../../src/metrics/kernels/ffmpeg/psnr.js';
 import { ssimPlane } from '../../../src/metrics/kernels/ffmpeg/ssim.js';
 import { findMetric } from '../../../src/metrics/registry.js';
-import type { MetricValues, ReferenceFrames, SampleContext } from '../../../src/metrics/types.js';
+import type { ReferenceFrames, SampleContext } from '../../../src/metrics/types.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import { bandLimitedTexture, shiftedFrame, solidFrame } from '../../support/synthetic.js';
 

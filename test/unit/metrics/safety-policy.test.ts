@@ -11,7 +11,7 @@ import {
   summaryPathsFor,
   topClass,
 } from '../../../src/metrics/safety/policy.js';
-import type { MetricValues } from '../../../src/metrics/types.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 
 function probs(p: Partial<ClassProbabilities>): ClassProbabilities {
   return { Drawing: 0, Hentai: 0, Neutral: 0, Porn: 0, Sexy: 0, ...p };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { interpolateLinearBlend, reconstructionMad } from '../../../src/metrics/kernels/interpolate.js';
 import { findMetric } from '../../../src/metrics/registry.js';
-import type { MetricValues, SampleContext } from '../../../src/metrics/types.js';
+import type { SampleContext } from '../../../src/metrics/types.js';
 import { type VbenchTemporalParams, vbenchTemporal } from '../../../src/metrics/vbench-temporal.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import {
   bandLimitedTexture,

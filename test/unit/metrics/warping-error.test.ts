@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { estimateForwardMotion } from '../../../src/metrics/kernels/block-match.js';
 import { resizeBilinear, resizeRgbBilinear } from '../../../src/metrics/kernels/image.js';
 import { buildLumaPyramid } from '../../../src/metrics/kernels/interpolate.js';
-import type { MetricValues, SampleContext } from '../../../src/metrics/types.js';
+import type { SampleContext } from '../../../src/metrics/types.js';
 import { warpingError } from '../../../src/metrics/warping-error.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import {
   bandLimitedTexture,

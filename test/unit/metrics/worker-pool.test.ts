@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { findMetric } from '../../../src/metrics/registry.js';
-import type { MetricValues } from '../../../src/metrics/types.js';
 import { runsOffThread } from '../../../src/metrics/worker/eligible.js';
 import { MetricSession, setMetricThreads, shutdownMetricWorkers } from '../../../src/metrics/worker/pool.js';
 import type { WorkerSampleContext } from '../../../src/metrics/worker/protocol.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import { bandLimitedTexture, frameView, panClip } from '../../support/synthetic.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../src/gates/random.js';
 import { bestSplit, eDivisive } from '../../../src/report/changepoint.js';
+import { createRng } from '../../../src/stats/random.js';
 
 describe('E-divisive change points', () => {
   it('finds the step of a level shift (1.0 then 0.5, as in Otava analysis_test)', () => {

@@ -4,7 +4,7 @@ import { mdCell, truncateUtf8, workflowCommand } from '../../../src/report/githu
 import { esc } from '../../../src/report/html.js';
 import { xmlEscape } from '../../../src/report/junit.js';
 import { sprtView } from '../../../src/report/sprt-view.js';
-import type { GateResult } from '../../../src/runs/types.js';
+import type { GateResult } from '../../../src/schema/run.js';
 
 const gate = (detail: Record<string, unknown>): GateResult => ({
   index: 0,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MeasuredRun } from '../../../src/runs/measured.js';
 import { afterWave, generationOrder, startSequential } from '../../../src/runs/sequential.js';
-import type { PlannedSample, SampleRecord } from '../../../src/runs/types.js';
-import { type GateConfig, gateSchema } from '../../../src/suite/schema.js';
+import type { PlannedSample } from '../../../src/runs/types.js';
+import type { MeasuredRun } from '../../../src/schema/measured.js';
+import type { SampleRecord } from '../../../src/schema/run.js';
+import { type GateConfig, gateSchema } from '../../../src/schema/suite.js';
 
 const VIDEO = { num_frames: 4, fps: 8, width: 16, height: 16 };
 

@@ -2,9 +2,15 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBaselineMode, rollingMean, selectBaseline } from '../../../src/runs/baseline.js';
-import { modelRoot, newRunId, within } from '../../../src/runs/paths.js';
 import { rankSamplesForRetention, samplesToRetain } from '../../../src/runs/retention.js';
+import {
+  RUN_SCHEMA_VERSION,
+  type RunRecord,
+  type RunStatus,
+  type SampleRecord,
+} from '../../../src/schema/run.js';
+import { artifactsSchema, gateSchema } from '../../../src/schema/suite.js';
+import { parseBaselineMode, rollingMean, selectBaseline } from '../../../src/store/baseline.js';
 import {
   addToIndex,
   deleteTag,
@@ -13,14 +19,8 @@ import {
   RUN_FILE,
   readTags,
   setTag,
-} from '../../../src/runs/store.js';
-import {
-  RUN_SCHEMA_VERSION,
-  type RunRecord,
-  type RunStatus,
-  type SampleRecord,
-} from '../../../src/runs/types.js';
-import { artifactsSchema, gateSchema } from '../../../src/suite/schema.js';
+} from '../../../src/store/local.js';
+import { modelRoot, newRunId, within } from '../../../src/store/paths.js';
 
 let root: string;
 const warnings: string[] = [];

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AdapterDefinition } from '../../../src/adapters/types.js';
 import { TemporalCIError } from '../../../src/errors.js';
-import type { MetricDefinition, MetricValues } from '../../../src/metrics/types.js';
+import type { MetricDefinition } from '../../../src/metrics/types.js';
+import type { MetricValues } from '../../../src/schema/values.js';
 import type { SuiteRegistries } from '../../../src/suite/validate.js';
 
 /**

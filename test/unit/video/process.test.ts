@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastMeaningfulLine, runProcess, StderrTail } from '../../../src/video/process.js';
+import { lastMeaningfulLine, runProcess, StderrTail } from '../../../src/platform/process.js';
 import { pidsMentioning } from './helpers.js';
 
 describe('lastMeaningfulLine', () => {

@@ -1,4 +1,4 @@
-import { TemporalCIError } from '../../errors.js';
+import { TemporalCIError } from '../errors.js';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
-import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from './types.js';
+import { atomicWriteJson } from '../platform/fs.js';
+import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../schema/run.js';
 
 /**
  * The local run store. Each model has a folder holding one folder per run (with run.json) and `index.json`,
@@ -30,22 +30,6 @@ interface IndexFile {
 }
 
 export type Warn = (message: string) => void;
-
-export async function atomicWriteFile(file: string, data: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-export function atomicWriteJson(file: string, value: unknown): Promise<void> {
-  return atomicWriteFile(file, `${JSON.stringify(value, null, 2)}\n`);
-}
 
 export async function readRunRecord(runDir: string): Promise<RunRecord> {
   const file = path.join(runDir, RUN_FILE);

@@ -1,4 +1,11 @@
-import type { MetricValues } from './types.js';
+/**
+ * A metric's per-sample result: a tree of numbers. Leaves are addressed by dotted paths, e.g.
+ * `score` or `dims.motion_smoothness`. `null` marks a value that could not be computed for this sample
+ * (it then counts as "metric missing" for gates, never as a pass).
+ */
+export interface MetricValues {
+  [key: string]: number | null | MetricValues;
+}
 
 /** Reads a dotted leaf path (`dims.motion_smoothness`) from a metric's values; undefined when absent. */
 export function getLeaf(values: MetricValues | undefined, path: string): number | null | undefined {

@@ -307,3 +307,11 @@ export type ArtifactsConfig = z.infer<typeof artifactsSchema>;
 export type RunSettings = z.infer<typeof runSettingsSchema>;
 export type NotifyConfig = z.infer<typeof notifySchema>;
 export type PromptSourceConfig = z.infer<typeof promptSourceSchema>;
+
+/** The video settings of a test, after defaults (`resolution` expanded to width and height). */
+export interface VideoSettings {
+  num_frames: number;
+  fps: number;
+  width: number;
+  height: number;
+}

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
-import type { MetricValues } from '../metrics/types.js';
-import { getLeaf, leafPaths, setLeaf } from '../metrics/values.js';
-import type { MeasuredRun } from './measured.js';
-import { loadIndex, readRunRecord, readTags, type Warn } from './store.js';
-import type { MetricSummary } from './types.js';
+import type { MeasuredRun } from '../schema/measured.js';
+import type { MetricSummary } from '../schema/run.js';
+import type { MetricValues } from '../schema/values.js';
+import { getLeaf, leafPaths, setLeaf } from '../schema/values.js';
+import { loadIndex, readRunRecord, readTags, type Warn } from './local.js';
 
 export type BaselineMode =
   | { kind: 'none' }

@@ -1,4 +1,4 @@
-import type { GateResult, MetricSummary, SampleRecord } from './types.js';
+import type { GateResult, MetricSummary, SampleRecord } from './run.js';
 
 /** The parts of a run that gates read: per-sample values and metric summaries (a run.json satisfies it). */
 export interface MeasuredRun {

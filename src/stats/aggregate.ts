@@ -1,4 +1,4 @@
-import type { GateAggregate } from '../suite/schema.js';
+import type { GateAggregate } from '../schema/suite.js';
 
 /**
  * Aggregates per-sample values for a gate. Percentiles use linear interpolation between order statistics

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
-import { atomicWriteJson, RUN_FILE, type Warn } from './store.js';
-import type { RunRecord, SampleRecord } from './types.js';
+import { atomicWriteJson } from '../platform/fs.js';
+import type { RunRecord, SampleRecord } from '../schema/run.js';
+import { RUN_FILE, type Warn } from './local.js';
 
 /**
  * Incremental run state (seed 004: a crash must not cost the work already done). A run folder holds, from
