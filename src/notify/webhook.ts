@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { retryAfterMs } from '../adapters/http/request.js';
 import { describeError, TemporalCIError } from '../errors.js';
 import { interpolateEnv } from '../platform/env.js';
+import type { IndexEntry } from '../schema/files.js';
 import type { NotifyConfig } from '../schema/suite.js';
-import type { IndexEntry } from '../store/local.js';
 import type { WebhookFormat } from './payload.js';
 
 /**

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
+import type { IndexEntry } from '../schema/files.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
-import { type IndexEntry, loadIndex, readRunRecord, type Warn } from '../store/local.js';
+import { loadIndex, readRunRecord, type Warn } from '../store/local.js';
 import { scalarMetrics } from './analysis.js';
 
 /** A model's history as the commands see it: index.json entries (oldest first) with their run records. */

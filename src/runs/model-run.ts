@@ -8,6 +8,7 @@ import type { Adapter } from '../adapters/types.js';
 import { describeError } from '../errors.js';
 import { getMetric } from '../metrics/registry.js';
 import { atomicWriteJson } from '../platform/fs.js';
+import type { RunState } from '../schema/files.js';
 import {
   type MetricSummary,
   RUN_SCHEMA_VERSION,
@@ -19,7 +20,7 @@ import type { GateConfig, ModelConfig } from '../schema/suite.js';
 import { type BaselineMode, formatBaselineMode, selectBaseline } from '../store/baseline.js';
 import { addToIndex, loadIndex, RUN_FILE, readRunRecord, type Warn } from '../store/local.js';
 import { modelRoot as modelRootOf, newRunId, within } from '../store/paths.js';
-import { type RunState, readSampleLog, SAMPLES_FILE, SampleLog, writeRunState } from '../store/run-state.js';
+import { readSampleLog, SAMPLES_FILE, SampleLog, writeRunState } from '../store/run-state.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { locateFfmpeg } from '../video/ffmpeg.js';
 import {

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
 import { atomicWriteJson } from '../platform/fs.js';
+import type { IndexEntry } from '../schema/files.js';
 import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../schema/run.js';
 
 /**
@@ -13,16 +14,6 @@ import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../schema/ru
 export const INDEX_FILE = 'index.json';
 export const RUN_FILE = 'run.json';
 export const TAGS_FILE = 'tags.json';
-
-export interface IndexEntry {
-  run_id: string;
-  timestamp_utc: string;
-  status: RunStatus;
-  samples_planned: number;
-  samples_measured: number;
-  gate_failed: boolean;
-  regression_failed: boolean;
-}
 
 interface IndexFile {
   schema_version: 1;

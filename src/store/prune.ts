@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
-import { type IndexEntry, loadIndex, readTags, type Warn, writeIndex } from './local.js';
+import type { IndexEntry } from '../schema/files.js';
+import { loadIndex, readTags, type Warn, writeIndex } from './local.js';
 
 /**
  * Deletes old runs of one model, keeping the newest `keepLast`, every tagged run, and the run a

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
 import { atomicWriteJson } from '../platform/fs.js';
+import { type RunState, STATE_SCHEMA_VERSION } from '../schema/files.js';
 import type { RunRecord, SampleRecord } from '../schema/run.js';
 import { RUN_FILE, type Warn } from './local.js';
 
@@ -16,33 +17,6 @@ import { RUN_FILE, type Warn } from './local.js';
  */
 export const STATE_FILE = 'state.json';
 export const SAMPLES_FILE = 'samples.jsonl';
-const STATE_SCHEMA_VERSION = 1;
-
-export interface RunStateOptions {
-  baseline_mode: string;
-  sample_limit: number | null;
-  workers: number;
-  retries: number;
-  timeout_s: number | null;
-  max_failed_ratio: number;
-  ignore_regression: boolean;
-  deadline_s: number | null;
-  tag: string | null;
-}
-
-export interface RunState {
-  schema_version: typeof STATE_SCHEMA_VERSION;
-  run_id: string;
-  started_utc: string;
-  project: string;
-  suite_name: string;
-  model_name: string;
-  /** Absolute path of the suite file, and the hash its samples were planned from. */
-  suite: { path: string; hash: string };
-  options: RunStateOptions;
-  /** Sessions so far, this one included (1 for a run never resumed). */
-  sessions: number;
-}
 
 export function writeRunState(runDir: string, state: RunState): Promise<void> {
   return atomicWriteJson(path.join(runDir, STATE_FILE), state);

@@ -4,7 +4,7 @@ import { scalarMetrics } from '../../report/analysis.js';
 import { loadHistory } from '../../report/history.js';
 import { fmt, fmtSigned } from '../../report/html.js';
 import { loadSuiteModels, type SuiteModel, suiteExitCode } from '../../report/suite-index.js';
-import type { IndexEntry } from '../../store/local.js';
+import type { IndexEntry } from '../../schema/files.js';
 import { out, warn } from '../io.js';
 import { positiveInt } from './options.js';
 
