@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSuite } from '../src/runs/engine.js';
 import type { SampleStage } from '../src/schema/run.js';
+import { LocalStore } from '../src/store/local.js';
 import { loadSuite } from '../src/suite/load.js';
 import { decodeOnlySeconds } from './measure.js';
 import { printResults } from './print.js';
@@ -24,7 +25,8 @@ export async function benchCore(): Promise<BenchResult[]> {
   try {
     const suite = await loadSuite(SUITE);
     const start = performance.now();
-    const result = await runSuite(suite, { artifactsDir: artifacts, baselineMode: 'none' });
+    const store = new LocalStore(artifacts, { warn: () => undefined });
+    const result = await runSuite(suite, { store, artifacts: store, baselineMode: 'none' });
     const wall = (performance.now() - start) / 1000;
     const run = result.runs[0];
     if (run?.record.status !== 'PASS')

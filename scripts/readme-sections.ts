@@ -23,8 +23,8 @@ function allCommands(cmd: Command, prefix: string[] = []): { path: string[]; cmd
   return out;
 }
 
-export function cliReference(): string {
-  const program = buildProgram();
+export async function cliReference(): Promise<string> {
+  const program = await buildProgram();
   program.configureHelp({ helpWidth: 110 });
   const parts: string[] = [];
   for (const { path, cmd } of allCommands(program)) {
@@ -134,12 +134,14 @@ export function replaceSection(text: string, name: string, body: string): string
   return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
 }
 
-export function syncedReadme(text: string): string {
-  const sections: [string, () => string][] = [
+export async function syncedReadme(text: string): Promise<string> {
+  const sections: [string, () => string | Promise<string>][] = [
     ['metrics', metricsReference],
     ['adapters', adaptersReference],
     ['cli', cliReference],
     ['yaml', yamlReference],
   ];
-  return sections.reduce((t, [name, make]) => replaceSection(t, name, make()), text);
+  let out = text;
+  for (const [name, make] of sections) out = replaceSection(out, name, await make());
+  return out;
 }

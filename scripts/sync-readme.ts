@@ -5,7 +5,7 @@ import { syncedReadme } from './readme-sections.js';
 
 const file = fileURLToPath(new URL('../README.md', import.meta.url));
 const before = await fs.readFile(file, 'utf8');
-const after = syncedReadme(before);
+const after = await syncedReadme(before);
 if (after !== before) {
   await fs.writeFile(file, after);
   console.log('README.md: generated sections updated');

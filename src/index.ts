@@ -7,7 +7,7 @@ export type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } 
 export { type ErrorCode, type SuiteIssue, SuiteValidationError, TemporalCIError } from './errors.js';
 export type { MetricAccumulator, MetricDefinition } from './metrics/types.js';
 export { type DryRunPlan, planRun, type RunOptions, runSuite, type SuiteRunResult } from './runs/engine.js';
-export type { ModelRunResult } from './runs/model-run.js';
+export type { ModelRunResult, Reporter } from './runs/reporter.js';
 export type {
   GateResult,
   MetricSummary,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import type { ModelRunResult } from '../runs/model-run.js';
+import type { ModelRunResult } from '../runs/reporter.js';
 import type { GateResult, RegressionResult } from '../schema/run.js';
 
 function num(v: number | null): string {

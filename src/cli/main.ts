@@ -3,50 +3,50 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TEMPORALCI_VERSION } from '../runs/environment.js';
-import { registerAnnotate } from './commands/annotate.js';
-import { registerBadge } from './commands/badge.js';
-import { registerCompare } from './commands/compare.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerExport } from './commands/export.js';
-import { registerHistory } from './commands/history.js';
-import { registerInit } from './commands/init.js';
-import { registerList } from './commands/list.js';
-import { registerMeasure } from './commands/measure.js';
-import { registerPrune } from './commands/prune.js';
-import { registerReport } from './commands/report.js';
-import { registerRun } from './commands/run.js';
-import { registerSchema } from './commands/schema.js';
-import { registerSprt } from './commands/sprt.js';
-import { registerStatus } from './commands/status.js';
-import { registerTag } from './commands/tag.js';
-import { registerTrend } from './commands/trend.js';
-import { registerValidate } from './commands/validate.js';
 import { reportError } from './io.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command, loaded only when it runs: `temporalci run` never loads the report renderers, and
+ * `--version` loads no command at all. Help and unknown commands (for "did you mean") load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./commands/run.js')).registerRun,
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  list: async () => (await import('./commands/list.js')).registerList,
+  init: async () => (await import('./commands/init.js')).registerInit,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctor,
+  tag: async () => (await import('./commands/tag.js')).registerTag,
+  sprt: async () => (await import('./commands/sprt.js')).registerSprt,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  trend: async () => (await import('./commands/trend.js')).registerTrend,
+  compare: async () => (await import('./commands/compare.js')).registerCompare,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  history: async () => (await import('./commands/history.js')).registerHistory,
+  export: async () => (await import('./commands/export.js')).registerExport,
+  prune: async () => (await import('./commands/prune.js')).registerPrune,
+  annotate: async () => (await import('./commands/annotate.js')).registerAnnotate,
+  badge: async () => (await import('./commands/badge.js')).registerBadge,
+  measure: async () => (await import('./commands/measure.js')).registerMeasure,
+};
+
+/** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
+function commandOf(argv: readonly string[]): string | undefined {
+  const first = argv[2];
+  if (first === '--version' || first === '-V') return '';
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : undefined;
+}
+
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('temporalci')
     .description('CI gates for video-generation models, measured from the pixels of every generated video')
     .version(TEMPORALCI_VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  registerRun(program);
-  registerValidate(program);
-  registerList(program);
-  registerInit(program);
-  registerSchema(program);
-  registerDoctor(program);
-  registerTag(program);
-  registerSprt(program);
-  registerReport(program);
-  registerTrend(program);
-  registerCompare(program);
-  registerStatus(program);
-  registerHistory(program);
-  registerExport(program);
-  registerPrune(program);
-  registerAnnotate(program);
-  registerBadge(program);
-  registerMeasure(program);
+  const names = only === undefined ? Object.keys(COMMANDS) : only === '' ? [] : [only];
+  for (const name of names) (await COMMANDS[name]!())(program);
   // Subcommands inherit the override, so usage errors reach the boundary below.
   for (const c of program.commands) c.exitOverride();
   return program;
@@ -54,7 +54,7 @@ export function buildProgram(): Command {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(commandOf(argv))).parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors; every usage error is a configuration error: exit 1.

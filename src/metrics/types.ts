@@ -53,15 +53,18 @@ export interface FinalizeSample {
   prompt: string;
   seed: number;
   promptClass: number | null;
-  /** Absolute path of the sample's video (still on disk: retention runs after finalize). */
+  /** A local path of the sample's video (retention runs after finalize, so every measured video is there). */
   videoPath: string;
   frameCount: number;
   metadata: Record<string, unknown>;
 }
 
 export interface FinalizeContext {
-  /** The run folder; a metric may write its work files under `<runDir>/<metric name>/`. */
-  runDir: string;
+  /**
+   * A folder for the run-level step's files: a metric writes them under `<workDir>/<metric name>/`, and the
+   * engine keeps them with the run under the same names (`<run>/<metric name>/…`).
+   */
+  workDir: string;
   /** Folder of the suite file: relative paths in params resolve against it. */
   suiteDir: string;
   signal: AbortSignal;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** Writes through a temp file and a rename, so a reader (or a crash) never sees half a file. */
@@ -17,4 +18,42 @@ export async function atomicWriteFile(file: string, data: string): Promise<void>
 
 export function atomicWriteJson(file: string, value: unknown): Promise<void> {
   return atomicWriteFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A fresh folder under the system temp folder, for one sample's or one step's scratch files. */
+export function makeScratchDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Removes a folder and everything in it; a folder already gone is not an error. */
+export function removeDir(dir: string): Promise<void> {
+  return fs.rm(dir, { recursive: true, force: true });
+}
+
+export async function ensureDir(dir: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+export async function copyFile(from: string, to: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.copyFile(from, to);
+}
+
+export function removeFile(file: string): Promise<void> {
+  return fs.rm(file, { force: true });
+}
+
+/** Every regular file below `dir`, as paths relative to it with `/` separators (sorted); [] when absent. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs
+    .readdir(dir, { recursive: true, withFileTypes: true })
+    .catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
 }

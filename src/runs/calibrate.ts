@@ -21,8 +21,7 @@ import { seriesOf } from '../gates/sprt-gate.js';
 import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
 import type { RunRecord } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
-import { readRunRecord, type Warn } from '../store/local.js';
-import { modelRoot } from '../store/paths.js';
+import type { ArtifactStore, RunStore, Warn } from '../store/types.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { runSuite, selectModels } from './engine.js';
 import { TEMPORALCI_VERSION } from './environment.js';
@@ -32,6 +31,9 @@ export interface CalibrateOptions {
   gateMetric?: string;
   model?: string;
   artifactsDir: string;
+  /** Where the calibration runs are kept (the store on `artifactsDir`). */
+  store: RunStore;
+  artifacts: ArtifactStore;
   baselineRunId?: string;
   check?: CheckThresholds;
   signal?: AbortSignal;
@@ -115,7 +117,8 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
   }
   const model = models[0]!;
   const common = {
-    artifactsDir: opts.artifactsDir,
+    store: opts.store,
+    artifacts: opts.artifacts,
     baselineMode: 'none',
     model: model.name,
     signal: opts.signal,
@@ -135,9 +138,9 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
     }
     return rec;
   };
-  const root = modelRoot(opts.artifactsDir, suite.config.project, suite.config.suite_name, model.name);
+  const key = { project: suite.config.project, suite: suite.config.suite_name, model: model.name };
   const baseline = opts.baselineRunId
-    ? await readRunRecord(path.join(root, opts.baselineRunId))
+    ? await opts.store.readRun({ ...key, runId: opts.baselineRunId })
     : await once();
   const baseSeries = seriesOf(baseline, gate.metric);
 

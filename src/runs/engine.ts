@@ -1,48 +1,28 @@
 import { TemporalCIError } from '../errors.js';
-import { type PublishOptions, publishRun } from '../report/publish.js';
-import type { SampleRecord } from '../schema/run.js';
+import { worstExitCode } from '../schema/run.js';
 import type { GateConfig, ModelConfig } from '../schema/suite.js';
-import { parseBaselineMode } from '../store/baseline.js';
-import { setTag, type Warn } from '../store/local.js';
-import { modelRoot } from '../store/paths.js';
+import type { ArtifactStore, RunStore, Warn } from '../store/types.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { locateFfmpeg } from '../video/ffmpeg.js';
-import type { DeadlinePolicy } from './deadline.js';
-import { type ModelRunResult, type ResumeTarget, runModel } from './model-run.js';
+import { type RunPorts, runModel } from './model-run.js';
+import { mergeGateOverrides, type RunRequest, resolveRunOptions } from './options.js';
 import { planSamples } from './plan.js';
+import { type ModelRunResult, notifyReporters, type Reporter } from './reporter.js';
 import type { PlannedSample } from './types.js';
 
-export interface RunOptions {
-  /** Root of the local run store. Default `artifacts`. */
-  artifactsDir?: string;
-  /** none | latest | latest_pass | tag:<name> | rolling:<N>. Default latest_pass. */
-  baselineMode?: string;
+export interface RunOptions extends RunRequest {
+  /** Where runs are kept: a `LocalStore` on an artifacts folder, a `MemoryRunStore` in tests, a fleet's. */
+  store: RunStore;
+  artifacts: ArtifactStore;
+  /** Who hears about the run (report.html, JUnit, GitHub, webhook, progress): never changes a verdict. */
+  reporters?: readonly Reporter[];
+  /** Where samples run; default this machine (`LocalExecutor`). */
+  executor?: RunPorts['executor'];
   /** Run only this model. */
   model?: string;
   includeModels?: string[];
   excludeModels?: string[];
-  workers?: number;
-  retries?: number;
-  timeoutS?: number;
-  /** Time budget per model run session, seconds (overrides run.deadline_s). */
-  deadlineS?: number;
-  onDeadline?: DeadlinePolicy;
-  /** Continue an interrupted or crashed run: only its model runs, in its folder, under its id. */
-  resume?: ResumeTarget;
-  maxFailedRatio?: number;
-  /** Only the first N planned samples of each model. */
-  sampleLimit?: number;
-  ignoreRegression?: boolean;
-  /** Replace the gate with the same metric and op, or add a threshold gate (`--gate-override`). */
-  gateOverrides?: GateConfig[];
-  /** Tag every finished run with this name. */
-  tag?: string;
-  signal?: AbortSignal;
   warn?: Warn;
-  /** After each model: report.html, JUnit, GitHub summary/annotations, webhook (never changes the verdict). */
-  publish?: PublishOptions;
-  onModelStart?: (info: { model: string; runId: string; runDir: string; planned: number }) => void;
-  onSample?: (model: string, done: number, total: number, sample: SampleRecord) => void;
 }
 
 export interface SuiteRunResult {
@@ -85,19 +65,6 @@ export function selectModels(
   return chosen;
 }
 
-export function mergeGateOverrides(
-  gates: readonly GateConfig[],
-  overrides: readonly GateConfig[],
-): GateConfig[] {
-  const out = [...gates];
-  for (const o of overrides) {
-    const i = out.findIndex((g) => g.metric === o.metric && g.op === o.op);
-    if (i >= 0) out[i] = { ...out[i]!, value: o.value };
-    else out.push(o);
-  }
-  return out;
-}
-
 export interface DryRunPlan {
   models: { name: string; adapter: string; samples: PlannedSample[] }[];
   metrics: string[];
@@ -105,7 +72,10 @@ export interface DryRunPlan {
 }
 
 /** What a run would do, without generating anything. */
-export function planRun(suite: LoadedSuite, opts: RunOptions = {}): DryRunPlan {
+export function planRun(
+  suite: LoadedSuite,
+  opts: Pick<RunOptions, 'model' | 'includeModels' | 'excludeModels' | 'sampleLimit' | 'gateOverrides'> = {},
+): DryRunPlan {
   return {
     models: selectModels(suite, opts).map((m) => ({
       name: m.name,
@@ -118,54 +88,28 @@ export function planRun(suite: LoadedSuite, opts: RunOptions = {}): DryRunPlan {
 }
 
 /** Runs every selected model of a suite, one after another, and returns each run and the exit code. */
-export async function runSuite(suite: LoadedSuite, opts: RunOptions = {}): Promise<SuiteRunResult> {
+export async function runSuite(suite: LoadedSuite, opts: RunOptions): Promise<SuiteRunResult> {
   const models = selectModels(suite, opts.resume ? { model: opts.resume.state.model_name } : opts);
   // Every sample needs ffmpeg (probe and decode); without one, say so once with the install hint
   // instead of failing every sample.
   await locateFfmpeg();
-  const baselineMode = parseBaselineMode(opts.baselineMode ?? 'latest_pass');
-  const settings = suite.config.run;
-  const artifactsDir = opts.artifactsDir ?? 'artifacts';
-  const gates = mergeGateOverrides(suite.config.gates, opts.gateOverrides ?? []);
   const signal = opts.signal ?? new AbortController().signal;
   const warn = opts.warn ?? (() => undefined);
+  const resolved = { ...resolveRunOptions(suite, opts, warn), signal };
+  const reporters = opts.reporters ?? [];
+  const ports = { store: opts.store, artifacts: opts.artifacts, reporters, executor: opts.executor, warn };
   const runs: ModelRunResult[] = [];
   for (const model of models) {
     if (signal.aborted) break;
-    const result = await runModel(suite, model, {
-      artifactsDir,
-      baselineMode,
-      gates,
-      workers: opts.workers ?? settings.workers,
-      retries: opts.retries ?? settings.retries,
-      timeoutS: opts.timeoutS ?? settings.timeout_s,
-      deadlineS: opts.deadlineS ?? settings.deadline_s,
-      onDeadline: opts.onDeadline ?? settings.on_deadline,
-      tag: opts.tag,
-      resume: opts.resume,
-      maxFailedRatio: opts.maxFailedRatio ?? settings.max_failed_ratio,
-      sampleLimit: opts.sampleLimit,
-      ignoreRegression: opts.ignoreRegression ?? false,
-      signal,
-      warn,
-      onStart: opts.onModelStart,
-      onSample: opts.onSample ? (d, t, s) => opts.onSample?.(model.name, d, t, s) : undefined,
-    });
+    const result = await runModel(suite, model, resolved, ports, runs);
     const verdict = result.record.status === 'PASS' || result.record.status === 'FAIL';
-    if (opts.tag && verdict) {
-      const root = modelRoot(artifactsDir, suite.config.project, suite.config.suite_name, model.name);
-      await setTag(root, opts.tag, result.record.run_id);
-    }
+    if (resolved.tag && verdict) await opts.store.setTag(result.run, resolved.tag, result.record.run_id);
     runs.push(result);
-    // A partial run gets no report or webhook: it is resumed or rerun, and that run publishes.
-    if (opts.publish && result.record.status !== 'INTERRUPTED') await publishRun(result, runs, opts.publish);
   }
-  const statuses = runs.map((r) => r.record.status);
-  const exitCode =
-    statuses.includes('ERROR') || statuses.includes('INTERRUPTED') || runs.length < models.length
-      ? 1
-      : statuses.includes('FAIL')
-        ? 2
-        : 0;
+  await notifyReporters(reporters, 'onSuiteEnd', runs, warn);
+  const exitCode = worstExitCode(
+    runs.map((r) => r.record.status),
+    runs.length === models.length,
+  );
   return { exitCode, runs };
 }

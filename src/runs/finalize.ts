@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
-import type { FinalizeSample } from '../metrics/types.js';
+import type { FinalizeContext, FinalizeSample } from '../metrics/types.js';
 import type { SampleRecord } from '../schema/run.js';
 import type { ActiveMetric } from './sample-runner.js';
 
@@ -12,23 +11,27 @@ import type { ActiveMetric } from './sample-runner.js';
 export async function finalizeMetrics(
   metrics: readonly ActiveMetric[],
   samples: SampleRecord[],
-  ctx: { runDir: string; suiteDir: string; signal: AbortSignal },
+  ctx: FinalizeContext & { videoPath: (sample: SampleRecord) => Promise<string> },
 ): Promise<void> {
   const measured = samples.filter((s) => s.error === null && s.video_path !== null && s.video !== null);
   if (measured.length === 0 || ctx.signal.aborted) return;
-  const views: FinalizeSample[] = measured.map((s) => ({
-    sampleId: s.sample_id,
-    testId: s.test_id,
-    prompt: s.prompt,
-    seed: s.seed,
-    promptClass: s.prompt_class ?? null,
-    videoPath: path.resolve(ctx.runDir, s.video_path as string),
-    frameCount: s.video?.frame_count ?? 0,
-    metadata: s.metadata,
-  }));
+  const views: FinalizeSample[] = [];
+  for (const s of measured) {
+    views.push({
+      sampleId: s.sample_id,
+      testId: s.test_id,
+      prompt: s.prompt,
+      seed: s.seed,
+      promptClass: s.prompt_class ?? null,
+      videoPath: await ctx.videoPath(s),
+      frameCount: s.video?.frame_count ?? 0,
+      metadata: s.metadata,
+    });
+  }
+  const finalizeCtx: FinalizeContext = { workDir: ctx.workDir, suiteDir: ctx.suiteDir, signal: ctx.signal };
   for (const m of metrics) {
     if (!m.def.finalize) continue;
-    const values = await m.def.finalize(views, m.params, ctx);
+    const values = await m.def.finalize(views, m.params, finalizeCtx);
     for (const s of measured) {
       const v = values[s.sample_id];
       if (v === undefined) {

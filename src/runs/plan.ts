@@ -64,7 +64,8 @@ export function chooseInitImage<T extends { name: string }>(
 function referenceTask(test: ResolvedTest, i: number): ReferenceTask | undefined {
   const ref = test.reference;
   if (ref === undefined) return undefined;
-  const source = ref.sources[i]!;
+  // As written in the suite (the test's prompts are its sources): the name every machine can resolve.
+  const source = { name: test.prompts[i]! };
   const pad = ref.padMultiple === undefined ? {} : { padMultiple: ref.padMultiple };
   return ref.kind === 'interpolation'
     ? { kind: 'interpolation', source, dropEvery: ref.dropEvery, ...pad }
@@ -88,7 +89,8 @@ export function planSamples(model: string, tests: readonly ResolvedTest[], limit
         };
         const reference = referenceTask(test, i);
         if (reference !== undefined) planned.reference = reference;
-        if (test.initImages?.length) planned.initImage = chooseInitImage(test.initImages, prompt, seed).path;
+        if (test.initImages?.length)
+          planned.initImage = { name: chooseInitImage(test.initImages, prompt, seed).name };
         out.push(planned);
       }
     }

@@ -6,6 +6,7 @@ import { FrameView } from '../video/frame-view.js';
 import { cropFrame, padFrame, padSizeToMultiple } from '../video/geometry.js';
 import { probeVideo } from '../video/probe.js';
 import type { VideoInfo } from '../video/types.js';
+import type { SuiteFile } from './types.js';
 
 /**
  * Reference tests for video-to-video models (interpolation, upscaling): from a source clip the engine makes
@@ -13,9 +14,10 @@ import type { VideoInfo } from '../video/types.js';
  * (only the current truth frame is held, whatever the clip length).
  */
 
+/** `source` is named as the suite names it, so a worker on another machine can fetch it (src/runs/types.ts). */
 export type ReferenceTask =
-  | { kind: 'interpolation'; source: string; dropEvery: number; padMultiple?: number }
-  | { kind: 'upscale'; source: string; scale: number; padMultiple?: number };
+  | { kind: 'interpolation'; source: SuiteFile; dropEvery: number; padMultiple?: number }
+  | { kind: 'upscale'; source: SuiteFile; scale: number; padMultiple?: number };
 
 /** What the model gets and what it must give back, derived from the probed source. */
 export interface ReferencePlan {
@@ -47,8 +49,9 @@ function inputSize(w: number, h: number, multiple: number | undefined): { width:
   return { width: p.width, height: p.height };
 }
 
-export async function planReference(task: ReferenceTask): Promise<ReferencePlan> {
-  const source = await probeVideo(task.source);
+/** `sourcePath`: where the task's source is on this machine. */
+export async function planReference(task: ReferenceTask, sourcePath: string): Promise<ReferencePlan> {
+  const source = await probeVideo(sourcePath);
   const { width, height, fps } = source;
   if (task.kind === 'interpolation') {
     const k = task.dropEvery;
@@ -56,9 +59,9 @@ export async function planReference(task: ReferenceTask): Promise<ReferencePlan>
     const frames = 1 + k * Math.floor((source.frameCount - 1) / k);
     if (frames < k + 1) {
       throw mismatch(
-        `${task.source}: ${source.frameCount} frame(s) is too short for drop_every ${k}`,
+        `${sourcePath}: ${source.frameCount} frame(s) is too short for drop_every ${k}`,
         `a source needs at least ${k + 1} frames`,
-        task.source,
+        sourcePath,
       );
     }
     const padded = inputSize(width, height, task.padMultiple);
@@ -78,9 +81,9 @@ export async function planReference(task: ReferenceTask): Promise<ReferencePlan>
   const s = task.scale;
   if (width % s !== 0 || height % s !== 0) {
     throw mismatch(
-      `${task.source}: ${width}x${height} is not divisible by scale ${s}`,
+      `${sourcePath}: ${width}x${height} is not divisible by scale ${s}`,
       'crop or choose sources whose sides are multiples of the scale, so the truth size is exact',
-      task.source,
+      sourcePath,
     );
   }
   const small = inputSize(width / s, height / s, task.padMultiple);
@@ -113,7 +116,7 @@ export async function makeReferenceInput(
       ? { width: plan.width / task.scale, height: plan.height / task.scale }
       : { width: plan.width, height: plan.height };
   async function* frames(): AsyncGenerator<Uint8Array> {
-    for await (const f of decodeFrames(task.source, { format: 'rgb24', ...decodeSize, signal })) {
+    for await (const f of decodeFrames(plan.source.path, { format: 'rgb24', ...decodeSize, signal })) {
       if (f.index >= plan.frames) break;
       if (task.kind === 'interpolation' && f.index % task.dropEvery !== 0) continue;
       yield padFrame(f.data, f.width, f.height, 3, input.width, input.height);

@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { Adapter, GenerationResult } from '../adapters/types.js';
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
 import type { MetricDefinition } from '../metrics/types.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
+import { atomicWriteFile, copyFile, ensureDir, filesUnder, removeFile } from '../platform/fs.js';
 import type { SampleError, SampleRecord, SampleStage } from '../schema/run.js';
 import type { VideoSettings } from '../schema/suite.js';
 import type { MetricValues } from '../schema/values.js';
@@ -20,7 +20,7 @@ import {
   type ReferencePlan,
   TruthStream,
 } from './reference.js';
-import type { PlannedSample } from './types.js';
+import type { PlannedSample, SuiteFile } from './types.js';
 
 export interface ActiveMetric {
   name: string;
@@ -31,7 +31,8 @@ export interface ActiveMetric {
 export interface SampleRunContext {
   adapter: Adapter;
   modelName: string;
-  runDir: string;
+  /** Where a file the suite references (init image, reference source) is on this machine. */
+  resolveInput: (file: SuiteFile) => Promise<string>;
   metrics: readonly ActiveMetric[];
   retries: number;
   timeoutS: number | undefined;
@@ -81,12 +82,12 @@ async function timed<T>(
 async function generate(
   ctx: SampleRunContext,
   planned: PlannedSample,
-  videoPath: string,
+  layout: ScratchLayout,
   onAttempt: (n: number) => void,
   input?: { path: string; video: VideoSettings },
 ): Promise<GenerationResult> {
-  const workDir = path.join(ctx.runDir, 'work', planned.sampleId);
-  await fs.mkdir(workDir, { recursive: true });
+  const workDir = await ensureDir(layout.workDir);
+  const initImage = planned.initImage === undefined ? undefined : await ctx.resolveInput(planned.initImage);
   return pRetry(
     async (attempt) => {
       onAttempt(attempt);
@@ -103,8 +104,8 @@ async function generate(
           seed: planned.seed,
           video: input?.video ?? planned.video,
           ...(input === undefined ? {} : { inputVideo: input.path }),
-          ...(planned.initImage === undefined ? {} : { initImage: planned.initImage }),
-          outputPath: videoPath,
+          ...(initImage === undefined ? {} : { initImage }),
+          outputPath: layout.videoPath,
           workDir,
           signal,
         });
@@ -137,6 +138,7 @@ async function measure(
   info: VideoInfo,
   meta: Record<string, unknown>,
   timings: SampleRecord['timings'],
+  layout: ScratchLayout,
   reference?: { plan: ReferencePlan; crop: boolean },
 ): Promise<Record<string, MetricValues>> {
   // Reference tests: the truth is decoded in lockstep and the output cropped back from its padded size.
@@ -175,9 +177,10 @@ async function measure(
   }
   if (truth !== undefined) {
     // Per-frame full-reference values (run.json keeps the per-clip ones): reference/<sample>.json.
-    const file = path.join(ctx.runDir, 'reference', `${planned.sampleId}.json`);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, `${JSON.stringify({ sample_id: planned.sampleId, ...truth.perFrameJson() })}\n`);
+    await atomicWriteFile(
+      layout.referenceFile,
+      `${JSON.stringify({ sample_id: planned.sampleId, ...truth.perFrameJson() })}\n`,
+    );
   }
   return out;
 }
@@ -186,11 +189,11 @@ async function measure(
 async function prepareReference(
   ctx: SampleRunContext,
   planned: PlannedSample,
+  layout: ScratchLayout,
 ): Promise<{ plan: ReferencePlan; input: { path: string; video: VideoSettings } } | undefined> {
   if (planned.reference === undefined) return undefined;
-  const plan = await planReference(planned.reference);
-  const inputPath = path.join(ctx.runDir, 'work', planned.sampleId, 'input.mp4');
-  await fs.mkdir(path.dirname(inputPath), { recursive: true });
+  const plan = await planReference(planned.reference, await ctx.resolveInput(planned.reference.source));
+  const inputPath = path.join(await ensureDir(layout.workDir), 'input.mp4');
   await makeReferenceInput(plan, inputPath, ctx.signal);
   // What the model must output: the truth's frame count and fps, at the (padded) size it can work at.
   const video = {
@@ -210,10 +213,49 @@ function checkReferenceOutputOrStage(info: VideoInfo, plan: ReferencePlan): bool
   }
 }
 
-/** One sample's whole life. Never throws for the sample's own failures: they are recorded in the row. */
-export async function runSample(ctx: SampleRunContext, planned: PlannedSample): Promise<SampleRecord> {
+/**
+ * A sample's scratch folder mirrors the run folder (`videos/`, `work/<sample>/`, `reference/`), so the names
+ * of its files are their names in the run: adapters that report a log as `work/<sample>/x.log` stay right.
+ */
+interface ScratchLayout {
+  root: string;
+  videoPath: string;
+  workDir: string;
+  referenceFile: string;
+}
+
+function scratchLayout(root: string, sampleId: string): ScratchLayout {
+  return {
+    root,
+    videoPath: path.join(root, 'videos', `${sampleId}.mp4`),
+    workDir: path.join(root, 'work', sampleId),
+    referenceFile: path.join(root, 'reference', `${sampleId}.json`),
+  };
+}
+
+/** A file a sample produced: its name in the run and where it is now. */
+export interface SampleFile {
+  name: string;
+  path: string;
+}
+
+export interface SampleOutcome {
+  record: SampleRecord;
+  /** Every file of the sample to keep with the run (the measured video, logs, per-frame values). */
+  files: SampleFile[];
+}
+
+/**
+ * One sample's whole life, in `scratchDir`. Never throws for the sample's own failures: they are recorded
+ * in the row. The caller stores `files` and then removes the scratch folder.
+ */
+export async function runSample(
+  ctx: SampleRunContext,
+  planned: PlannedSample,
+  scratchDir: string,
+): Promise<SampleOutcome> {
   const timings: SampleRecord['timings'] = {};
-  const videoPath = path.join(ctx.runDir, 'videos', `${planned.sampleId}.mp4`);
+  const layout = scratchLayout(scratchDir, planned.sampleId);
   const record: SampleRecord = {
     sample_id: planned.sampleId,
     test_id: planned.testId,
@@ -231,8 +273,8 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
   };
   if (typeof planned.promptClass === 'number') record.prompt_class = planned.promptClass;
   try {
-    await fs.mkdir(path.dirname(videoPath), { recursive: true });
-    const reference = await timed(timings, 'generate', () => prepareReference(ctx, planned)).catch(
+    await ensureDir(path.dirname(layout.videoPath));
+    const reference = await timed(timings, 'generate', () => prepareReference(ctx, planned, layout)).catch(
       (e: unknown) => {
         throw new StageError('generate', e);
       },
@@ -241,7 +283,7 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
       generate(
         ctx,
         planned,
-        videoPath,
+        layout,
         (n) => {
           record.attempts = n;
         },
@@ -251,14 +293,14 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
       throw new StageError('generate', e);
     });
     record.metadata = result.metadata ?? {};
-    // Every measured video lives in the run folder, so reports and retention never point outside it.
+    // Every measured video is kept under videos/ of the run, so reports and retention never point outside it.
     let produced = path.resolve(result.videoPath);
-    if (produced !== videoPath) {
+    if (produced !== layout.videoPath) {
       const inRun = path.join(
-        path.dirname(videoPath),
+        path.dirname(layout.videoPath),
         `${planned.sampleId}${path.extname(produced) || '.mp4'}`,
       );
-      await fs.copyFile(produced, inRun).catch((e: unknown) => {
+      await copyFile(produced, inRun).catch((e: unknown) => {
         throw new StageError('generate', e);
       });
       produced = inRun;
@@ -266,7 +308,7 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
     const info = await timed(timings, 'probe', () => probeVideo(produced)).catch((e: unknown) => {
       throw new StageError('probe', e);
     });
-    record.video_path = path.relative(ctx.runDir, info.path);
+    record.video_path = runName(layout, info.path);
     record.video = {
       width: info.width,
       height: info.height,
@@ -281,23 +323,42 @@ export async function runSample(ctx: SampleRunContext, planned: PlannedSample): 
       info,
       record.metadata,
       timings,
+      layout,
       reference === undefined || crop === undefined ? undefined : { plan: reference.plan, crop },
     );
     // Measured on the adapter's own file; stored in the codec the suite keeps artifacts in.
     const codec = ctx.artifactCodec;
     if (codec !== undefined && PROBED_NAME[codec] !== info.codec) {
-      const base = path.join(path.dirname(videoPath), planned.sampleId);
+      const base = path.join(path.dirname(layout.videoPath), planned.sampleId);
       const kept = await timed(timings, 'encode', () =>
         transcodeVideo(produced, `${base}.${codec}`, codec, { signal: ctx.signal }),
       ).catch((e: unknown) => {
         throw new StageError('encode', e);
       });
-      await fs.rm(produced, { force: true });
-      record.video_path = path.relative(ctx.runDir, kept);
+      await removeFile(produced);
+      record.video_path = runName(layout, kept);
       record.video.codec = PROBED_NAME[codec];
     }
   } catch (e) {
     record.error = toSampleError(e);
   }
-  return record;
+  return { record, files: await keptFiles(layout, record) };
+}
+
+function runName(layout: ScratchLayout, file: string): string {
+  return path.relative(layout.root, file).split(path.sep).join('/');
+}
+
+/** The measured video (when the sample got that far), the per-frame reference values and the work folder. */
+async function keptFiles(layout: ScratchLayout, record: SampleRecord): Promise<SampleFile[]> {
+  const files: SampleFile[] = [];
+  if (record.video_path !== null)
+    files.push({ name: record.video_path, path: path.join(layout.root, record.video_path) });
+  for (const dir of ['reference', path.relative(layout.root, layout.workDir)]) {
+    for (const rel of await filesUnder(path.join(layout.root, dir))) {
+      const name = `${dir.split(path.sep).join('/')}/${rel}`;
+      files.push({ name, path: path.join(layout.root, name) });
+    }
+  }
+  return files;
 }

@@ -12,6 +12,15 @@ export interface PlannedSample {
   promptClass?: number | null;
   /** Reference tests: the source the model's input is made from and the truth its output is scored on. */
   reference?: ReferenceTask;
-  /** Image-to-video: absolute path of the test's init image chosen for this prompt and seed. */
-  initImage?: string;
+  /** Image-to-video: the test's init image chosen for this prompt and seed. */
+  initImage?: SuiteFile;
+}
+
+/**
+ * A file the suite references (an init image, a reference source), by the name the suite gives it — not by
+ * where it sits on the planning machine — so that an executor elsewhere can fetch it from the suite bundle.
+ * Locally it resolves against the suite folder, as the loader checked it (src/suite/init-images.ts).
+ */
+export interface SuiteFile {
+  name: string;
 }

@@ -1,4 +1,5 @@
 import type { RunStatus } from './run.js';
+import type { GateConfig } from './suite.js';
 
 /** The files a local store writes beside run.json: the model's index.json entries and a run's state.json. */
 
@@ -25,6 +26,15 @@ export interface RunStateOptions {
   ignore_regression: boolean;
   deadline_s: number | null;
   tag: string | null;
+  /**
+   * What else decides the verdict, so that every session of a run is judged by the same rules. Absent in
+   * states written before they were recorded; a resumed session then takes them from the suite and flags.
+   */
+  on_deadline?: 'error' | 'fail' | 'evaluate';
+  /** The gates after `--gate-override`s were merged in. */
+  gates?: GateConfig[];
+  /** The baseline the first session chose (a resumed session pairs with the same run). */
+  baseline_run_id?: string | null;
 }
 
 export interface RunState {

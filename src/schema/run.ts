@@ -10,7 +10,26 @@ export const RUN_SCHEMA_VERSION = 1;
  */
 export type RunStatus = 'PASS' | 'FAIL' | 'ERROR' | 'INTERRUPTED';
 
-export type SampleStage = 'generate' | 'probe' | 'decode' | 'metrics' | 'encode';
+export type ExitCode = 0 | 1 | 2 | 130;
+
+const EXIT_CODES: Record<RunStatus, ExitCode> = { PASS: 0, FAIL: 2, ERROR: 1, INTERRUPTED: 130 };
+
+/** The one mapping from a run's status to the process exit code. */
+export function exitCodeOf(status: RunStatus): ExitCode {
+  return EXIT_CODES[status];
+}
+
+/**
+ * The exit code of several runs (a suite, a suite folder): 1 when any could not reach a verdict (ERROR,
+ * INTERRUPTED, or a model that never ran), else 2 when any failed, else 0.
+ */
+export function worstExitCode(statuses: readonly RunStatus[], allRan = true): 0 | 1 | 2 {
+  if (!allRan || statuses.some((s) => s === 'ERROR' || s === 'INTERRUPTED')) return 1;
+  return statuses.includes('FAIL') ? 2 : 0;
+}
+
+/** `store`: the finished sample's files could not be put into the artifact store. */
+export type SampleStage = 'generate' | 'probe' | 'decode' | 'metrics' | 'encode' | 'store';
 
 export interface SampleError {
   stage: SampleStage;
@@ -92,7 +111,7 @@ export interface RunRecord {
   suite_name: string;
   model_name: string;
   status: RunStatus;
-  exit_code: 0 | 1 | 2 | 130;
+  exit_code: ExitCode;
   suite: { path: string; hash: string };
   git: { commit: string; branch: string | null; dirty: boolean } | null;
   environment: {

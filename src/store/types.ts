@@ -46,6 +46,8 @@ export interface IndexRepair {
 export interface RunStore {
   /** Where a model's runs are kept, in words for messages (`artifacts/proj/suite/model`). */
   describe(model: ModelKey): string;
+  /** Where one run is kept: its folder for a local store (what `run --resume` takes), a URL elsewhere. */
+  locate(run: RunKey): string;
   /** Every model of one suite that has a history. */
   listModels(project: string, suite: string): Promise<ModelKey[]>;
   /**

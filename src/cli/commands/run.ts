@@ -1,20 +1,9 @@
-import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { TemporalCIError } from '../../errors.js';
 import type { WebhookFormat } from '../../notify/payload.js';
-import { type NotifyOn, resolveWebhook } from '../../notify/webhook.js';
-import { atomicWriteJson } from '../../platform/fs.js';
-import type { PublishOptions } from '../../report/publish.js';
-import { planRun, runSuite } from '../../runs/engine.js';
-import { assertSameSuite, planResume, type ResumePlan } from '../../store/run-state.js';
-import { parseGateOverride } from '../../suite/gate-override.js';
-import { loadSuite } from '../../suite/load.js';
-import { formatRunSummary } from '../format-run.js';
-import { err, out, useColor, warn } from '../io.js';
-import { createProgress } from '../progress.js';
+import type { NotifyOn } from '../../notify/webhook.js';
 import { collect, nonNegativeInt, positiveInt, positiveNumber, ratio } from './options.js';
 
-interface RunFlags {
+export interface RunFlags {
   model?: string;
   includeModel: string[];
   excludeModel: string[];
@@ -104,106 +93,7 @@ export function registerRun(program: Command): void {
     )
     .addOption(new Option('--notify-on <when>', 'when to notify').choices(['failure', 'change', 'always']))
     .action(async (suiteArg: string | undefined, flags: RunFlags & { printJson?: boolean }) => {
-      const resume: ResumePlan | undefined = flags.resume ? await planResume(flags.resume) : undefined;
-      const suitePath = suiteArg ?? resume?.state.suite.path;
-      if (suitePath === undefined) {
-        throw new TemporalCIError('USAGE', 'missing the suite file', {
-          hint: 'temporalci run <suite.yaml>, or temporalci run --resume <run_dir>',
-        });
-      }
-      const suite = await loadSuite(suitePath);
-      if (resume) assertSameSuite(resume.state, suite.file, suite.hash);
-      for (const w of suite.warnings) warn(w);
-      // Resuming continues the run as it was started; flags given now override its execution settings only.
-      const was = resume?.state.options;
-      const gateOverrides = flags.gateOverride.map((g) => parseGateOverride(g, suite));
-      const common = {
-        model: flags.model,
-        includeModels: flags.includeModel,
-        excludeModels: flags.excludeModel,
-        sampleLimit: was ? (was.sample_limit ?? undefined) : flags.sample,
-        gateOverrides,
-      };
-      if (flags.dryRun) {
-        const plan = planRun(suite, common);
-        if (flags.json || flags.printJson) {
-          out(JSON.stringify(plan, null, 2));
-          return;
-        }
-        for (const m of plan.models) {
-          out(`model ${m.name} (adapter ${m.adapter}): ${m.samples.length} samples`);
-          for (const s of m.samples) out(`  ${s.sampleId}  ${s.testId}  seed=${s.seed}  "${s.prompt}"`);
-        }
-        out(`metrics: ${plan.metrics.join(', ')}`);
-        for (const g of plan.gates) out(`gate: ${g.metric} ${g.op} ${String(g.value)} (${g.method})`);
-        out('dry run: nothing generated or written');
-        return;
-      }
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      // Resolved before any generation, so a bad URL or a missing ${ENV} fails fast (exit 1).
-      const webhook = resolveWebhook(suite.config.notify, {
-        url: flags.webhookUrl,
-        format: flags.webhookFormat,
-        notifyOn: flags.notifyOn,
-      });
-      const publish: PublishOptions = {
-        report: flags.report,
-        reportTopN: flags.reportTop,
-        showFlaggedUnblurred: suite.config.artifacts.show_flagged_unblurred,
-        reportUrlBase: flags.reportUrl,
-        junitFile: flags.junit,
-        stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
-        githubAnnotations: process.env.GITHUB_ACTIONS === 'true',
-        artifactsDir: flags.artifactsDir,
-        suiteFile: path.relative(process.cwd(), suite.file),
-        webhook,
-        // With --json, stdout must stay one JSON document; the runner reads workflow commands on stderr too.
-        print: flags.json || flags.printJson ? err : out,
-        warn,
-        signal: controller.signal,
-      };
-      const progress = createProgress(flags.progress && !flags.json && !flags.printJson);
-      try {
-        const result = await runSuite(suite, {
-          ...common,
-          artifactsDir: resume?.artifactsDir ?? flags.artifactsDir,
-          baselineMode: was?.baseline_mode ?? flags.baselineMode,
-          ignoreRegression: was?.ignore_regression ?? flags.ignoreRegression,
-          tag: was ? (was.tag ?? undefined) : flags.tag,
-          workers: flags.workers ?? was?.workers,
-          retries: flags.retries ?? was?.retries,
-          timeoutS: flags.timeout ?? was?.timeout_s ?? undefined,
-          deadlineS: flags.deadline ?? was?.deadline_s ?? undefined,
-          onDeadline: flags.onDeadline,
-          resume: resume ? { runDir: resume.runDir, state: resume.state } : undefined,
-          maxFailedRatio: flags.maxFailedRatio ?? was?.max_failed_ratio,
-          signal: controller.signal,
-          warn,
-          publish,
-          onModelStart: (i) => progress.modelStart(i.model, i.runDir, i.planned),
-          onSample: (model, done, total, s) => progress.sample(model, done, total, s),
-        });
-        progress.stop();
-        const payload = {
-          exit_code: result.exitCode,
-          runs: result.runs.map((r) => ({ run_dir: r.runDir, ...r.record })),
-        };
-        if (flags.outputJson) await atomicWriteJson(flags.outputJson, payload);
-        if (flags.json || flags.printJson) out(JSON.stringify(payload, null, 2));
-        else for (const r of result.runs) out(formatRunSummary(r, useColor()));
-        if (controller.signal.aborted) {
-          throw new TemporalCIError('INTERRUPTED', 'interrupted; partial results were written', {
-            hint: `continue it with: temporalci run --resume ${result.runs.at(-1)?.runDir ?? '<run_dir>'}`,
-          });
-        }
-        process.exitCode = result.exitCode;
-      } finally {
-        progress.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      const { runCommand } = await import('./run-action.js');
+      await runCommand(suiteArg, { ...flags, json: flags.json || flags.printJson });
     });
 }

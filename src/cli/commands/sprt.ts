@@ -9,6 +9,7 @@ import { calibrateSprt } from '../../runs/calibrate.js';
 import { applyCalibrationText } from '../../suite/apply-calibration.js';
 import { loadSuite } from '../../suite/load.js';
 import { err, out, warn } from '../io.js';
+import { openLocalStore } from '../store.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 
 interface CheckFlags {
@@ -109,7 +110,10 @@ function registerCalibrate(sprt: Command): void {
       const suite = await loadSuite(flags.suite);
       const t = thresholdsOf(flags);
       const checking = flags.check || Object.keys(t).length > 0;
+      const store = openLocalStore(flags.artifactsDir);
       const report = await calibrateSprt(suite, {
+        store,
+        artifacts: store,
         runs: flags.runs,
         gateMetric: flags.gateMetric,
         model: flags.model,

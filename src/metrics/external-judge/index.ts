@@ -88,7 +88,7 @@ export async function judgeWithCommand(
   setup: JudgeSetup,
   ctx: FinalizeContext,
 ): Promise<Record<string, MetricValues>> {
-  const workDir = path.join(ctx.runDir, metric);
+  const workDir = path.join(ctx.workDir, metric);
   await fs.mkdir(workDir, { recursive: true });
   const { file, entries } = await writeManifest(
     samples,

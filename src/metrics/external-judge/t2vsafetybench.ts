@@ -97,7 +97,7 @@ async function builtinJudge(
       }),
     );
   }
-  const dir = path.join(ctx.runDir, 't2vsafetybench_official');
+  const dir = path.join(ctx.workDir, 't2vsafetybench_official');
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'results.jsonl'), `${lines.join('\n')}\n`);
   return out;

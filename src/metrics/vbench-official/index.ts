@@ -107,7 +107,7 @@ async function finalize(
   params: VbenchOfficialParams,
   ctx: FinalizeContext,
 ): Promise<Record<string, MetricValues>> {
-  const workDir = path.join(ctx.runDir, 'vbench_official');
+  const workDir = path.join(ctx.workDir, 'vbench_official');
   const videos = path.join(workDir, 'videos');
   await fs.mkdir(videos, { recursive: true });
   const names = vbenchFileNames(samples, path.extname(samples[0]?.videoPath ?? '') || '.mp4');

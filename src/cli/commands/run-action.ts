@@ -1,0 +1,165 @@
+import path from 'node:path';
+import { TemporalCIError } from '../../errors.js';
+import { resolveWebhook } from '../../notify/webhook.js';
+import { atomicWriteJson } from '../../platform/fs.js';
+import { reportLocation } from '../../report/reporters/ci.js';
+import { createReporter } from '../../report/reporters/index.js';
+import { planRun, runSuite } from '../../runs/engine.js';
+import type { Reporter } from '../../runs/reporter.js';
+import type { RunState } from '../../schema/files.js';
+import { assertSameSuite, planResume, type ResumePlan } from '../../store/run-state.js';
+import type { RunKey, RunStore } from '../../store/types.js';
+import { parseGateOverride } from '../../suite/gate-override.js';
+import { loadSuite } from '../../suite/load.js';
+import type { LoadedSuite } from '../../suite/types.js';
+import { formatRunSummary } from '../format-run.js';
+import { err, isInteractive, out, useColor, warn } from '../io.js';
+import { openLocalStore } from '../store.js';
+import type { RunFlags } from './run.js';
+
+function runKeyOfState(s: RunState): RunKey {
+  return { project: s.project, suite: s.suite_name, model: s.model_name, runId: s.run_id };
+}
+
+function printDryRun(plan: ReturnType<typeof planRun>, json: boolean | undefined): void {
+  if (json) {
+    out(JSON.stringify(plan, null, 2));
+    return;
+  }
+  for (const m of plan.models) {
+    out(`model ${m.name} (adapter ${m.adapter}): ${m.samples.length} samples`);
+    for (const s of m.samples) out(`  ${s.sampleId}  ${s.testId}  seed=${s.seed}  "${s.prompt}"`);
+  }
+  out(`metrics: ${plan.metrics.join(', ')}`);
+  for (const g of plan.gates) out(`gate: ${g.metric} ${g.op} ${String(g.value)} (${g.method})`);
+  out('dry run: nothing generated or written');
+}
+
+/** The outputs the flags and the environment ask for; each is a subscriber of the run. */
+function reportersFor(
+  flags: RunFlags,
+  suite: LoadedSuite,
+  store: RunStore,
+  artifactsDir: string,
+  signal: AbortSignal,
+): Reporter[] {
+  // Resolved before any generation, so a bad URL or a missing ${ENV} fails fast (exit 1).
+  const webhook = resolveWebhook(suite.config.notify, {
+    url: flags.webhookUrl,
+    format: flags.webhookFormat,
+    notifyOn: flags.notifyOn,
+  });
+  const reporters: Reporter[] = [];
+  if (flags.progress && !flags.json) {
+    reporters.push(createReporter('progress', { stream: process.stderr, interactive: isInteractive() }));
+  }
+  if (flags.report) {
+    reporters.push(
+      createReporter('html', {
+        reportTopN: flags.reportTop,
+        showFlaggedUnblurred: suite.config.artifacts.show_flagged_unblurred,
+        warn,
+        signal,
+      }),
+    );
+  }
+  if (flags.junit) reporters.push(createReporter('junit', { file: flags.junit, warn }));
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    reporters.push(
+      createReporter('github-summary', {
+        file: summaryFile,
+        artifactsDir,
+        reportUrlBase: flags.reportUrl,
+        warn,
+      }),
+    );
+  }
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    // With --json, stdout must stay one JSON document; the runner reads workflow commands on stderr too.
+    const print = flags.json ? err : out;
+    reporters.push(
+      createReporter('github-annotations', { suiteFile: path.relative(process.cwd(), suite.file), print }),
+    );
+  }
+  if (webhook) {
+    const reportLink = (r: { runDir: string }) => reportLocation(r.runDir, artifactsDir, flags.reportUrl);
+    reporters.push(createReporter('webhook', { target: webhook, store, reportLink, warn, signal }));
+  }
+  return reporters;
+}
+
+async function loadRunSuite(
+  suiteArg: string | undefined,
+  resume: ResumePlan | undefined,
+): Promise<LoadedSuite> {
+  const suitePath = suiteArg ?? resume?.state.suite.path;
+  if (suitePath === undefined) {
+    throw new TemporalCIError('USAGE', 'missing the suite file', {
+      hint: 'temporalci run <suite.yaml>, or temporalci run --resume <run_dir>',
+    });
+  }
+  const suite = await loadSuite(suitePath);
+  if (resume) assertSameSuite(resume.state, suite.file, suite.hash);
+  for (const w of suite.warnings) warn(w);
+  return suite;
+}
+
+/** `temporalci run`: parse → run → print. Every option is reconciled in the engine (src/runs/options.ts). */
+export async function runCommand(suiteArg: string | undefined, flags: RunFlags): Promise<void> {
+  const resume = flags.resume ? await planResume(flags.resume) : undefined;
+  const suite = await loadRunSuite(suiteArg, resume);
+  const selection = {
+    model: flags.model,
+    includeModels: flags.includeModel,
+    excludeModels: flags.excludeModel,
+    sampleLimit: resume ? (resume.state.options.sample_limit ?? undefined) : flags.sample,
+    gateOverrides: flags.gateOverride.map((g) => parseGateOverride(g, suite)),
+  };
+  if (flags.dryRun) {
+    printDryRun(planRun(suite, selection), flags.json);
+    return;
+  }
+  const artifactsDir = resume?.artifactsDir ?? flags.artifactsDir;
+  const store = openLocalStore(artifactsDir);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runSuite(suite, {
+      ...selection,
+      store,
+      artifacts: store,
+      reporters: reportersFor(flags, suite, store, artifactsDir, controller.signal),
+      baselineMode: flags.baselineMode,
+      ignoreRegression: flags.ignoreRegression,
+      tag: flags.tag,
+      workers: flags.workers,
+      retries: flags.retries,
+      timeoutS: flags.timeout,
+      deadlineS: flags.deadline,
+      onDeadline: flags.onDeadline,
+      maxFailedRatio: flags.maxFailedRatio,
+      resume: resume ? { run: runKeyOfState(resume.state), state: resume.state } : undefined,
+      signal: controller.signal,
+      warn,
+    });
+    const payload = {
+      exit_code: result.exitCode,
+      runs: result.runs.map((r) => ({ run_dir: r.runDir, ...r.record })),
+    };
+    if (flags.outputJson) await atomicWriteJson(flags.outputJson, payload);
+    if (flags.json) out(JSON.stringify(payload, null, 2));
+    else for (const r of result.runs) out(formatRunSummary(r, useColor()));
+    if (controller.signal.aborted) {
+      throw new TemporalCIError('INTERRUPTED', 'interrupted; partial results were written', {
+        hint: `continue it with: temporalci run --resume ${result.runs.at(-1)?.runDir ?? '<run_dir>'}`,
+      });
+    }
+    process.exitCode = result.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,83 @@
+import pLimit from 'p-limit';
+import { describeError } from '../errors.js';
+import { makeScratchDir, removeDir } from '../platform/fs.js';
+import type { SampleRecord } from '../schema/run.js';
+import type { ArtifactStore, RunKey } from '../store/types.js';
+import { runSample, type SampleRunContext } from './sample-runner.js';
+import type { PlannedSample } from './types.js';
+
+/**
+ * Where samples run. The wave loop (src/runs/waves.ts) hands each planned sample to an executor and gets back
+ * its record; it neither knows nor cares whether the sample ran in this process (`LocalExecutor`) or on a
+ * GPU worker of a fleet. An executor stores the sample's files (video, logs, per-frame reference values)
+ * in the run's ArtifactStore before it returns the record that names them.
+ */
+export interface SampleControl {
+  /** Aborts samples that are running (Ctrl-C, SIGTERM, the deadline reached). */
+  signal: AbortSignal;
+  /**
+   * Asked when a slot is free to start this sample, just before it starts: false means "do not start it"
+   * (a predicted deadline miss), and the sample comes back as null.
+   */
+  start(): boolean;
+}
+
+export interface SampleExecutor {
+  /** The sample's record, or null when it was cut short or never started (it is generated again on resume). */
+  run(planned: PlannedSample, control: SampleControl): Promise<SampleRecord | null>;
+  close(): Promise<void>;
+}
+
+export interface LocalExecutorOptions {
+  /** Samples generated at once. */
+  workers: number;
+  run: RunKey;
+  artifacts: ArtifactStore;
+  sample: Omit<SampleRunContext, 'signal'>;
+}
+
+/** Today's machine: a bounded pool over `runSample`, each sample in a scratch folder of its own. */
+export class LocalExecutor implements SampleExecutor {
+  private readonly limit;
+
+  constructor(private readonly opts: LocalExecutorOptions) {
+    this.limit = pLimit(opts.workers);
+  }
+
+  run(planned: PlannedSample, control: SampleControl): Promise<SampleRecord | null> {
+    return this.limit(async () => {
+      if (control.signal.aborted || !control.start()) return null;
+      const scratch = await makeScratchDir(`tci-${planned.sampleId}-`);
+      try {
+        const { record, files } = await runSample(
+          { ...this.opts.sample, signal: control.signal },
+          planned,
+          scratch,
+        );
+        // A sample cut short by Ctrl-C or the deadline is not finished: it is neither recorded nor stored,
+        // so a resumed run generates it again.
+        if (record.error !== null && control.signal.aborted) return null;
+        await this.store(record, files);
+        return record;
+      } finally {
+        await removeDir(scratch);
+      }
+    });
+  }
+
+  /** Puts the sample's files into the run; a failure is the sample's error (stage `store`), never lost. */
+  private async store(record: SampleRecord, files: readonly { name: string; path: string }[]): Promise<void> {
+    for (const f of files) {
+      try {
+        await this.opts.artifacts.put({ run: this.opts.run, name: f.name }, f.path);
+      } catch (e) {
+        if (f.name === record.video_path) record.video_path = null;
+        record.error ??= { stage: 'store', code: 'STORE_FAILED', message: `${f.name}: ${describeError(e)}` };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.limit.clearQueue();
+  }
+}

@@ -1,0 +1,89 @@
+import { describeError } from '../errors.js';
+import type { SampleRecord } from '../schema/run.js';
+import type { RunStore } from '../store/types.js';
+import { type DeadlineState, recordSampleTime, shouldStop, startDeadline } from './deadline.js';
+import type { SampleExecutor } from './executor.js';
+import type { PreparedRun } from './prepare.js';
+import { afterWave } from './sequential.js';
+
+/** What the wave loop reports as it goes (the engine forwards these to the reporters). */
+export interface WaveHooks {
+  onSample(sample: SampleRecord, done: number, total: number): Promise<void>;
+  onWave(wave: number, generated: number, stopped: boolean): Promise<void>;
+}
+
+export interface WaveOutcome {
+  /** Every sample attempted, reused ones first (failed ones included). */
+  samples: SampleRecord[];
+  deadline: DeadlineState | null;
+  /** Seconds of this session when generation stopped. */
+  elapsedS: number;
+  /** A failure of the loop itself (not of a sample): the run becomes ERROR, with the samples it has. */
+  error: string | null;
+}
+
+/**
+ * Generates the plan in waves: bounded concurrency inside a wave (the executor's), a decision at every wave
+ * boundary (src/runs/sequential.ts), and the deadline's predictive abort before each sample starts. Each
+ * finished sample is appended to the run's sample log at once, so a crash loses none of them.
+ */
+export async function executeWaves(
+  prep: PreparedRun,
+  executor: SampleExecutor,
+  store: RunStore,
+  hooks: WaveHooks,
+): Promise<WaveOutcome> {
+  const { opts, order, seq } = prep;
+  const sessionStart = performance.now();
+  const elapsed = (): number => (performance.now() - sessionStart) / 1000;
+  const deadline = opts.deadlineS === undefined ? null : startDeadline(opts.deadlineS, opts.workers);
+  // Reaching the budget aborts the running samples too; predicting a miss only stops starting new ones.
+  const budgetOut = new AbortController();
+  const budgetTimer =
+    opts.deadlineS === undefined
+      ? undefined
+      : setTimeout(() => budgetOut.abort(new Error('deadline reached')), opts.deadlineS * 1000);
+  const signal = AbortSignal.any([opts.signal, budgetOut.signal]);
+  let finished = 0;
+  const deadlineHit = (): boolean => {
+    if (deadline === null) return false;
+    if (budgetOut.signal.aborted) shouldStop(deadline, Number.POSITIVE_INFINITY, order.length - finished);
+    return shouldStop(deadline, elapsed(), order.length - finished);
+  };
+  const samples: SampleRecord[] = [...prep.reused];
+  let done = prep.reused.length;
+  const runOne = async (p: (typeof order)[number]): Promise<SampleRecord | null> => {
+    let t0 = 0;
+    const row = await executor.run(p, {
+      signal,
+      start: () => {
+        t0 = performance.now();
+        return !signal.aborted && !deadlineHit();
+      },
+    });
+    if (row === null) return null;
+    finished++;
+    if (deadline !== null) recordSampleTime(deadline, (performance.now() - t0) / 1000);
+    await store.appendSample(prep.key, row);
+    done++;
+    await hooks.onSample(row, done, prep.planned.length);
+    return row;
+  };
+  let error: string | null = null;
+  try {
+    for (let start = 0; start < order.length && !signal.aborted && !deadlineHit(); ) {
+      const wave = order.slice(start, start + seq.waveSize);
+      const rows = await Promise.all(wave.map(runOne));
+      samples.push(...rows.filter((r): r is SampleRecord => r !== null));
+      start += wave.length;
+      const stopped = afterWave(seq, opts.gates, samples, order.length - start);
+      await hooks.onWave(seq.waves, samples.length, stopped);
+      if (stopped) break;
+    }
+  } catch (e) {
+    error = `run failed: ${describeError(e)}`;
+  } finally {
+    clearTimeout(budgetTimer);
+  }
+  return { samples, deadline, elapsedS: elapsed(), error };
+}
