@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { TEMPORALCI_VERSION } from '../runs/environment.js';
+import { TEMPORALCI_VERSION } from '../platform/environment.js';
 import { reportError } from './io.js';
 
 type Register = (program: Command) => void;

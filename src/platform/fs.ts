@@ -57,3 +57,18 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }
+
+/** A file's size in bytes, null when it does not exist. */
+export async function fileSize(file: string): Promise<number | null> {
+  return fs.stat(file).then(
+    (s) => s.size,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    },
+  );
+}
+
+export async function appendText(file: string, text: string): Promise<void> {
+  await fs.appendFile(file, text);
+}

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { appendText, fileSize } from '../platform/fs.js';
 import type { RunRecord } from '../schema/run.js';
 import { gateTarget } from './analysis.js';
 import { fmt, fmtPct, fmtSigned } from './html.js';
@@ -91,14 +91,11 @@ export function truncateUtf8(text: string, budget: number): string {
  * Returns the bytes appended.
  */
 export async function appendStepSummary(file: string, markdown: string): Promise<number> {
-  const existing = await fs.stat(file).then(
-    (s) => s.size,
-    () => 0,
-  );
+  const existing = (await fileSize(file)) ?? 0;
   const room = Math.min(OWN_BUDGET_BYTES, SUMMARY_LIMIT_BYTES - 1024 - existing);
   if (room < 256) return 0;
   const text = truncateUtf8(markdown, room);
-  await fs.appendFile(file, text);
+  await appendText(file, text);
   return Buffer.byteLength(text);
 }
 

@@ -19,12 +19,12 @@ import {
 import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
 import { seriesOf } from '../gates/sprt-gate.js';
 import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
+import { TEMPORALCI_VERSION } from '../platform/environment.js';
 import type { RunRecord } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
 import type { ArtifactStore, RunStore, Warn } from '../store/types.js';
 import type { LoadedSuite } from '../suite/types.js';
 import { runSuite, selectModels } from './engine.js';
-import { TEMPORALCI_VERSION } from './environment.js';
 
 export interface CalibrateOptions {
   runs: number;
