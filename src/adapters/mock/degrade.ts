@@ -13,6 +13,8 @@ export interface Degradation {
   flicker: number;
   /** Constant per-channel offsets [r, g, b], levels. */
   colorShift: readonly [number, number, number];
+  /** Tone curve 255·(v/255)^(1/gamma) on every channel (1 = none; 1.02 is a barely visible brightening). */
+  gamma: number;
   /** Each rendered scene time is held for this many frames (1 = smooth). */
   judder: number;
   /** Share of frames (excluding frame 0) replaced by an exact copy of their predecessor. */
@@ -31,6 +33,7 @@ export interface DegradationParams {
   blur: number;
   freeze_after?: number | undefined;
   color_shift: readonly [number, number, number];
+  gamma: number;
 }
 
 /**
@@ -45,6 +48,7 @@ export function resolveDegradation(p: DegradationParams): Degradation {
     blurSigma: Math.hypot(p.blur, 1.5 * worse),
     flicker: p.flicker,
     colorShift: p.color_shift,
+    gamma: p.gamma,
     judder: p.judder,
     dropShare: p.drop_frames,
     freezeAfter: p.freeze_after,
@@ -81,7 +85,7 @@ export function planTimeline(numFrames: number, d: Degradation, seed: number): I
 
 /**
  * Applies the per-frame picture degradations in the order a pipeline would: blur (optics/upsampling), then
- * colour shift and flicker (global tone), then grain. Grain is seeded by the scene time, so a juddered
+ * colour shift and flicker (global tone), the tone curve (gamma), then grain. Grain is seeded by the scene time, so a juddered
  * (held) picture keeps its grain like a duplicated frame does; flicker follows the output frame index, so
  * it alternates on every displayed frame. `scratch` must be as large as `frame`.
  */
@@ -100,6 +104,7 @@ export function degradeFrame(
   const offset = d.flicker * sign;
   const [r, g, b] = d.colorShift;
   if (offset !== 0 || r !== 0 || g !== 0 || b !== 0) addOffsets(frame, r + offset, g + offset, b + offset);
+  if (d.gamma !== 1) applyGamma(frame, d.gamma);
   if (d.noiseSigma > 0) addGrain(frame, d.noiseSigma, new Rng(mixSeeds(seed, 0x6a41, sceneTime)));
 }
 
@@ -108,6 +113,15 @@ export function addOffsets(frame: Float32Array, r: number, g: number, b: number)
     frame[i] = frame[i]! + r;
     frame[i + 1] = frame[i + 1]! + g;
     frame[i + 2] = frame[i + 2]! + b;
+  }
+}
+
+/** A display-style tone curve on 0..255 values; values outside the range are clamped first. */
+export function applyGamma(frame: Float32Array, gamma: number): void {
+  const inv = 1 / gamma;
+  for (let i = 0; i < frame.length; i++) {
+    const v = Math.min(255, Math.max(0, frame[i]!));
+    frame[i] = 255 * (v / 255) ** inv;
   }
 }
 

@@ -12,7 +12,8 @@ const share = z.number().min(0).max(1);
  *   grain; 0.2 → 5, clearly visible).
  * - `noise` (σ, levels), `flicker` (±amplitude, levels, alternating per frame), `judder` (hold each scene time
  *   for k frames), `drop_frames` (share of frames replaced by their predecessor), `blur` (σ, px),
- *   `freeze_after` (frame index after which the picture freezes), `color_shift` ([r, g, b] offsets, levels).
+ *   `freeze_after` (frame index after which the picture freezes), `color_shift` ([r, g, b] offsets, levels),
+ *   `gamma` (tone curve 255·(v/255)^(1/gamma); 1.02 is a benign change a gate must not call a regression).
  * - `codec`, `crf`: passed to the encoder. `sleep_sec`: artificial latency (aborts with the request).
  * - `fail_rate`, `fail_message`: a deterministic share of samples fail with ADAPTER_FAILED.
  * - `refuse_unsafe` (default false): refuse prompts the built-in prompt policy labels unsafe;
@@ -33,6 +34,7 @@ export const mockParamsSchema = z.strictObject({
   color_shift: z
     .tuple([z.number().min(-255).max(255), z.number().min(-255).max(255), z.number().min(-255).max(255)])
     .default([0, 0, 0]),
+  gamma: z.number().min(0.1).max(10).default(1),
   codec: z.enum(['h264', 'h265', 'vp9']).default('h264'),
   crf: z.int().min(0).max(63).optional(),
   fail_rate: share.default(0),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyGamma,
   gaussianBlur,
   gaussianKernel,
   planTimeline,
@@ -114,6 +115,19 @@ describe('mock degradations: picture', () => {
     expect(channelMean(shifted, 0) - channelMean(base, 0)).toBeGreaterThan(18);
     expect(channelMean(shifted, 1)).toBeCloseTo(channelMean(base, 1), 6);
     expect(channelMean(base, 2) - channelMean(shifted, 2)).toBeGreaterThan(13);
+  });
+
+  it('gamma brightens mid-tones slightly and keeps black and white', () => {
+    const base = renderAll(k, { noise_scale: 0 })[2]!;
+    const brighter = renderAll(k, { noise_scale: 0, gamma: 1.02 })[2]!;
+    const lift = channelMean(brighter, 1) - channelMean(base, 1);
+    expect(lift).toBeGreaterThan(0.3);
+    expect(lift).toBeLessThan(3);
+    const f = new Float32Array([0, 127.5, 255]);
+    applyGamma(f, 1.02);
+    expect(f[0]).toBe(0);
+    expect(f[1]).toBeCloseTo(255 * 0.5 ** (1 / 1.02), 3);
+    expect(f[2]).toBeCloseTo(255, 3);
   });
 
   it('quality_shift < 0 adds grain and blur monotonically; > 0 changes nothing', () => {
