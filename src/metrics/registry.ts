@@ -22,6 +22,7 @@ import type { MetricDefinition } from './types.js';
 import { vbenchOfficial } from './vbench-official/index.js';
 import { vbenchTemporal } from './vbench-temporal.js';
 import { vmafMotion } from './vmaf-motion.js';
+import { vsBaselineMetric } from './vs-baseline.js';
 import { warpingError } from './warping-error.js';
 
 /**
@@ -51,6 +52,7 @@ export const METRICS = {
   vbench_official: vbenchOfficial,
   vbench_temporal: vbenchTemporal,
   vmaf_motion: vmafMotion,
+  vs_baseline: vsBaselineMetric,
   warping_error: warpingError,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;
 

@@ -68,6 +68,12 @@ export interface FinalizeContext {
   /** Folder of the suite file: relative paths in params resolve against it. */
   suiteDir: string;
   signal: AbortSignal;
+  /**
+   * A local path of the baseline run's video of the same sample_id, or null when the baseline kept none
+   * (no baseline, other seeds, a retention policy that dropped it). Given to metrics that set
+   * `needsBaselineVideos`.
+   */
+  baselineVideo?: (sampleId: string) => Promise<string | null>;
 }
 
 export interface MetricDefinition<P = Record<string, unknown>> {
@@ -87,6 +93,12 @@ export interface MetricDefinition<P = Record<string, unknown>> {
   higherIsBetter(path: string): boolean | undefined;
   /** Does it read pixels? Sample-level metrics (latency, log values) set false and receive no frames. */
   readsPixels: boolean;
+  /**
+   * Compares each sample with the baseline run's video of the same sample_id (in `finalize`, through
+   * `FinalizeContext.baselineVideo`). Its gates judge only when a sample paired: with nothing to compare
+   * they pass and say so, because a first run or other seeds are not regressions.
+   */
+  needsBaselineVideos?: boolean;
   create(params: P, ctx: SampleContext): MetricAccumulator;
   /**
    * Run-level measurement for metrics that must see every sample at once (an external judge called once

@@ -28,7 +28,12 @@ export async function finalizeMetrics(
       metadata: s.metadata,
     });
   }
-  const finalizeCtx: FinalizeContext = { workDir: ctx.workDir, suiteDir: ctx.suiteDir, signal: ctx.signal };
+  const finalizeCtx: FinalizeContext = {
+    workDir: ctx.workDir,
+    suiteDir: ctx.suiteDir,
+    signal: ctx.signal,
+    ...(ctx.baselineVideo === undefined ? {} : { baselineVideo: ctx.baselineVideo }),
+  };
   for (const m of metrics) {
     if (!m.def.finalize) continue;
     const values = await m.def.finalize(views, m.params, finalizeCtx);

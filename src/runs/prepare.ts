@@ -59,6 +59,8 @@ export interface PreparedRun {
   /** Earlier verdicts, newest first, for windowed gates. */
   pastRuns: RunRecord[];
   isPerSample: (metricPath: string) => boolean;
+  /** The baseline run's kept videos by sample_id, for metrics that compare with them (`vs_baseline`). */
+  baselineVideos: Map<string, string>;
   lock: RunLock;
 }
 
@@ -109,6 +111,26 @@ async function chooseBaseline(
     return pinned === null ? null : { runId: pinned, run: await store.readRun({ ...key, runId: pinned }) };
   }
   return selectBaseline(store, key, opts.baselineMode, key.runId, warn);
+}
+
+/**
+ * Where the baseline's videos are, when a metric compares with them. A rolling baseline is a mean of
+ * several runs and has no video of its own: nothing pairs (and the gates say so).
+ */
+async function baselineVideosOf(
+  store: RunStore,
+  key: RunKey,
+  baseline: Baseline | null,
+  metrics: readonly ActiveMetric[],
+): Promise<Map<string, string>> {
+  const videos = new Map<string, string>();
+  if (baseline === null || !metrics.some((m) => m.def.needsBaselineVideos)) return videos;
+  if (baseline.runId.startsWith('rolling:')) return videos;
+  const rec = await store.readRun({ ...key, runId: baseline.runId });
+  for (const s of rec.samples) {
+    if (s.error === null && s.retained && s.video_path !== null) videos.set(s.sample_id, s.video_path);
+  }
+  return videos;
 }
 
 function stateOf(p: Omit<PreparedRun, 'lock'>): RunState {
@@ -182,7 +204,8 @@ export async function prepareRun(
     );
     const sessions = (opts.resume?.state.sessions ?? 0) + 1;
     const prepared = { suite, model, opts, key, started, sessions, metrics, baseline, planned, fullOrder };
-    const rest = { order, reused, seq, pastRuns, isPerSample };
+    const baselineVideos = await baselineVideosOf(store, key, baseline, metrics);
+    const rest = { order, reused, seq, pastRuns, isPerSample, baselineVideos };
     await store.writeState(key, stateOf({ ...prepared, ...rest }));
     return { ...prepared, ...rest, lock };
   } catch (e) {
