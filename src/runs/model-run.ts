@@ -135,6 +135,8 @@ async function generateAndMeasure(
     retries: prep.opts.retries,
     timeoutS: prep.opts.timeoutS,
     artifactCodec: prep.suite.config.artifacts.encode,
+    videoMismatch: prep.suite.config.run.video_mismatch,
+    maxVideoPixels: prep.suite.config.run.max_video_pixels,
     resolveInput: async (f: { name: string }) => path.resolve(prep.suite.dir, f.name),
   };
   const makeExecutor = ports.executor ?? localExecutorFactory(ports.warn);

@@ -12,6 +12,7 @@ import { deadlineRecord } from './deadline.js';
 import { evaluateRun, gateHistory, type RunVerdict } from './evaluate-run.js';
 import type { PreparedRun } from './prepare.js';
 import { summarizeMetric } from './summarize.js';
+import { describeMismatch } from './video-check.js';
 import type { WaveOutcome } from './waves.js';
 
 /** How a session ended, beyond its samples: what the engine knows when the waves are over. */
@@ -63,6 +64,12 @@ export function judge(prep: PreparedRun, outcome: WaveOutcome, end: SessionEnd):
   if (deadlineExceeded && opts.onDeadline === 'error') errors.push(`deadline_exceeded: ${deadline.reason}`);
   if (deadlineExceeded && opts.onDeadline !== 'error') {
     warnings.push(`deadline_exceeded: ${deadline.reason} (on_deadline: ${opts.onDeadline})`);
+  }
+  const mismatched = measured.filter((s) => s.video_mismatch !== undefined);
+  if (mismatched.length > 0) {
+    warnings.push(
+      `video_mismatch: ${mismatched.length} measured sample(s) do not match the requested video (first: ${describeMismatch(mismatched[0]!.video_mismatch!)}); run.video_mismatch: warn measured them anyway`,
+    );
   }
   const stoppedEarly = seq.stoppedEarly || deadlineExceeded;
   const summaries: Record<string, MetricSummary> = {};

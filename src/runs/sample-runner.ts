@@ -21,6 +21,7 @@ import {
   TruthStream,
 } from './reference.js';
 import type { PlannedSample, SuiteFile } from './types.js';
+import { checkPixelBudget, videoMismatchError, videoMismatchOf } from './video-check.js';
 
 export interface ActiveMetric {
   name: string;
@@ -39,6 +40,10 @@ export interface SampleRunContext {
   signal: AbortSignal;
   /** `artifacts.encode`: the codec kept videos are stored in. Undefined keeps the adapter's file as is. */
   artifactCodec?: VideoCodec;
+  /** `run.video_mismatch`: fail the sample when its video differs from the request, or measure it anyway. */
+  videoMismatch: 'fail' | 'warn';
+  /** `run.max_video_pixels`: width × height × frames measured at most. */
+  maxVideoPixels: number;
 }
 
 /** ffprobe's codec names for the codecs a suite can ask for. */
@@ -316,6 +321,7 @@ export async function runSample(
       frame_count: info.frameCount,
       codec: info.codec,
     };
+    checkVideo(ctx, planned, info, record, reference !== undefined);
     const crop = reference === undefined ? undefined : checkReferenceOutputOrStage(info, reference.plan);
     record.metrics = await measure(
       ctx,
@@ -343,6 +349,29 @@ export async function runSample(
     record.error = toSampleError(e);
   }
   return { record, files: await keptFiles(layout, record) };
+}
+
+/**
+ * The video against the request, before any pixel is decoded: a reference test checks its output against
+ * the truth instead (src/runs/reference.ts), every other sample against its test's video settings.
+ */
+function checkVideo(
+  ctx: SampleRunContext,
+  planned: PlannedSample,
+  info: VideoInfo,
+  record: SampleRecord,
+  isReference: boolean,
+): void {
+  try {
+    checkPixelBudget(info, ctx.maxVideoPixels);
+  } catch (e) {
+    throw new StageError('probe', e);
+  }
+  if (isReference) return;
+  const mismatch = videoMismatchOf(planned.video, info);
+  if (mismatch === null) return;
+  record.video_mismatch = mismatch;
+  if (ctx.videoMismatch === 'fail') throw new StageError('probe', videoMismatchError(mismatch));
 }
 
 function runName(layout: ScratchLayout, file: string): string {

@@ -57,9 +57,18 @@ export interface SampleRecord {
   /** Seconds per stage. */
   timings: Partial<Record<SampleStage, number>>;
   error: SampleError | null;
+  /** The video does not match the request (frame count, fps or size): what was asked and what came. */
+  video_mismatch?: VideoMismatch;
   /** Per-metric values for this sample (absent when the sample failed before measurement). */
   metrics: Record<string, MetricValues>;
   metadata: Record<string, unknown>;
+}
+
+export interface VideoMismatch {
+  expected: { num_frames: number; fps: number; width: number; height: number };
+  got: { num_frames: number; fps: number; width: number; height: number };
+  /** The fields that differ. */
+  fields: ('num_frames' | 'fps' | 'width' | 'height')[];
 }
 
 export interface MetricSummary {

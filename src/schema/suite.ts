@@ -257,6 +257,22 @@ export const runSettingsSchema = z
       .min(0)
       .default(0)
       .describe('seed of the deterministic shuffle that orders generation so early waves span prompts'),
+    // A model that ignores the request (8 frames for 25, 64 px for 512) is broken even when its pixels look
+    // fine; measuring it as if it had done what was asked would hide that.
+    video_mismatch: z
+      .enum(['fail', 'warn'])
+      .default('fail')
+      .describe(
+        'a video whose frame count, fps or size differs from the request: fail the sample, or warn and measure it',
+      ),
+    max_video_pixels: z
+      .number()
+      .int()
+      .positive()
+      .default(2 ** 33)
+      .describe(
+        'largest video measured, width × height × frames (default 2^33, about 35 s of 4K at 30 fps); larger ones fail before decoding',
+      ),
     multiple_comparisons: z
       .enum(['none', 'holm'])
       .default('none')
