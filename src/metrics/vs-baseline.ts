@@ -5,7 +5,6 @@ import type { FrameView } from '../video/frame-view.js';
 import { blockMeanColors, meanBlockDeltaE } from './kernels/color.js';
 import { planeSse, psnrFromMse } from './kernels/ffmpeg/psnr.js';
 import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
-import { meanAbsDiff } from './kernels/mad.js';
 import type { FinalizeContext, FinalizeSample, MetricDefinition } from './types.js';
 
 /**
@@ -55,6 +54,30 @@ async function* zipFrames(a: string, b: string, signal: AbortSignal): AsyncGener
   }
 }
 
+/** Mean of each tile×tile block of a plane (grain averages out; motion of anything larger than a tile does not). */
+function tileMeans(plane: Uint8Array, width: number, height: number, tile: number): Float64Array {
+  const bw = Math.ceil(width / tile);
+  const bh = Math.ceil(height / tile);
+  const sums = new Float64Array(bw * bh);
+  const counts = new Uint32Array(bw * bh);
+  for (let y = 0; y < height; y++) {
+    const row = Math.floor(y / tile) * bw;
+    for (let x = 0; x < width; x++) {
+      const t = row + Math.floor(x / tile);
+      sums[t] = sums[t]! + plane[y * width + x]!;
+      counts[t] = counts[t]! + 1;
+    }
+  }
+  for (let t = 0; t < sums.length; t++) sums[t] = sums[t]! / counts[t]!;
+  return sums;
+}
+
+function meanAbsDiffF(a: Float64Array, b: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < a.length; i++) total += Math.abs(a[i]! - b[i]!);
+  return total / a.length;
+}
+
 /** The comparison of one candidate video with its baseline video. */
 export async function compareWithBaseline(
   candidate: string,
@@ -69,7 +92,7 @@ export async function compareWithBaseline(
   let deltaESum = 0;
   let motionBase = 0;
   let profileDiff = 0;
-  let prev: [FrameView, FrameView] | null = null;
+  let prev: [Float64Array, Float64Array] | null = null;
   for await (const pair of zipFrames(candidate, baseline, signal)) {
     const [c, b] = pair;
     if (c.width !== b.width || c.height !== b.height) {
@@ -82,13 +105,17 @@ export async function compareWithBaseline(
       blockMeanColors(c.rgb, c.width, c.height, p.tile),
       blockMeanColors(b.rgb, b.width, b.height, p.tile),
     );
+    const tiles: [Float64Array, Float64Array] = [
+      tileMeans(c.luma, c.width, c.height, p.tile),
+      tileMeans(b.luma, b.width, b.height, p.tile),
+    ];
     if (prev !== null) {
-      const ec = meanAbsDiff(prev[0].luma, c.luma);
-      const eb = meanAbsDiff(prev[1].luma, b.luma);
+      const ec = meanAbsDiffF(prev[0], tiles[0]);
+      const eb = meanAbsDiffF(prev[1], tiles[1]);
       motionBase += eb;
       profileDiff += Math.abs(ec - eb);
     }
-    prev = pair;
+    prev = tiles;
     frames++;
   }
   if (frames === 0) throw new Error('vs_baseline: a video has no frames');
