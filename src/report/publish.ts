@@ -5,10 +5,11 @@ import {
   deliver,
   describeTarget,
   previousStatus,
-  redact,
   shouldNotify,
+  targetSecrets,
   type WebhookTarget,
 } from '../notify/webhook.js';
+import { redact } from '../platform/env.js';
 import { atomicWriteFile } from '../platform/fs.js';
 import type { ModelRunResult } from '../runs/model-run.js';
 import { loadIndex, type Warn } from '../store/local.js';
@@ -111,7 +112,7 @@ export async function publishRun(
   if (target) {
     await step(
       'webhook not sent',
-      (m) => opts.warn(redact(m, target)),
+      (m) => opts.warn(redact(m, targetSecrets(target))),
       async () => {
         const history = await loadIndex(path.dirname(result.runDir), opts.warn);
         const previous = previousStatus(history, rec.run_id);
