@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeError, TemporalCIError } from '../errors.js';
 import { envRefs, interpolateEnvRecord } from '../platform/env.js';
+import { secondsSince } from '../platform/format.js';
 import { readLogTail } from '../platform/log-tail.js';
 import { type LoggedRun, runToLog } from '../platform/process.js';
 import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
@@ -219,7 +220,7 @@ export async function runCommand(
       // Absolute, for sample-level metrics (log_regex) that do not know the run folder.
       log_file: logFile,
       work_dir: request.workDir,
-      duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+      duration_s: secondsSince(started),
     },
     logs: [logPath],
   };
@@ -251,7 +252,7 @@ async function refusedResult(
       log_path: logPath,
       log_file: logFile,
       work_dir: request.workDir,
-      duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+      duration_s: secondsSince(started),
     },
     logs: [logPath],
   };

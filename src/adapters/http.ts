@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
 import { interpolateEnvRecord, redact } from '../platform/env.js';
+import { secondsSince } from '../platform/format.js';
 import { httpRefusalSchema, RefusalSignal } from './http/refusal.js';
 import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
 import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
@@ -146,7 +147,7 @@ export async function generateHttp(
         log_path: logPath,
         log_file: logFile,
         work_dir: request.workDir,
-        duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+        duration_s: secondsSince(started),
       },
       logs: [logPath],
     };

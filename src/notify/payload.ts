@@ -1,3 +1,4 @@
+import { percent } from '../platform/format.js';
 import type { RunRecord } from '../schema/run.js';
 
 /**
@@ -73,7 +74,7 @@ function detailLines(f: NotifyFacts): string[] {
     (g) => `gate ${g.metric} ${g.op} ${String(g.value)}: actual ${num(g.actual)} (${g.reason})`,
   );
   for (const reg of topRegressions(r)) {
-    const rel = reg.relative_delta === null ? '' : ` (${(reg.relative_delta * 100).toFixed(2)}%)`;
+    const rel = reg.relative_delta === null ? '' : ` (${percent(reg.relative_delta)})`;
     lines.push(`regression ${reg.metric}: ${num(reg.baseline)} -> ${num(reg.current)}${rel}`);
   }
   for (const e of r.errors) lines.push(`error: ${e}`);

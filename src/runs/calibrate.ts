@@ -19,6 +19,7 @@ import {
 import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
 import { seriesOf } from '../gates/sprt-gate.js';
 import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
+import { roundTo } from '../platform/format.js';
 import type { RunRecord } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
 import { readRunRecord, type Warn } from '../store/local.js';
@@ -158,7 +159,7 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
       status: rec.status,
       paired_count: pairing.paired_count,
       expected_pairs: pairing.expected_pairs,
-      paired_ratio: Number(pairing.paired_ratio.toFixed(6)),
+      paired_ratio: roundTo(pairing.paired_ratio, 6),
       delta_count: pairing.deltas.length,
       delta_mean: s.mean,
       delta_std: s.std,

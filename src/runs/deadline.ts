@@ -1,3 +1,4 @@
+import { roundTo } from '../platform/format.js';
 import type { DeadlineRecord } from '../schema/run.js';
 import { percentile } from '../stats/aggregate.js';
 
@@ -69,11 +70,11 @@ export function deadlineRecord(
     exceeded: state.trigger !== null,
     trigger: state.trigger,
     reason: state.reason,
-    elapsed_s: Number(elapsedS.toFixed(3)),
+    elapsed_s: roundTo(elapsedS, 3),
     p90_sample_s: p90SampleTime(state),
   };
 }
 
 function fmt(n: number): string {
-  return Number(n.toFixed(2)).toString();
+  return String(roundTo(n, 2));
 }
