@@ -18,10 +18,10 @@ import type {
 } from './types.js';
 
 /** coreutils `timeout` reports a killed command as 124; CI logs and dashboards already know the number. */
-export const TIMEOUT_EXIT_CODE = 124;
+const TIMEOUT_EXIT_CODE = 124;
 /** What a shell reports for a command it cannot find or start. */
 const NOT_STARTED_EXIT_CODE = 127;
-export const COMMAND_LOG_NAME = 'adapter.log';
+const COMMAND_LOG_NAME = 'adapter.log';
 
 /**
  * The `command` adapter's params (strict). `argv` is a template: each element gets its placeholders
@@ -113,7 +113,7 @@ function relativeToRun(workDir: string, file: string): string {
   return path.relative(path.dirname(parent), file);
 }
 
-export async function runCommand(
+async function runCommand(
   params: CommandParams,
   cwd: string,
   request: GenerationRequest,
@@ -222,7 +222,6 @@ export async function runCommand(
       work_dir: request.workDir,
       duration_s: secondsSince(started),
     },
-    logs: [logPath],
   };
 }
 
@@ -254,7 +253,6 @@ async function refusedResult(
       work_dir: request.workDir,
       duration_s: secondsSince(started),
     },
-    logs: [logPath],
   };
 }
 

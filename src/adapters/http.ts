@@ -96,10 +96,7 @@ function isVideo(res: Response): boolean {
   return type.startsWith('video/') || type.startsWith('application/octet-stream');
 }
 
-export async function generateHttp(
-  params: HttpParams,
-  request: GenerationRequest,
-): Promise<GenerationResult> {
+async function generateHttp(params: HttpParams, request: GenerationRequest): Promise<GenerationResult> {
   const started = performance.now();
   const { values: headers, secrets } = interpolateEnvRecord(params.headers, 'http adapter headers');
   await fs.mkdir(request.workDir, { recursive: true });
@@ -149,7 +146,6 @@ export async function generateHttp(
         work_dir: request.workDir,
         duration_s: secondsSince(started),
       },
-      logs: [logPath],
     };
   } catch (e) {
     if (e instanceof TemporalCIError) ctx.log(`error: ${e.message}`);

@@ -53,7 +53,7 @@ function topRegressions(rec: RunRecord) {
     .slice(0, 5);
 }
 
-export function headline(f: NotifyFacts): string {
+function headline(f: NotifyFacts): string {
   const r = f.record;
   const label =
     f.event === 'recovery'
@@ -81,7 +81,7 @@ function detailLines(f: NotifyFacts): string[] {
   return lines;
 }
 
-export function genericPayload(f: NotifyFacts): Record<string, unknown> {
+function genericPayload(f: NotifyFacts): Record<string, unknown> {
   const r = f.record;
   return {
     event: f.event,
@@ -109,7 +109,7 @@ function slackEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function slackPayload(f: NotifyFacts): Record<string, unknown> {
+function slackPayload(f: NotifyFacts): Record<string, unknown> {
   const text = slackEscape(headline(f));
   const details = detailLines(f).map((l) => `• ${slackEscape(l)}`);
   const report = f.reportUrl
@@ -126,7 +126,7 @@ export function slackPayload(f: NotifyFacts): Record<string, unknown> {
 
 const DISCORD_COLOUR = { PASS: 0x1a7f37, FAIL: 0xcf222e, ERROR: 0x9a6700, INTERRUPTED: 0x9a6700 } as const;
 
-export function discordPayload(f: NotifyFacts): Record<string, unknown> {
+function discordPayload(f: NotifyFacts): Record<string, unknown> {
   const r = f.record;
   const fields = [
     { name: 'Status', value: r.status, inline: true },

@@ -25,7 +25,7 @@ export interface WebhookTarget {
   backoffMs: number;
 }
 
-export const SIGNATURE_HEADER = 'X-TemporalCI-Signature';
+const SIGNATURE_HEADER = 'X-TemporalCI-Signature';
 
 /**
  * The longest Retry-After a delivery waits for. A notification holds up the end of a CI job; a server asking
@@ -126,7 +126,7 @@ export function previousStatus(history: readonly IndexEntry[], runId: string): s
   return earlier.length ? earlier[earlier.length - 1]!.status : null;
 }
 
-export function sign(body: string, secret: string): string {
+function sign(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 

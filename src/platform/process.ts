@@ -46,7 +46,7 @@ export class StderrTail {
   }
 }
 
-export type OutputTarget = 'pipe' | 'ignore' | number;
+type OutputTarget = 'pipe' | 'ignore' | number;
 
 export interface SpawnOptions {
   cwd?: string;

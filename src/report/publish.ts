@@ -47,7 +47,7 @@ export interface PublishOptions {
   signal?: AbortSignal;
 }
 
-export function reportLocation(
+function reportLocation(
   runDir: string,
   artifactsDir: string,
   base: string | undefined,

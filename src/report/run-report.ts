@@ -33,7 +33,7 @@ export interface RunReportResult {
 }
 
 /** The baseline run record when the baseline is a single stored run next to this one; null otherwise. */
-export async function loadBaselineRecord(runDir: string, rec: RunRecord): Promise<RunRecord | null> {
+async function loadBaselineRecord(runDir: string, rec: RunRecord): Promise<RunRecord | null> {
   const id = rec.baseline.run_id;
   if (id === null || !/^[A-Za-z0-9._-]+$/.test(id)) return null; // none, or a rolling mean of several runs
   try {

@@ -41,7 +41,7 @@ export interface CalibrateOptions {
 }
 
 /** The sprt_regression gate to calibrate: the only one, or the one on `--gate-metric`. */
-export function pickSprtGate(
+function pickSprtGate(
   gates: readonly GateConfig[],
   metric: string | undefined,
 ): { gate: GateConfig; index: number } {

@@ -27,7 +27,7 @@ export function recordSampleTime(state: DeadlineState, seconds: number): void {
   state.durations.push(seconds);
 }
 
-export function p90SampleTime(state: DeadlineState): number | null {
+function p90SampleTime(state: DeadlineState): number | null {
   return state.durations.length === 0 ? null : percentile(state.durations, 0.9);
 }
 

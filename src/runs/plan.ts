@@ -6,7 +6,7 @@ import type { ReferenceTask } from './reference.js';
 import type { PlannedSample } from './types.js';
 
 /** Prompts differing only in case or spacing are the same prompt (and pair across runs). */
-export function normalizePrompt(prompt: string): string {
+function normalizePrompt(prompt: string): string {
   return prompt.trim().replace(/\s+/g, ' ');
 }
 

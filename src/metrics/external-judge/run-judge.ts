@@ -29,7 +29,7 @@ export interface ManifestEntry {
 }
 
 /** Writes the K frames of `indices` as `<dir>/frame_NN.png` with one ffmpeg call; returns their paths. */
-export async function extractFrames(
+async function extractFrames(
   video: string,
   indices: readonly number[],
   dir: string,
