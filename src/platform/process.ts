@@ -125,12 +125,14 @@ export function spawnChild(command: string, args: readonly string[], opts: Spawn
       if (gone) await exited;
       return gone;
     })();
+    // Kills start from event handlers (abort, stdout overflow) that cannot await them. A failure to kill
+    // is not lost by this: every caller that handles those cases awaits kill(), this same promise.
+    killing.catch(() => {});
     return killing;
   };
   const onAbort = (): void => {
     wasAborted = true;
-    // A failure to kill is not lost: every caller that handles the abort awaits kill(), the same promise.
-    kill().catch(() => {});
+    void kill();
   };
   const { signal } = opts;
   if (signal !== undefined) {

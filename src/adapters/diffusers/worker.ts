@@ -100,9 +100,10 @@ export class DiffusersWorker {
     lines(child.stdout, (line) => this.onStdout(line));
     lines(child.stderr, (line) => this.onStderr(line));
     // 'exit', not the end of its output: a helper process that inherited stdout must not hide the death.
-    child.once('exit', (code, sig) => this.onExit(`the worker exited (${sig ?? `code ${code}`})`));
+    child.once('exit', (code, sig) => this.onExit(proc, `the worker exited (${sig ?? `code ${code}`})`));
     void proc.exited.then((e) => {
-      if (e.error !== undefined) this.onExit(`cannot start ${this.spec.python}: ${describeError(e.error)}`);
+      if (e.error !== undefined)
+        this.onExit(proc, `cannot start ${this.spec.python}: ${describeError(e.error)}`);
     });
     const ready = await this.exchange(
       this.spec.load,
@@ -207,7 +208,9 @@ export class DiffusersWorker {
       this.logWrites = this.logWrites.then(() => fs.appendFile(file, `${line}\n`)).catch(() => undefined);
   }
 
-  private onExit(why: string): void {
+  private onExit(proc: ChildGroup, why: string): void {
+    // A worker killed earlier may report its end after a fresh one started: only the current one counts.
+    if (this.proc !== proc) return;
     this.proc = null;
     this.stdin = null;
     this.exited?.(why);
