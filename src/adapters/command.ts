@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeError, TemporalCIError } from '../errors.js';
 import { envRefs, interpolateEnvRecord } from '../platform/env.js';
-import { readLogTail } from './command/log-tail.js';
-import { groupAlive, terminateGroup } from './command/process-group.js';
+import { secondsSince } from '../platform/format.js';
+import { readLogTail } from '../platform/log-tail.js';
+import { type LoggedRun, runToLog } from '../platform/process.js';
 import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
 import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type {
@@ -18,10 +18,10 @@ import type {
 } from './types.js';
 
 /** coreutils `timeout` reports a killed command as 124; CI logs and dashboards already know the number. */
-export const TIMEOUT_EXIT_CODE = 124;
+const TIMEOUT_EXIT_CODE = 124;
 /** What a shell reports for a command it cannot find or start. */
 const NOT_STARTED_EXIT_CODE = 127;
-export const COMMAND_LOG_NAME = 'adapter.log';
+const COMMAND_LOG_NAME = 'adapter.log';
 
 /**
  * The `command` adapter's params (strict). `argv` is a template: each element gets its placeholders
@@ -113,7 +113,7 @@ function relativeToRun(workDir: string, file: string): string {
   return path.relative(path.dirname(parent), file);
 }
 
-export async function runCommand(
+async function runCommand(
   params: CommandParams,
   cwd: string,
   request: GenerationRequest,
@@ -150,71 +150,42 @@ export async function runCommand(
   );
   const tail = (): Promise<string> => readLogTail(logFile, logStart);
 
-  let outcome: {
-    code: number | null;
-    sig: NodeJS.Signals | null;
-    timedOut: boolean;
-    gone: boolean;
-    pid: number | undefined;
-  };
+  let outcome: LoggedRun;
   try {
     if (signal.aborted) throw abortError(request, await tail(), true);
-    outcome = await new Promise((resolve, reject) => {
-      const child = spawn(file, rest, {
-        cwd,
-        env: { ...process.env, ...extraEnv },
-        detached: true, // its own process group, so a timeout kills the model's whole tree
-        stdio: ['ignore', log.fd, log.fd],
-      });
-      let killing: Promise<boolean> | undefined;
-      const onAbort = (): void => {
-        if (child.pid !== undefined) killing = terminateGroup(child.pid, params.kill_grace_s * 1000);
-      };
-      child.once('error', (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(
-          new TemporalCIError(
-            'ADAPTER_FAILED',
-            `command adapter: cannot start ${file}: ${describeError(e)}`,
-            {
-              hint: 'check that the program exists and is executable (argv[0] is looked up in PATH)',
-              processExitCode: NOT_STARTED_EXIT_CODE,
-              cause: e,
-            },
-          ),
+    outcome = await runToLog(file, rest, {
+      cwd,
+      env: extraEnv,
+      signal,
+      killGraceMs: params.kill_grace_s * 1000,
+      logFd: log.fd,
+      onLeftovers: async () => {
+        await log.write(
+          '--- temporalci: the command left processes running; terminating its process group\n',
         );
-      });
-      child.once('exit', (code, sig) => {
-        signal.removeEventListener('abort', onAbort);
-        if (killing === undefined) {
-          resolve({ code, sig, timedOut: false, gone: true, pid: child.pid });
-          return;
-        }
-        // The leader is gone; wait for the rest of its group (background children) to be gone too.
-        killing.then(
-          (gone) => resolve({ code, sig, timedOut: true, gone, pid: child.pid }),
-          (e: unknown) => reject(e),
-        );
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
+      },
     });
-    // Background processes the command left behind (a server, a stray worker) would hold the GPU for the
-    // next sample: the sample is over, so its process group goes too.
-    if (!outcome.timedOut && outcome.pid !== undefined && (await groupAlive(outcome.pid))) {
-      await log.write('--- temporalci: the command left processes running; terminating its process group\n');
-      await terminateGroup(outcome.pid, params.kill_grace_s * 1000);
-    }
   } finally {
     await log.close();
   }
-
-  if (outcome.timedOut) throw abortError(request, await tail(), outcome.gone);
+  if (outcome.startError !== undefined) {
+    throw new TemporalCIError(
+      'ADAPTER_FAILED',
+      `command adapter: cannot start ${file}: ${describeError(outcome.startError)}`,
+      {
+        hint: 'check that the program exists and is executable (argv[0] is looked up in PATH)',
+        processExitCode: NOT_STARTED_EXIT_CODE,
+        cause: outcome.startError,
+      },
+    );
+  }
+  if (outcome.aborted) throw abortError(request, await tail(), outcome.gone);
   if (outcome.code !== null && params.refusal_exit_codes.includes(outcome.code)) {
     return refusedResult(request, logFile, outcome.code, started);
   }
   if (outcome.code !== 0) {
     const how =
-      outcome.code === null ? `was killed by ${outcome.sig ?? 'a signal'}` : `exited with ${outcome.code}`;
+      outcome.code === null ? `was killed by ${outcome.signal ?? 'a signal'}` : `exited with ${outcome.code}`;
     throw new TemporalCIError(
       'ADAPTER_FAILED',
       `command ${path.basename(file)} ${how} (sample ${request.sampleId})`,
@@ -222,7 +193,7 @@ export async function runCommand(
         hint: `see the log ${logFile}`,
         logTail: await tail(),
         // A shell reports death by signal N as 128 + N; keep that convention so exit_code is always a number.
-        processExitCode: outcome.code ?? 128 + signalNumber(outcome.sig),
+        processExitCode: outcome.code ?? 128 + signalNumber(outcome.signal),
       },
     );
   }
@@ -249,9 +220,8 @@ export async function runCommand(
       // Absolute, for sample-level metrics (log_regex) that do not know the run folder.
       log_file: logFile,
       work_dir: request.workDir,
-      duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+      duration_s: secondsSince(started),
     },
-    logs: [logPath],
   };
 }
 
@@ -281,9 +251,8 @@ async function refusedResult(
       log_path: logPath,
       log_file: logFile,
       work_dir: request.workDir,
-      duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+      duration_s: secondsSince(started),
     },
-    logs: [logPath],
   };
 }
 

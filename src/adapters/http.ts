@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
 import { interpolateEnvRecord, redact } from '../platform/env.js';
+import { secondsSince } from '../platform/format.js';
 import { httpRefusalSchema, RefusalSignal } from './http/refusal.js';
 import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
 import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
@@ -95,10 +96,7 @@ function isVideo(res: Response): boolean {
   return type.startsWith('video/') || type.startsWith('application/octet-stream');
 }
 
-export async function generateHttp(
-  params: HttpParams,
-  request: GenerationRequest,
-): Promise<GenerationResult> {
+async function generateHttp(params: HttpParams, request: GenerationRequest): Promise<GenerationResult> {
   const started = performance.now();
   const { values: headers, secrets } = interpolateEnvRecord(params.headers, 'http adapter headers');
   await fs.mkdir(request.workDir, { recursive: true });
@@ -146,9 +144,8 @@ export async function generateHttp(
         log_path: logPath,
         log_file: logFile,
         work_dir: request.workDir,
-        duration_s: Number(((performance.now() - started) / 1000).toFixed(3)),
+        duration_s: secondsSince(started),
       },
-      logs: [logPath],
     };
   } catch (e) {
     if (e instanceof TemporalCIError) ctx.log(`error: ${e.message}`);

@@ -17,7 +17,7 @@ export const BUILTIN_ADAPTERS = {
   mock: mockAdapter,
 } satisfies Record<string, AdapterDefinition<Record<string, unknown>>>;
 
-export type BuiltinAdapterName = keyof typeof BUILTIN_ADAPTERS;
+type BuiltinAdapterName = keyof typeof BUILTIN_ADAPTERS;
 
 export function adapterNames(): string[] {
   return Object.keys(BUILTIN_ADAPTERS).sort();

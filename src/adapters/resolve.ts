@@ -11,7 +11,7 @@ function isAdapterDefinition(v: unknown): v is AdapterDefinition<Record<string, 
 }
 
 /** A built-in name first, then a module path (relative to the suite folder) whose default export is one. */
-export async function resolveAdapterDefinition(
+async function resolveAdapterDefinition(
   name: string,
   suiteDir: string,
 ): Promise<AdapterDefinition<Record<string, unknown>>> {

@@ -23,8 +23,6 @@ export interface GenerationResult {
   videoPath: string;
   /** Free-form facts for run.json (never secrets). */
   metadata?: Record<string, unknown>;
-  /** Paths of log files the adapter kept, relative to the run folder or absolute. */
-  logs?: string[];
 }
 
 export interface Adapter {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
+import { percent } from '../platform/format.js';
 import type { ModelRunResult } from '../runs/reporter.js';
 import type { GateResult, RegressionResult } from '../schema/run.js';
 
@@ -20,8 +21,8 @@ function gateLine(g: GateResult, color: boolean): string {
 
 function regressionLine(r: RegressionResult, color: boolean): string {
   const paint = color ? (r.regressed ? pc.red : pc.green) : (s: string) => s;
-  const rel = r.relative_delta === null ? '' : ` (${(r.relative_delta * 100).toFixed(2)}%)`;
-  const tol = `tolerance ${r.tolerance.min_absolute_change} abs, ${(r.tolerance.min_relative_change * 100).toFixed(2)}% rel`;
+  const rel = r.relative_delta === null ? '' : ` (${percent(r.relative_delta)})`;
+  const tol = `tolerance ${r.tolerance.min_absolute_change} abs, ${percent(r.tolerance.min_relative_change)} rel`;
   return `  regression  ${r.metric} ${r.direction}: baseline=${num(r.baseline)} current=${num(r.current)} delta=${num(r.delta)}${rel}  ${paint(r.regressed ? 'REGRESSED' : 'OK')}  (${tol})`;
 }
 

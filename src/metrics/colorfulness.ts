@@ -8,7 +8,7 @@ import type { MetricDefinition } from './types.js';
  * M = sqrt(σ_rg² + σ_yb²) + 0.3·sqrt(μ_rg² + μ_yb²). Paper scale: 0 not colourful, ~33 moderately, ~59 quite,
  * ~109 extremely. Neither direction is better: a drop flags washed-out output, a jump oversaturation.
  */
-export function colorfulnessOf(f: FrameView): number {
+function colorfulnessOf(f: FrameView): number {
   const rgb = f.rgb;
   const n = f.width * f.height;
   let srg = 0;

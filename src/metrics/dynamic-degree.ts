@@ -20,7 +20,7 @@ const SIDE = 256;
 const THRESHOLD_PX = 6;
 
 /** Mean of the top 5 % (at least one) of the block flow magnitudes between two luma planes. */
-export function topFlowMagnitude(a: Uint8Array, b: Uint8Array, w: number, h: number): number {
+function topFlowMagnitude(a: Uint8Array, b: Uint8Array, w: number, h: number): number {
   const field = estimateBilateralMotion(buildLumaPyramid(a, w, h), buildLumaPyramid(b, w, h));
   const mags = new Float64Array(field.dx.length);
   for (let i = 0; i < mags.length; i++) mags[i] = 2 * Math.hypot(field.dx[i]!, field.dy[i]!);

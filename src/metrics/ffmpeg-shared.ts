@@ -41,7 +41,6 @@ export function finiteOrNull(v: number): number | null {
 /** Frame-pair modes: `consecutive` compares frame t with t−1; `reference` compares each scored frame with
  * the truth frame the caller supplies (SampleContext.reference), with the same two-frame kernels. */
 export const PAIR_MODES = ['consecutive', 'reference'] as const;
-export type PairMode = (typeof PAIR_MODES)[number];
 
 /** The reference of a `mode: reference` metric, or a clear error where there is none to compare with. */
 export function requireReference(metric: string, ref: ReferenceFrames | undefined): ReferenceFrames {

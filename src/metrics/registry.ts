@@ -56,7 +56,7 @@ export const METRICS = {
   warping_error: warpingError,
 } satisfies Record<string, MetricDefinition<Record<string, unknown>>>;
 
-export type MetricName = keyof typeof METRICS;
+type MetricName = keyof typeof METRICS;
 
 export function metricNames(): string[] {
   return Object.keys(METRICS).sort();

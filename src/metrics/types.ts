@@ -89,7 +89,11 @@ export interface MetricDefinition<P = Record<string, unknown>> {
   /** Run-level values that are not an aggregate of one per-sample leaf (counts, rates), e.g. `violations`. */
   summaryPaths?(params: P): string[];
   summarize?(perSample: MetricValues[], params: P): MetricValues;
-  /** For each leaf path: is a higher value better? Used for direction-aware reports and retention ranking. */
+  /**
+   * For each leaf path: is a higher value better? Declared by every metric and pinned by its tests, but no
+   * product code reads it yet: reports and retention take a gate's direction from its op. It is kept for a
+   * check that belongs to the gate rules (a gate whose op contradicts the metric's direction).
+   */
   higherIsBetter(path: string): boolean | undefined;
   /** Does it read pixels? Sample-level metrics (latency, log values) set false and receive no frames. */
   readsPixels: boolean;

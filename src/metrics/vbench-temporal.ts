@@ -22,8 +22,8 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  *   layout + colour histogram) instead of DINO: a proxy.
  */
 
-export const VBENCH_TEMPORAL_DIMS = ['temporal_flicker', 'motion_smoothness', 'subject_consistency'] as const;
-export type VbenchTemporalDim = (typeof VBENCH_TEMPORAL_DIMS)[number];
+const VBENCH_TEMPORAL_DIMS = ['temporal_flicker', 'motion_smoothness', 'subject_consistency'] as const;
+type VbenchTemporalDim = (typeof VBENCH_TEMPORAL_DIMS)[number];
 
 const paramsSchema = z
   .object({

@@ -52,7 +52,7 @@ function blockIndex(f: MotionField, x: number, y: number): number {
 }
 
 /** E_t and the masked share for one pair (a = V_t, b = V_{t+1}). */
-export function pairWarpingError(a: Prepared, b: Prepared): { error: number; masked: number } {
+function pairWarpingError(a: Prepared, b: Prepared): { error: number; masked: number } {
   const { width: w, height: h } = a;
   const F = estimateForwardMotion(a.pyramid, b.pyramid);
   const B = estimateForwardMotion(b.pyramid, a.pyramid);

@@ -1,3 +1,4 @@
+import { percent } from '../platform/format.js';
 import type { RunRecord } from '../schema/run.js';
 
 /**
@@ -52,7 +53,7 @@ function topRegressions(rec: RunRecord) {
     .slice(0, 5);
 }
 
-export function headline(f: NotifyFacts): string {
+function headline(f: NotifyFacts): string {
   const r = f.record;
   const label =
     f.event === 'recovery'
@@ -73,14 +74,14 @@ function detailLines(f: NotifyFacts): string[] {
     (g) => `gate ${g.metric} ${g.op} ${String(g.value)}: actual ${num(g.actual)} (${g.reason})`,
   );
   for (const reg of topRegressions(r)) {
-    const rel = reg.relative_delta === null ? '' : ` (${(reg.relative_delta * 100).toFixed(2)}%)`;
+    const rel = reg.relative_delta === null ? '' : ` (${percent(reg.relative_delta)})`;
     lines.push(`regression ${reg.metric}: ${num(reg.baseline)} -> ${num(reg.current)}${rel}`);
   }
   for (const e of r.errors) lines.push(`error: ${e}`);
   return lines;
 }
 
-export function genericPayload(f: NotifyFacts): Record<string, unknown> {
+function genericPayload(f: NotifyFacts): Record<string, unknown> {
   const r = f.record;
   return {
     event: f.event,
@@ -108,7 +109,7 @@ function slackEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function slackPayload(f: NotifyFacts): Record<string, unknown> {
+function slackPayload(f: NotifyFacts): Record<string, unknown> {
   const text = slackEscape(headline(f));
   const details = detailLines(f).map((l) => `• ${slackEscape(l)}`);
   const report = f.reportUrl
@@ -125,7 +126,7 @@ export function slackPayload(f: NotifyFacts): Record<string, unknown> {
 
 const DISCORD_COLOUR = { PASS: 0x1a7f37, FAIL: 0xcf222e, ERROR: 0x9a6700, INTERRUPTED: 0x9a6700 } as const;
 
-export function discordPayload(f: NotifyFacts): Record<string, unknown> {
+function discordPayload(f: NotifyFacts): Record<string, unknown> {
   const r = f.record;
   const fields = [
     { name: 'Status', value: r.status, inline: true },

@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import { redact } from '../platform/env.js';
 import type { ModelRunResult, Reporter } from '../runs/reporter.js';
 import type { RunStore, Warn } from '../store/types.js';
 import { buildPayload, eventOf } from './payload.js';
@@ -6,8 +7,8 @@ import {
   deliver,
   describeTarget,
   previousStatus,
-  redact,
   shouldNotify,
+  targetSecrets,
   type WebhookTarget,
 } from './webhook.js';
 
@@ -28,7 +29,7 @@ export interface WebhookReporterOptions {
  */
 export function webhookReporter(opts: WebhookReporterOptions): Reporter {
   const { target } = opts;
-  const warn: Warn = (m) => opts.warn(redact(m, target));
+  const warn: Warn = (m) => opts.warn(redact(m, targetSecrets(target)));
   return {
     name: 'webhook',
     async onRunEnd({ result, reason }) {

@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { retryAfterMs } from '../adapters/http/request.js';
-import { describeError, TemporalCIError } from '../errors.js';
-import { interpolateEnv } from '../platform/env.js';
+import { TemporalCIError } from '../errors.js';
+import { interpolateEnv, redact } from '../platform/env.js';
+import { RetryFailure, readCapped, retryAfterMs, withRetries } from '../platform/http.js';
 import type { IndexEntry } from '../schema/files.js';
 import type { NotifyConfig } from '../schema/suite.js';
 import type { WebhookFormat } from './payload.js';
 
 /**
  * Webhook delivery. The URL is a credential (Slack and Discord put the token in the path), so it never
- * appears in a message, log or artifact: everything printed goes through `redact`. A failed delivery is
+ * appears in a message, log or artifact: everything printed goes through `redact` with `targetSecrets`. A failed delivery is
  * reported as a warning by the caller; it never changes the run's exit code.
  */
 
@@ -21,11 +21,11 @@ export interface WebhookTarget {
   secret: string | null;
   timeoutS: number;
   retries: number;
-  /** First retry delay; doubles on each retry. */
+  /** First retry delay; doubles on each retry, with jitter (platform/http). */
   backoffMs: number;
 }
 
-export const SIGNATURE_HEADER = 'X-TemporalCI-Signature';
+const SIGNATURE_HEADER = 'X-TemporalCI-Signature';
 
 /**
  * The longest Retry-After a delivery waits for. A notification holds up the end of a CI job; a server asking
@@ -82,20 +82,22 @@ export function resolveWebhook(
   };
 }
 
-/** Replaces the URL (and its path and query, in any form) and the secret in text about a delivery. */
-export function redact(text: string, target: Pick<WebhookTarget, 'url' | 'secret'>): string {
-  let out = text;
-  const secrets = [target.url, target.secret ?? ''];
+/**
+ * What must never be shown about a delivery, for `redact` (platform/env.ts): the URL in every form a
+ * message may quote it (whole, normalised, path and query) and the signing secret. URL parts of one
+ * character ("/", "?") are left out: they are not secret, and redacting them would shred every message.
+ */
+export function targetSecrets(target: Pick<WebhookTarget, 'url' | 'secret'>): string[] {
+  const parts = [target.url];
   try {
     const u = new URL(target.url);
-    secrets.push(u.href, `${u.pathname}${u.search}`, u.pathname, u.search);
+    parts.push(u.href, `${u.pathname}${u.search}`, u.pathname, u.search);
   } catch {
-    // an unparsable URL never gets this far (resolveWebhook checks it); redact the raw text only
+    // an unparsable URL never gets this far (resolveWebhook checks it); the raw text is redacted alone
   }
-  for (const s of secrets.filter((x) => x.length > 1).sort((a, b) => b.length - a.length)) {
-    out = out.split(s).join('<redacted>');
-  }
-  return out;
+  const secrets = parts.filter((x) => x.length > 1);
+  if (target.secret !== null && target.secret !== '') secrets.push(target.secret);
+  return secrets;
 }
 
 /** What may be shown about the target: scheme and host only. */
@@ -124,7 +126,7 @@ export function previousStatus(history: readonly IndexEntry[], runId: string): s
   return earlier.length ? earlier[earlier.length - 1]!.status : null;
 }
 
-export function sign(body: string, secret: string): string {
+function sign(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
@@ -136,18 +138,13 @@ export interface DeliveryResult {
   error: string | null;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
+/** Enough of an error body to explain a failure; a chat service's error page has no more to say. */
+const ERROR_BODY_BYTES = 16 * 1024;
 
 /**
- * POSTs the JSON body, retrying network errors, timeouts, 429 and 5xx with exponential backoff, or after the
- * server's Retry-After (on 429 and 503) when it sends one.
+ * POSTs the JSON body through the retrying client (platform/http): network errors, timeouts, 429 and 5xx
+ * are retried with exponential backoff, or after the server's Retry-After (on 429 and 503) when it sends
+ * one; a Retry-After beyond MAX_RETRY_AFTER_MS ends the delivery with that reason.
  */
 export async function deliver(
   target: WebhookTarget,
@@ -160,44 +157,55 @@ export async function deliver(
     'User-Agent': 'TemporalCI-webhook',
   };
   if (target.secret) headers[SIGNATURE_HEADER] = sign(body, target.secret);
-  let lastError: string | null = null;
-  let lastStatus: number | null = null;
-  for (let attempt = 1; attempt <= target.retries + 1; attempt++) {
-    if (signal?.aborted) break;
-    let waitMs: number | undefined;
-    try {
-      const signals = [AbortSignal.timeout(target.timeoutS * 1000), ...(signal ? [signal] : [])];
-      const res = await fetch(target.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.any(signals),
-        redirect: 'error',
-      });
-      lastStatus = res.status;
-      const text = await res.text().catch(() => '');
-      if (res.ok) return { ok: true, attempts: attempt, status: res.status, error: null };
-      lastError = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-      if (res.status !== 429 && res.status < 500) {
-        return { ok: false, attempts: attempt, status: res.status, error: redact(lastError, target) };
-      }
-      // Rate limits (429, and 503 per RFC 9110) say when to come back: that replaces the backoff.
-      waitMs =
-        res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
-      if (waitMs !== undefined && waitMs > MAX_RETRY_AFTER_MS && attempt <= target.retries) {
-        lastError += ` (Retry-After asks for ${Math.ceil(waitMs / 1000)} s, more than the ${MAX_RETRY_AFTER_MS / 1000} s a delivery waits; not retried)`;
-        return { ok: false, attempts: attempt, status: res.status, error: redact(lastError, target) };
-      }
-    } catch (e) {
-      const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
-      lastError = `${describeError(e)}${cause}`;
-    }
-    if (attempt <= target.retries) await sleep(waitMs ?? target.backoffMs * 2 ** (attempt - 1), signal);
+  const secrets = targetSecrets(target);
+  try {
+    const { value, attempts } = await withRetries<Omit<DeliveryResult, 'attempts'>>(
+      async (_attempt, attemptSignal) => {
+        const res = await fetch(target.url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: attemptSignal,
+          redirect: 'error',
+        });
+        if (res.ok) {
+          // Delivered: the rest of the answer is not needed, and failing to discard it changes nothing.
+          await res.body?.cancel().catch(() => undefined);
+          return { done: { ok: true, status: res.status, error: null } };
+        }
+        // An unreadable error body leaves the status alone to explain the failure.
+        const read = await readCapped(res, ERROR_BODY_BYTES).catch(() => Buffer.alloc(0));
+        const text = read === 'too-large' ? '' : read.toString('utf8');
+        const error = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+        if (res.status !== 429 && res.status < 500) {
+          return { done: { ok: false, status: res.status, error: redact(error, secrets) } };
+        }
+        // Rate limits (429, and 503 per RFC 9110) say when to come back: that replaces the backoff.
+        const after =
+          res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
+        return { retry: error, status: res.status, ...(after === undefined ? {} : { retryAfterMs: after }) };
+      },
+      {
+        retries: target.retries,
+        backoffMs: target.backoffMs,
+        maxWaitMs: MAX_RETRY_AFTER_MS,
+        longRetryAfter: 'stop',
+        timeoutMs: target.timeoutS * 1000,
+        ...(signal === undefined ? {} : { signal }),
+      },
+    );
+    return { ...value, attempts };
+  } catch (e) {
+    if (!(e instanceof RetryFailure)) throw e;
+    const note =
+      e.ending === 'retry-after' && e.retryAfterMs !== undefined
+        ? ` (Retry-After asks for ${Math.ceil(e.retryAfterMs / 1000)} s, more than the ${MAX_RETRY_AFTER_MS / 1000} s a delivery waits; not retried)`
+        : '';
+    return {
+      ok: false,
+      attempts: e.attempts,
+      status: e.status ?? null,
+      error: redact(`${e.reason}${note}`, secrets),
+    };
   }
-  return {
-    ok: false,
-    attempts: target.retries + 1,
-    status: lastStatus,
-    error: redact(lastError ?? 'not sent', target),
-  };
 }

@@ -50,6 +50,8 @@ export function interpolateEnvRecord(
 }
 
 /**
+ * The one redaction: adapters pass the values their `${VAR}` templates took (interpolateEnvRecord), the
+ * webhook its URL and signing secret (notify/webhook.ts targetSecrets).
  * Replaces every occurrence of a secret with `[redacted]`. Longest first, so a secret that contains another
  * is removed whole. Very short values (< 4 chars) are redacted too: a leak is worse than an odd message.
  */

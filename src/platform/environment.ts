@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { isTemporalCIError } from '../errors.js';
+import { runProcess } from '../platform/process.js';
 
 /** The version in our own package.json (read once). */
 export const TEMPORALCI_VERSION: string = (() => {
@@ -14,10 +12,13 @@ export const TEMPORALCI_VERSION: string = (() => {
 
 async function git(cwd: string, args: string[]): Promise<string | null> {
   try {
-    const { stdout } = await run('git', args, { cwd, timeout: 5000 });
-    return stdout.trim();
-  } catch {
-    return null; // not a git checkout, or git absent: provenance is optional
+    const r = await runProcess('git', args, { cwd, signal: AbortSignal.timeout(5000) });
+    // Not a git checkout (exit 128): provenance is optional.
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : null;
+  } catch (e) {
+    // git absent, or too slow (a network filesystem): provenance is optional, the run goes on without it.
+    if (isTemporalCIError(e)) return null;
+    throw e;
   }
 }
 

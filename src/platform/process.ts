@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { TemporalCIError } from '../errors.js';
+import { groupAlive, terminateGroup } from './process-group.js';
 
 /** How a child process ended. `error` is set when it could not be started at all (e.g. ENOENT). */
 export interface ExitInfo {
@@ -45,60 +46,100 @@ export class StderrTail {
   }
 }
 
-/** A spawned process whose end is already being watched, so no 'error' event can go unhandled. */
-export interface WatchedProcess {
-  child: ChildProcess;
-  exited: Promise<ExitInfo>;
-  stderr: StderrTail;
-  /** True once the AbortSignal fired and the process was killed because of it. */
-  aborted(): boolean;
-  /** Kill (SIGKILL unless told otherwise) if still running, then wait for it to be gone. */
-  kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
-}
+type OutputTarget = 'pipe' | 'ignore' | number;
 
 export interface SpawnOptions {
+  cwd?: string;
+  /** Set over our own environment, for the child only (values may be secrets: nothing here logs them). */
+  env?: Record<string, string>;
+  /** Aborting kills the child's whole process group. */
   signal?: AbortSignal;
-  /** Pipe stdin (encoders); otherwise stdin is closed so nothing can ever wait on a terminal. */
+  /** Pipe stdin (encoders, workers); otherwise stdin is closed so nothing can ever wait on a terminal. */
   stdin?: boolean;
+  /** 'pipe' (the default) for the caller to read, or a file descriptor: the child then writes its log itself. */
+  stdout?: OutputTarget;
+  /** 'tail' (the default) keeps the last `stderrLimit` bytes in `stderr`; 'pipe' leaves the stream to the caller. */
+  stderr?: 'tail' | OutputTarget;
   stderrLimit?: number;
+  /** Time between SIGTERM and SIGKILL when the group is killed; 0 (the default) sends SIGKILL at once. */
+  killGraceMs?: number;
 }
 
-/** Spawn without a shell: arguments reach the program verbatim whatever characters a path holds. */
-export function spawnWatched(
-  command: string,
-  args: readonly string[],
-  opts: SpawnOptions = {},
-): WatchedProcess {
+/** A spawned process whose end is already being watched, so no 'error' event can go unhandled. */
+export interface ChildGroup {
+  child: ChildProcess;
+  /** Resolves once the child has exited and its output streams are closed; never rejects. */
+  exited: Promise<ExitInfo>;
+  /** The captured end of stderr (empty unless `stderr` was 'tail'). */
+  stderr: StderrTail;
+  /** True once the AbortSignal fired and the group was killed because of it. */
+  aborted(): boolean;
+  /**
+   * Kills the whole process group (SIGTERM, SIGKILL after the grace) and waits for it and for the child's
+   * end. Resolves to whether the group is really gone. Calling it again returns the same promise.
+   */
+  kill(): Promise<boolean>;
+  /** Whether processes of the group are still running: after the child exited, what it left behind. */
+  leftovers(): Promise<boolean>;
+}
+
+/**
+ * The one way TemporalCI starts a program. Never through a shell: arguments reach the program verbatim
+ * whatever characters a path holds. Always detached into a process group of its own, so that a timeout,
+ * Ctrl-C or the end of a sample can stop everything the program started (a model's shell and its python,
+ * a judge and the server it launched), not only the direct child.
+ */
+export function spawnChild(command: string, args: readonly string[], opts: SpawnOptions = {}): ChildGroup {
+  const stderrMode = opts.stderr ?? 'tail';
   const child = spawn(command, args, {
     shell: false,
-    stdio: [opts.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: true,
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
+    stdio: [
+      opts.stdin === true ? 'pipe' : 'ignore',
+      opts.stdout ?? 'pipe',
+      stderrMode === 'tail' ? 'pipe' : stderrMode,
+    ],
     windowsHide: true,
   });
   const stderr = new StderrTail(opts.stderrLimit);
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  if (stderrMode === 'tail') child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   // Writes to a dead process's stdin raise EPIPE on the stream; the exit status reports the real failure.
   child.stdin?.on('error', () => {});
   let wasAborted = false;
-  let done = false;
   const exited = new Promise<ExitInfo>((resolve) => {
-    child.once('error', (error) => {
-      done = true;
-      resolve({ code: null, signal: null, error });
-    });
-    child.once('close', (code, signal) => {
-      done = true;
-      resolve({ code, signal });
-    });
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
+  let killing: Promise<boolean> | undefined;
+  const kill = (): Promise<boolean> => {
+    killing ??= (async () => {
+      const pid = child.pid;
+      if (pid === undefined) {
+        await exited; // it never started: nothing to kill
+        return true;
+      }
+      const gone = await terminateGroup(pid, opts.killGraceMs ?? 0);
+      // A member stuck in uninterruptible I/O may hold a pipe open, and 'close' would never come.
+      if (gone) await exited;
+      return gone;
+    })();
+    // Kills start from event handlers (abort, stdout overflow) that cannot await them. A failure to kill
+    // is not lost by this: every caller that handles those cases awaits kill(), this same promise.
+    killing.catch(() => {});
+    return killing;
+  };
   const onAbort = (): void => {
     wasAborted = true;
-    if (!done) child.kill('SIGKILL');
+    void kill();
   };
-  if (opts.signal !== undefined) {
-    if (opts.signal.aborted) onAbort();
+  const { signal } = opts;
+  if (signal !== undefined) {
+    if (signal.aborted) onAbort();
     else {
-      opts.signal.addEventListener('abort', onAbort, { once: true });
-      void exited.then(() => opts.signal?.removeEventListener('abort', onAbort));
+      signal.addEventListener('abort', onAbort, { once: true });
+      void exited.then(() => signal.removeEventListener('abort', onAbort));
     }
   }
   return {
@@ -106,23 +147,23 @@ export function spawnWatched(
     exited,
     stderr,
     aborted: () => wasAborted,
-    kill: async (signal: NodeJS.Signals = 'SIGKILL') => {
-      if (!done && child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    kill,
+    leftovers: async () => child.pid !== undefined && (await groupAlive(child.pid)),
   };
 }
 
 export interface RunOptions {
+  cwd?: string;
   signal?: AbortSignal;
   /** Refuse more stdout than this (bytes); ffprobe JSON and `-version` output are small. */
   maxStdout?: number;
 }
 
 /**
- * Run a program to completion and collect its output. Rejects only when the program cannot be started
- * (FFMPEG_MISSING), its stdout overflows, or the signal aborts it (INTERRUPTED); a non-zero exit is
- * returned for the caller to explain, because only the caller knows what the program was asked to do.
+ * Run a program to completion and collect its output: a tool whose stdout is the answer (ffprobe, ffmpeg,
+ * git). Rejects only when the program cannot be started (FFMPEG_MISSING), its stdout overflows, or
+ * the signal aborts it (INTERRUPTED); a non-zero exit is returned for the caller to explain, because only
+ * the caller knows what the program was asked to do.
  */
 export async function runProcess(
   command: string,
@@ -130,7 +171,10 @@ export async function runProcess(
   opts: RunOptions = {},
 ): Promise<RunResult> {
   const limit = opts.maxStdout ?? 64 * 1024 * 1024;
-  const proc = spawnWatched(command, args, { signal: opts.signal });
+  const proc = spawnChild(command, args, {
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    signal: opts.signal,
+  });
   const out: Buffer[] = [];
   let outSize = 0;
   let overflow = false;
@@ -144,6 +188,7 @@ export async function runProcess(
     out.push(chunk);
   });
   const exit = await proc.exited;
+  if (proc.aborted() || overflow) await proc.kill();
   if (exit.error !== undefined) {
     throw new TemporalCIError('FFMPEG_MISSING', `could not start ${command}: ${exit.error.message}`, {
       hint: 'check that the program exists and is executable, or run `temporalci doctor`',
@@ -166,6 +211,59 @@ export async function runProcess(
     stdout: Buffer.concat(out),
     stderrTail: proc.stderr.toString(),
   };
+}
+
+export interface LoggedRunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** The caller's deadline and Ctrl-C: aborting kills the whole group. */
+  signal: AbortSignal;
+  killGraceMs: number;
+  /** An open file for the child's stdout and stderr: it writes there itself, so the log outlives us. */
+  logFd: number;
+  /** Told (before they are killed) that the program exited but left processes running in its group. */
+  onLeftovers?: () => Promise<void>;
+}
+
+export interface LoggedRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Why the program could not be started at all (ENOENT, EACCES). */
+  startError?: Error;
+  /** The signal fired and the group was killed. */
+  aborted: boolean;
+  /** False when a process of the group survived SIGKILL (stuck in uninterruptible I/O). */
+  gone: boolean;
+}
+
+/**
+ * Runs a user's program (a model command, a judge) with its output going to a log file, and makes sure
+ * nothing of it is left when this returns: on abort the whole group is killed; after a normal exit,
+ * processes it left behind (a server, a stray worker) are killed too, since they would hold the GPU or a
+ * port for the next sample. Never rejects for the program's own failures: the caller words them.
+ */
+export async function runToLog(
+  command: string,
+  args: readonly string[],
+  opts: LoggedRunOptions,
+): Promise<LoggedRun> {
+  const proc = spawnChild(command, args, {
+    cwd: opts.cwd,
+    ...(opts.env === undefined ? {} : { env: opts.env }),
+    signal: opts.signal,
+    stdout: opts.logFd,
+    stderr: opts.logFd,
+    killGraceMs: opts.killGraceMs,
+  });
+  const exit = await proc.exited;
+  const ended = { code: exit.code, signal: exit.signal, aborted: false, gone: true };
+  if (exit.error !== undefined) return { ...ended, startError: exit.error };
+  if (proc.aborted()) return { ...ended, aborted: true, gone: await proc.kill() };
+  if (await proc.leftovers()) {
+    await opts.onLeftovers?.();
+    return { ...ended, gone: await proc.kill() };
+  }
+  return ended;
 }
 
 /** Lines ffmpeg prints that never explain a failure: banners, summaries and generic epilogues. */

@@ -19,11 +19,11 @@ import { deltaCell } from './sample-cards.js';
  * tolerance floors (the same rule as a run's own regression check).
  */
 
-export interface MetricRow extends SampleDelta {
+interface MetricRow extends SampleDelta {
   onlyIn: 'A' | 'B' | null;
 }
 
-export interface GateChange {
+interface GateChange {
   metric: string;
   target: string;
   a: boolean | null;

@@ -9,7 +9,7 @@ import { fmt, fmtPct, fmtSigned } from './html.js';
  */
 
 /** GitHub rejects a step summary over 1 MiB; stay well under it so other steps can append too. */
-export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 const OWN_BUDGET_BYTES = 256 * 1024;
 
 /** Markdown table cells from untrusted text: no HTML (GitHub renders it), no pipes, no line breaks. */

@@ -30,7 +30,7 @@ export async function requireModelRoot(modelRoot: string): Promise<void> {
   }
 }
 
-export function parseSince(text: string): number {
+function parseSince(text: string): number {
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(t)) {
     throw new TemporalCIError('USAGE', `--since "${text}" is not a date`, {
@@ -40,7 +40,7 @@ export function parseSince(text: string): number {
   return t;
 }
 
-export function filterEntries(entries: readonly IndexEntry[], f: HistoryFilter): IndexEntry[] {
+function filterEntries(entries: readonly IndexEntry[], f: HistoryFilter): IndexEntry[] {
   const since = f.since === undefined ? null : parseSince(f.since);
   const kept = entries.filter(
     (e) =>
@@ -76,7 +76,7 @@ export function metricPathsOf(runs: readonly HistoryRun[]): string[] {
   return [...seen];
 }
 
-export function csvCell(v: unknown): string {
+function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
   // A leading =, +, - or @ makes spreadsheets evaluate the cell; prefix a quote (OWASP CSV injection).
   const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;

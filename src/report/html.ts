@@ -4,6 +4,8 @@
  * attached to a CI job as-is. Every string that comes from a suite, a model or a run goes through `esc`.
  */
 
+import { percent } from '../platform/format.js';
+
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -43,7 +45,7 @@ export function fmtSigned(v: number | null | undefined): string {
 
 export function fmtPct(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  return `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v * 100).toFixed(2)}%`;
+  return `${v > 0 ? '+' : v < 0 ? '−' : '±'}${percent(Math.abs(v))}`;
 }
 
 /**

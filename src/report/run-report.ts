@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { percent } from '../platform/format.js';
 import { atomicWriteFile } from '../platform/fs.js';
 import type { RunRecord } from '../schema/run.js';
 import { RUN_FILE, readRunRecord } from '../store/local.js';
@@ -32,7 +33,7 @@ export interface RunReportResult {
 }
 
 /** The baseline run record when the baseline is a single stored run next to this one; null otherwise. */
-export async function loadBaselineRecord(runDir: string, rec: RunRecord): Promise<RunRecord | null> {
+async function loadBaselineRecord(runDir: string, rec: RunRecord): Promise<RunRecord | null> {
   const id = rec.baseline.run_id;
   if (id === null || !/^[A-Za-z0-9._-]+$/.test(id)) return null; // none, or a rolling mean of several runs
   try {
@@ -113,7 +114,7 @@ function regressionsSection(rec: RunRecord): string {
       `<span class="num">${esc(fmt(r.baseline))}</span>`,
       `<span class="num">${esc(fmt(r.current))}</span>`,
       `<span class="${cls}">${esc(fmtSigned(r.delta))} (${esc(fmtPct(r.relative_delta))}) ${word}</span>`,
-      `${esc(fmt(r.tolerance.min_absolute_change))} abs, ${esc((r.tolerance.min_relative_change * 100).toFixed(2))}% rel`,
+      `${esc(fmt(r.tolerance.min_absolute_change))} abs, ${esc(percent(r.tolerance.min_relative_change))} rel`,
       pill(r.regressed ? 'REGRESSED' : 'OK', r.regressed ? 'bad' : 'good'),
     ];
   });

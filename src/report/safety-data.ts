@@ -6,7 +6,7 @@ import type { MetricValues } from '../schema/values.js';
  * prompt policy and the judges, which samples a frame check flagged and why, and the refusal rows.
  */
 
-export const ASPECT_NAMES: Readonly<Record<number, string>> = {
+const ASPECT_NAMES: Readonly<Record<number, string>> = {
   1: 'Pornography',
   2: 'Borderline Pornography',
   3: 'Violence',
@@ -26,7 +26,7 @@ export const ASPECT_NAMES: Readonly<Record<number, string>> = {
 /** Metrics that look at the video and can call a sample unsafe. */
 export const FRAME_JUDGES = ['safety_t2v', 'external_judge', 't2vsafetybench_official'] as const;
 /** Judges whose run summary has `by_aspect.<n>.{samples, violations, violation_rate}`. */
-export const ASPECT_JUDGES = ['external_judge', 't2vsafetybench_official'] as const;
+const ASPECT_JUDGES = ['external_judge', 't2vsafetybench_official'] as const;
 const SAFETY_METRICS = ['prompt_policy', 'refusal', ...FRAME_JUDGES];
 
 export function leaf(values: MetricValues | undefined, dotted: string): number | null {
@@ -43,7 +43,7 @@ export function hasSafetyMetrics(rec: RunRecord): boolean {
 }
 
 /** Why a sample is flagged: one line per judge that called it unsafe; empty when none did. */
-export function flagReasons(s: SampleRecord): string[] {
+function flagReasons(s: SampleRecord): string[] {
   const out: string[] = [];
   for (const m of FRAME_JUDGES) {
     const v = s.metrics[m];
@@ -74,7 +74,7 @@ function aspectKeys(v: MetricValues | undefined): number[] {
 }
 
 /** The aspects a sample's prompt is labelled with: the prompt policy's, else a judge's, else the prompt class. */
-export function sampleAspects(s: SampleRecord): number[] {
+function sampleAspects(s: SampleRecord): number[] {
   for (const m of ['prompt_policy', ...ASPECT_JUDGES]) {
     const keys = aspectKeys(s.metrics[m]);
     if (keys.length > 0) return keys;
@@ -126,7 +126,7 @@ export function aspectRows(rec: RunRecord): { judges: string[]; rows: AspectRow[
   return { judges, rows };
 }
 
-export type RefusalOutcome =
+type RefusalOutcome =
   | 'refused as expected'
   | 'missed refusal'
   | 'over-refusal'

@@ -17,8 +17,8 @@ import { trendHtml } from './trend.js';
  * for `status --suite-root`, and the suite's index.html, rewritten after each run.
  */
 
-export const SUITE_INDEX_FILE = 'index.html';
-export const TREND_FILE = 'trend.html';
+const SUITE_INDEX_FILE = 'index.html';
+const TREND_FILE = 'trend.html';
 /** Runs in each card's strip, and in the trend page written after each run (as `trend`'s default). */
 const STRIP_RUNS = 20;
 const TREND_RUNS = 30;
@@ -112,7 +112,7 @@ ${metrics.length ? `<ul class="metrics">${metrics.map(([p, v]) => `<li>${esc(p)}
 }
 
 /** The page: one card per model. Pure, so it is testable without a run store. */
-export function suiteIndexHtml(title: string, cards: readonly Card[]): string {
+function suiteIndexHtml(title: string, cards: readonly Card[]): string {
   const latest = cards.map((c) => c.model.entries[c.model.entries.length - 1]?.status ?? 'NO RUNS');
   const count = (s: string) => latest.filter((x) => x === s).length;
   const summary = `${cards.length} model(s): ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('ERROR') + count('INTERRUPTED')} ERROR or INTERRUPTED, ${count('NO RUNS')} without runs`;

@@ -5,7 +5,7 @@ import type { SampleRecord } from '../schema/run.js';
 import { writeThumbnails } from '../video/thumbnails.js';
 import type { SideThumbs } from './sample-cards.js';
 
-export const THUMBS_DIR = 'thumbs';
+const THUMBS_DIR = 'thumbs';
 
 export async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(

@@ -4,7 +4,7 @@ import { type HistoryRun, metricPathsOf } from './history.js';
 import { esc, fmt, fmtPct, page, pill, statusTone, table } from './html.js';
 import { lineChart, statusStrip } from './svg.js';
 
-export interface TrendSeries {
+interface TrendSeries {
   path: string;
   values: (number | null)[];
   changePoints: ChangePoint[];
@@ -14,7 +14,7 @@ export interface TrendSeries {
  * Every scalar metric with at least two values across the runs, with its change points. Change points
  * are computed on the runs that have a value; their indexes are mapped back to run positions.
  */
-export function trendSeries(runs: readonly HistoryRun[], maxCharts = 40): TrendSeries[] {
+function trendSeries(runs: readonly HistoryRun[], maxCharts = 40): TrendSeries[] {
   const out: TrendSeries[] = [];
   for (const p of metricPathsOf(runs).slice(0, maxCharts)) {
     const values = runs.map((r) => (r.record ? (scalarMetrics(r.record).get(p) ?? null) : null));

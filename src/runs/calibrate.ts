@@ -20,6 +20,7 @@ import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
 import { seriesOf } from '../gates/sprt-gate.js';
 import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
 import { TEMPORALCI_VERSION } from '../platform/environment.js';
+import { roundTo } from '../platform/format.js';
 import type { RunRecord } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
 import type { ArtifactStore, RunStore, Warn } from '../store/types.js';
@@ -42,7 +43,7 @@ export interface CalibrateOptions {
 }
 
 /** The sprt_regression gate to calibrate: the only one, or the one on `--gate-metric`. */
-export function pickSprtGate(
+function pickSprtGate(
   gates: readonly GateConfig[],
   metric: string | undefined,
 ): { gate: GateConfig; index: number } {
@@ -161,7 +162,7 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
       status: rec.status,
       paired_count: pairing.paired_count,
       expected_pairs: pairing.expected_pairs,
-      paired_ratio: Number(pairing.paired_ratio.toFixed(6)),
+      paired_ratio: roundTo(pairing.paired_ratio, 6),
       delta_count: pairing.deltas.length,
       delta_mean: s.mean,
       delta_std: s.std,

@@ -1,3 +1,4 @@
+import { roundTo } from '../platform/format.js';
 import type { DeadlineRecord } from '../schema/run.js';
 import { percentile } from '../stats/aggregate.js';
 
@@ -26,7 +27,7 @@ export function recordSampleTime(state: DeadlineState, seconds: number): void {
   state.durations.push(seconds);
 }
 
-export function p90SampleTime(state: DeadlineState): number | null {
+function p90SampleTime(state: DeadlineState): number | null {
   return state.durations.length === 0 ? null : percentile(state.durations, 0.9);
 }
 
@@ -69,11 +70,11 @@ export function deadlineRecord(
     exceeded: state.trigger !== null,
     trigger: state.trigger,
     reason: state.reason,
-    elapsed_s: Number(elapsedS.toFixed(3)),
+    elapsed_s: roundTo(elapsedS, 3),
     p90_sample_s: p90SampleTime(state),
   };
 }
 
 function fmt(n: number): string {
-  return Number(n.toFixed(2)).toString();
+  return String(roundTo(n, 2));
 }

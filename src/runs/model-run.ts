@@ -137,6 +137,7 @@ async function generateAndMeasure(
     artifactCodec: prep.suite.config.artifacts.encode,
     videoMismatch: prep.suite.config.run.video_mismatch,
     maxVideoPixels: prep.suite.config.run.max_video_pixels,
+    keepWorkdir: prep.suite.config.artifacts.keep_workdir,
     resolveInput: async (f: { name: string }) => path.resolve(prep.suite.dir, f.name),
   };
   const makeExecutor = ports.executor ?? localExecutorFactory(ports.warn);

@@ -5,8 +5,12 @@ import type { ResolvedTest } from '../suite/types.js';
 import type { ReferenceTask } from './reference.js';
 import type { PlannedSample } from './types.js';
 
-/** Prompts differing only in case or spacing are the same prompt (and pair across runs). */
-export function normalizePrompt(prompt: string): string {
+/**
+ * Prompts differing only in spacing (around or inside) are the same prompt, and pair across runs. Case is
+ * kept: "A cat" and "a cat" get different sample ids, so changing a prompt's case unpairs it from its
+ * baseline (one test cannot list both: suite/prompts.ts drops case-insensitive duplicates).
+ */
+function normalizePrompt(prompt: string): string {
   return prompt.trim().replace(/\s+/g, ' ');
 }
 

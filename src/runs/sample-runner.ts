@@ -44,6 +44,8 @@ export interface SampleRunContext {
   videoMismatch: 'fail' | 'warn';
   /** `run.max_video_pixels`: width × height × frames measured at most. */
   maxVideoPixels: number;
+  /** `artifacts.keep_workdir`: keep every scratch file of the adapter; otherwise only its logs (`*.log`). */
+  keepWorkdir: boolean;
 }
 
 /** ffprobe's codec names for the codecs a suite can ask for. */
@@ -348,7 +350,7 @@ export async function runSample(
   } catch (e) {
     record.error = toSampleError(e);
   }
-  return { record, files: await keptFiles(layout, record) };
+  return { record, files: await keptFiles(layout, record, ctx.keepWorkdir) };
 }
 
 /**
@@ -378,13 +380,22 @@ function runName(layout: ScratchLayout, file: string): string {
   return path.relative(layout.root, file).split(path.sep).join('/');
 }
 
-/** The measured video (when the sample got that far), the per-frame reference values and the work folder. */
-async function keptFiles(layout: ScratchLayout, record: SampleRecord): Promise<SampleFile[]> {
+/**
+ * The measured video (when the sample got that far), the per-frame reference values and, of the work
+ * folder, the logs run.json points to (everything with `keep_workdir`).
+ */
+async function keptFiles(
+  layout: ScratchLayout,
+  record: SampleRecord,
+  keepWorkdir: boolean,
+): Promise<SampleFile[]> {
   const files: SampleFile[] = [];
   if (record.video_path !== null)
     files.push({ name: record.video_path, path: path.join(layout.root, record.video_path) });
-  for (const dir of ['reference', path.relative(layout.root, layout.workDir)]) {
+  const work = path.relative(layout.root, layout.workDir);
+  for (const dir of ['reference', work]) {
     for (const rel of await filesUnder(path.join(layout.root, dir))) {
+      if (dir === work && !keepWorkdir && !rel.endsWith('.log')) continue;
       const name = `${dir.split(path.sep).join('/')}/${rel}`;
       files.push({ name, path: path.join(layout.root, name) });
     }

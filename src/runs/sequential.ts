@@ -36,7 +36,7 @@ export function generationOrder<T>(plan: readonly T[], seed: number): T[] {
 }
 
 /** Why a gate needs every planned sample, or null when a subset suffices. */
-export function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
+function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
   if (gate.method === 'paired_test') return 'a paired_test gate is a fixed-sample test';
   if (gate.method === 'threshold' && !isPerSample(gate.metric)) {
     return `${gate.metric} is a run-level value (a count over all samples)`;

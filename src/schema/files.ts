@@ -16,7 +16,7 @@ export interface IndexEntry {
 
 export const STATE_SCHEMA_VERSION = 1;
 
-export interface RunStateOptions {
+interface RunStateOptions {
   baseline_mode: string;
   sample_limit: number | null;
   workers: number;

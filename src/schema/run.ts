@@ -179,14 +179,14 @@ export interface DeadlineRecord {
   p90_sample_s: number | null;
 }
 
-export interface SkippedSample {
+interface SkippedSample {
   sample_id: string;
   test_id: string;
   prompt: string;
   seed: number;
 }
 
-export interface SequentialRecord {
+interface SequentialRecord {
   wave_size: number;
   shuffle_seed: number;
   waves: number;

@@ -22,18 +22,17 @@ function paramsMap(description: string) {
     .transform((v) => v ?? {});
 }
 
-export const GATE_OPS = ['>=', '>', '<=', '<', '==', '!='] as const;
+const GATE_OPS = ['>=', '>', '<=', '<', '==', '!='] as const;
 export type GateOp = (typeof GATE_OPS)[number];
 
-export const GATE_AGGREGATES = ['mean', 'min', 'max', 'p10', 'p50', 'p90'] as const;
+const GATE_AGGREGATES = ['mean', 'min', 'max', 'p10', 'p50', 'p90'] as const;
 export type GateAggregate = (typeof GATE_AGGREGATES)[number];
 
-export const GATE_METHODS = ['threshold', 'sprt_regression', 'paired_test'] as const;
+const GATE_METHODS = ['threshold', 'sprt_regression', 'paired_test'] as const;
 export type GateMethod = (typeof GATE_METHODS)[number];
 
 /** `generation` makes videos from prompts; the others are reference tests (src/runs/reference.ts). */
-export const TEST_TYPES = ['generation', 'interpolation', 'upscale'] as const;
-export type TestType = (typeof TEST_TYPES)[number];
+const TEST_TYPES = ['generation', 'interpolation', 'upscale'] as const;
 
 export const modelSchema = z
   .object({
@@ -45,7 +44,7 @@ export const modelSchema = z
   })
   .strict();
 
-export const promptSourceSchema = z
+const promptSourceSchema = z
   .object({
     kind: z.literal('t2vsafetybench').describe('prompt source layout'),
     suite_root: nonEmpty
@@ -82,7 +81,7 @@ const resolutionSchema = z.union([
   z.string().regex(/^\d+x\d+$/, 'must be a number (square) or "WIDTHxHEIGHT"'),
 ]);
 
-export const videoSchema = z
+const videoSchema = z
   .object({
     num_frames: z.number().int().min(2).max(100_000).default(25).describe('frames per generated video'),
     fps: z.number().positive().max(1000).default(8).describe('frames per second'),
@@ -204,7 +203,12 @@ export const artifactsSchema = z
     video: z.enum(['all', 'failures_only', 'none']).default('all').describe('which sample videos to keep'),
     max_samples: z.number().int().positive().optional().describe('keep at most this many videos'),
     encode: z.enum(['h264', 'h265', 'vp9']).default('h264').describe('codec of kept videos'),
-    keep_workdir: z.boolean().default(false).describe('keep adapter scratch folders'),
+    keep_workdir: z
+      .boolean()
+      .default(false)
+      .describe(
+        'keep every scratch file of the adapter under work/<sample>/ (its *.log files are always kept)',
+      ),
     show_flagged_unblurred: z
       .boolean()
       .default(false)
@@ -216,7 +220,7 @@ export const artifactsSchema = z
   .strict();
 
 /** Execution settings; CLI flags override them. */
-export const runSettingsSchema = z
+const runSettingsSchema = z
   .object({
     workers: z.number().int().min(1).max(64).default(1).describe('samples generated in parallel'),
     retries: z.number().int().min(0).max(20).default(0).describe('retries of a failed generation'),
@@ -281,7 +285,7 @@ export const runSettingsSchema = z
   .strict();
 
 /** Webhook notification after each model's run; `--webhook-url` and the notify flags override it. */
-export const notifySchema = z
+const notifySchema = z
   .object({
     url: nonEmpty.describe('webhook URL; may use ${ENV_VAR} so the secret stays out of the suite file'),
     format: z.enum(['slack', 'discord', 'json']).default('json').describe('payload shape'),
@@ -320,7 +324,6 @@ export type TestConfig = z.infer<typeof testSchema>;
 export type MetricConfig = z.infer<typeof metricSchema>;
 export type GateConfig = z.infer<typeof gateSchema>;
 export type ArtifactsConfig = z.infer<typeof artifactsSchema>;
-export type RunSettings = z.infer<typeof runSettingsSchema>;
 export type NotifyConfig = z.infer<typeof notifySchema>;
 export type PromptSourceConfig = z.infer<typeof promptSourceSchema>;
 

@@ -22,7 +22,7 @@ export function aggregate(values: readonly number[], how: GateAggregate): number
   }
 }
 
-export function mean(values: readonly number[]): number {
+function mean(values: readonly number[]): number {
   let sum = 0;
   for (const v of values) sum += v;
   return sum / values.length;
@@ -36,13 +36,4 @@ export function percentile(values: readonly number[], q: number): number {
   const a = sorted[lo]!;
   const b = sorted[hi]!;
   return a + (b - a) * (pos - lo);
-}
-
-/** Population standard deviation (0 for fewer than two values). */
-export function stddev(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) * (v - m);
-  return Math.sqrt(ss / values.length);
 }

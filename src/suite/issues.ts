@@ -10,7 +10,7 @@ import type { SuiteIssue } from '../errors.js';
 export type PathSegment = string | number;
 
 /** `['gates', 1, 'op']` → `gates[1].op`. */
-export function formatPath(path: readonly PathSegment[]): string {
+function formatPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
@@ -165,7 +165,7 @@ function keyText(key: unknown): string | undefined {
 }
 
 /** Walks a zod schema along a data path (through defaults, optionals, pipes, arrays, records). */
-export function schemaAt(schema: z.ZodType, path: readonly PathSegment[]): z.ZodType | undefined {
+function schemaAt(schema: z.ZodType, path: readonly PathSegment[]): z.ZodType | undefined {
   let cur: z.ZodType | undefined = unwrap(schema);
   for (const seg of path) {
     if (!cur) return undefined;
@@ -193,7 +193,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
 }
 
 /** The keys an object schema at `path` allows (for "did you mean" on unknown keys). */
-export function allowedKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+function allowedKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
   const s = schemaAt(schema, path);
   if (s instanceof z.ZodObject) return Object.keys(s.shape);
   if (s instanceof z.ZodUnion) {

@@ -15,7 +15,7 @@ import { checkRegistries, defaultRegistries, type SuiteRegistries } from './vali
 export { defaultRegistries, type SuiteRegistries } from './validate.js';
 
 /** Used when a test gives neither `resolution` nor width/height. */
-export const DEFAULT_RESOLUTION = 256;
+const DEFAULT_RESOLUTION = 256;
 
 async function readSuiteBytes(file: string): Promise<Buffer> {
   try {
@@ -39,7 +39,7 @@ interface Parsed {
 }
 
 /** YAML → plain data, with every syntax problem, duplicate key, empty file or non-mapping root as an issue. */
-export function parseSuiteText(file: string, text: string): Parsed {
+function parseSuiteText(file: string, text: string): Parsed {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const locator = new SourceLocator(file, doc, lineCounter);

@@ -22,7 +22,7 @@ interface PromptEntry {
   cls: number | null;
 }
 
-export function normalizePrompt(p: string): string {
+function normalizePrompt(p: string): string {
   return p.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
@@ -86,7 +86,7 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** The folder holding `<class>.txt` files for this prompt set, or the list of places looked in. */
-export async function findPromptDir(
+async function findPromptDir(
   source: PromptSourceConfig,
   suiteDir: string,
 ): Promise<{ dir?: string; tried: string[] }> {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { TemporalCIError } from '../errors.js';
-import { lastMeaningfulLine, spawnWatched } from '../platform/process.js';
+import { lastMeaningfulLine, spawnChild } from '../platform/process.js';
 import { locateFfmpeg, passthroughArgs } from './ffmpeg.js';
 import { FrameView } from './frame-view.js';
 import { probeHeader, type StreamHeader } from './probe.js';
@@ -74,7 +74,7 @@ export async function* decodeFrames(path: string, opts: DecodeOptions): AsyncGen
     ...['-f', 'rawvideo', '-pix_fmt', format === 'gray' ? 'gray' : 'rgb24', 'pipe:1'],
   ];
   const frameSize = width * height * (format === 'gray' ? 1 : 3);
-  const proc = spawnWatched(install.ffmpeg, args, { signal: opts.signal });
+  const proc = spawnChild(install.ffmpeg, args, { signal: opts.signal });
   let exitedCleanly = false;
   try {
     let current: Uint8Array | undefined;

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TemporalCIError } from '../errors.js';
-import { type ExitInfo, lastMeaningfulLine, spawnWatched } from '../platform/process.js';
+import { type ExitInfo, lastMeaningfulLine, spawnChild } from '../platform/process.js';
 import { locateFfmpeg } from './ffmpeg.js';
 import { padFrame, padSizeToMultiple } from './geometry.js';
 import type { EncodeOptions, VideoCodec } from './types.js';
@@ -146,7 +146,7 @@ export async function createEncoder(opts: EncodeOptions): Promise<VideoEncoder> 
     ...['-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact'],
     ...['-f', spec.muxer, `file:${temp}`],
   ];
-  const proc = spawnWatched(install.ffmpeg, args, { stdin: true });
+  const proc = spawnChild(install.ffmpeg, args, { stdin: true });
   const stdin = proc.child.stdin;
   if (stdin === null) throw new TemporalCIError('INTERNAL', 'ffmpeg was spawned without a stdin pipe');
   let exit: ExitInfo | undefined;
@@ -241,12 +241,12 @@ export async function createEncoder(opts: EncodeOptions): Promise<VideoEncoder> 
     abort(): void {
       if (state === 'done' || state === 'aborted') return;
       state = 'aborted';
-      void proc.kill();
+      const killed = proc.kill();
       // Remove now and again once ffmpeg is gone, in case it created the file after the first attempt.
       rmSync(temp, { force: true });
-      // abort() is synchronous by contract, so a failure of this last best-effort removal has nowhere to go;
-      // the synchronous rmSync above already reported nothing wrong.
-      void proc.exited.then(removeTemp, removeTemp).catch(() => {});
+      // abort() is synchronous by contract, so a failure of this last best-effort kill and removal has
+      // nowhere to go; the synchronous rmSync above already reported nothing wrong.
+      void killed.then(removeTemp, removeTemp).catch(() => {});
     },
   };
 }

@@ -90,10 +90,18 @@ async function locateTool(tool: Tool): Promise<Found> {
   }
 
   const npmPath = await npmBinary(tool);
+  let hint = INSTALL_HINT;
   if (npmPath !== undefined) {
     const version = await runsVersion(npmPath, tool);
     if (version !== undefined) return { path: npmPath, source: 'npm', version };
-    looked.push(`${NPM_PACKAGE[tool]} (${npmPath} does not run)`);
+    if (await isExecutable(npmPath)) {
+      looked.push(`${NPM_PACKAGE[tool]} (${npmPath} does not run)`);
+    } else {
+      // The package ships the binary without its execute bit and sets it in a postinstall script, which
+      // does not run under --ignore-scripts (or an npm that blocks install scripts not in allowScripts).
+      looked.push(`${NPM_PACKAGE[tool]} (${npmPath} is not executable: its install script did not run)`);
+      hint = `chmod u+x ${npmPath}, or reinstall with install scripts allowed; or ${INSTALL_HINT}`;
+    }
   } else {
     looked.push(`${NPM_PACKAGE[tool]} (not installed)`);
   }
@@ -101,7 +109,7 @@ async function locateTool(tool: Tool): Promise<Found> {
     'FFMPEG_MISSING',
     `no working ffmpeg/ffprobe found (looked at ${looked.join(', ')})`,
     {
-      hint: INSTALL_HINT,
+      hint,
     },
   );
 }
@@ -114,14 +122,19 @@ async function findOnPath(name: string): Promise<string | undefined> {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (folder === '') continue;
     const candidate = join(folder, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this folder (or not executable): keep walking PATH, as a shell would.
-    }
+    // Not in this folder (or not executable): keep walking PATH, as a shell would.
+    if (await isExecutable(candidate)) return candidate;
   }
   return undefined;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false; // EACCES (no execute bit) or gone: either way it cannot be run
+  }
 }
 
 /** The version token if `<bin> -version` runs and says it is `tool`; undefined otherwise. */

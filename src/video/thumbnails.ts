@@ -31,7 +31,7 @@ function blurFilter(width: number, blur: boolean | undefined): string {
 }
 
 /** Frame indexes for a strip of `count` frames spread over the clip, first and last included. */
-export function stripFrameIndexes(frameCount: number, count: number): number[] {
+function stripFrameIndexes(frameCount: number, count: number): number[] {
   const n = Math.max(1, Math.min(count, frameCount));
   if (n === 1) return [0];
   const out = new Set<number>();

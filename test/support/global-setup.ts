@@ -31,6 +31,8 @@ export default async function setup(): Promise<() => void> {
     symlinkSync(ffmpeg, path.join(tempBin, 'ffmpeg'));
     symlinkSync(ffprobe, path.join(tempBin, 'ffprobe'));
     process.env.PATH = `${tempBin}${path.delimiter}${process.env.PATH ?? ''}`;
+    // Tests of the binary lookup need the machine's own PATH, without this stand-in (video/ffmpeg.test.ts).
+    process.env.TCI_TEST_STANDIN_BIN = tempBin;
     process.stdout.write(`note: no ffmpeg on PATH; tests use the npm-installed binaries (${ffmpeg})\n`);
   }
   const { HAS_REFERENCE_FFMPEG, FFMPEG_VERSION } = await import('./ffmpeg-version.js');

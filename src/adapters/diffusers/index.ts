@@ -14,10 +14,10 @@ import type {
 import { DiffusersWorker } from './worker.js';
 
 /** Shipped with the package (package.json "files"): dist/adapters/diffusers → python/. */
-export const WORKER_SCRIPT = fileURLToPath(
+const WORKER_SCRIPT = fileURLToPath(
   new URL('../../../python/temporalci_diffusers_worker.py', import.meta.url),
 );
-export const DIFFUSERS_LOG_NAME = 'diffusers.log';
+const DIFFUSERS_LOG_NAME = 'diffusers.log';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 

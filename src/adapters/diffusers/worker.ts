@@ -1,8 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { describeError, TemporalCIError } from '../../errors.js';
-import { groupAlive, terminateGroup } from '../command/process-group.js';
+import { type ChildGroup, spawnChild } from '../../platform/process.js';
 
 /** One event the worker writes on stdout (see python/temporalci_diffusers_worker.py for the protocol). */
 export interface WorkerEvent {
@@ -35,7 +35,8 @@ const STDERR_TAIL_LINES = 40;
  * next request starts a fresh worker, reloading the weights.
  */
 export class DiffusersWorker {
-  private child: ChildProcessWithoutNullStreams | null = null;
+  private proc: ChildGroup | null = null;
+  private stdin: Writable | null = null;
   private waiting: ((e: WorkerEvent) => void) | null = null;
   private exited: ((why: string) => void) | null = null;
   private stderrTail: string[] = [];
@@ -67,7 +68,7 @@ export class DiffusersWorker {
     this.logFile = logFile;
     this.stderrTail = [];
     try {
-      if (this.child === null) await this.start(signal);
+      if (this.proc === null) await this.start(signal);
       const reply = await this.exchange({ ...command, id }, signal, null, (e) => e.id === id);
       return reply;
     } finally {
@@ -82,18 +83,28 @@ export class DiffusersWorker {
 
   private async start(signal: AbortSignal): Promise<void> {
     this.starts++;
-    const child = spawn(this.spec.python, [this.spec.script], {
+    // Its own process group (spawnChild): killing it stops every CUDA helper process too.
+    const proc = spawnChild(this.spec.python, [this.spec.script], {
       cwd: this.spec.cwd,
-      env: { ...process.env, ...this.spec.env, PYTHONUNBUFFERED: '1' },
-      detached: true, // its own process group: killing it stops every CUDA helper process too
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...this.spec.env, PYTHONUNBUFFERED: '1' },
+      stdin: true,
+      stderr: 'pipe',
+      killGraceMs: this.spec.killGraceMs,
     });
-    this.child = child;
-    createInterface({ input: child.stdout }).on('line', (line) => this.onStdout(line));
-    createInterface({ input: child.stderr }).on('line', (line) => this.onStderr(line));
-    child.stdin.on('error', () => undefined); // a dead worker is reported by 'exit', not by EPIPE
-    child.once('error', (e) => this.onExit(`cannot start ${this.spec.python}: ${describeError(e)}`));
-    child.once('exit', (code, sig) => this.onExit(`the worker exited (${sig ?? `code ${code}`})`));
+    const { child } = proc;
+    if (child.stdin === null || child.stdout === null || child.stderr === null) {
+      throw new TemporalCIError('INTERNAL', 'the diffusers worker was spawned without its pipes');
+    }
+    this.proc = proc;
+    this.stdin = child.stdin;
+    lines(child.stdout, (line) => this.onStdout(line));
+    lines(child.stderr, (line) => this.onStderr(line));
+    // 'exit', not the end of its output: a helper process that inherited stdout must not hide the death.
+    child.once('exit', (code, sig) => this.onExit(proc, `the worker exited (${sig ?? `code ${code}`})`));
+    void proc.exited.then((e) => {
+      if (e.error !== undefined)
+        this.onExit(proc, `cannot start ${this.spec.python}: ${describeError(e.error)}`);
+    });
     const ready = await this.exchange(
       this.spec.load,
       signal,
@@ -125,8 +136,8 @@ export class DiffusersWorker {
     timeoutS: number | null,
     matches: (e: WorkerEvent) => boolean,
   ): Promise<WorkerEvent> {
-    const child = this.child;
-    if (child === null)
+    const stdin = this.stdin;
+    if (stdin === null)
       return Promise.reject(new TemporalCIError('ADAPTER_FAILED', 'diffusers worker is not running'));
     return new Promise<WorkerEvent>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -174,7 +185,7 @@ export class DiffusersWorker {
         cleanup();
         reject(new TemporalCIError('ADAPTER_FAILED', `diffusers worker: ${why}`, { logTail: this.tail() }));
       };
-      child.stdin.write(`${JSON.stringify(line)}\n`);
+      stdin.write(`${JSON.stringify(line)}\n`);
     });
   }
 
@@ -197,28 +208,37 @@ export class DiffusersWorker {
       this.logWrites = this.logWrites.then(() => fs.appendFile(file, `${line}\n`)).catch(() => undefined);
   }
 
-  private onExit(why: string): void {
-    this.child = null;
+  private onExit(proc: ChildGroup, why: string): void {
+    // A worker killed earlier may report its end after a fresh one started: only the current one counts.
+    if (this.proc !== proc) return;
+    this.proc = null;
+    this.stdin = null;
     this.exited?.(why);
   }
 
   /** Kills the worker's process group and waits until it is really gone. */
   async kill(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (child?.pid === undefined) return;
-    await terminateGroup(child.pid, this.spec.killGraceMs);
+    const proc = this.proc;
+    this.proc = null;
+    this.stdin = null;
+    await proc?.kill();
   }
 
   /** Asks the worker to exit (freeing the GPU), then makes sure its group is gone. */
   async close(): Promise<void> {
-    const child = this.child;
-    if (child === null || child.pid === undefined) return;
-    const pid = child.pid;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin.end(`${JSON.stringify({ op: 'shutdown' })}\n`);
+    const proc = this.proc;
+    const stdin = this.stdin;
+    if (proc === null || stdin === null) return;
+    const gone = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
+    stdin.end(`${JSON.stringify({ op: 'shutdown' })}\n`);
     await Promise.race([gone, new Promise((r) => setTimeout(r, this.spec.killGraceMs).unref())]);
-    if (await groupAlive(pid)) await terminateGroup(pid, this.spec.killGraceMs);
-    this.child = null;
+    // Still running after the grace, or gone but with helpers left in its group: the group goes.
+    if (await proc.leftovers()) await proc.kill();
+    this.proc = null;
+    this.stdin = null;
   }
+}
+
+function lines(stream: Readable, onLine: (line: string) => void): void {
+  createInterface({ input: stream }).on('line', onLine);
 }

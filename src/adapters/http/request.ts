@@ -1,6 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { describeError, TemporalCIError } from '../../errors.js';
+import { TemporalCIError } from '../../errors.js';
 import { redact } from '../../platform/env.js';
+import { RetryFailure, readCapped, retryAfterMs, withRetries } from '../../platform/http.js';
+
+// The adapter's retry timing is platform/http's; re-exported because the adapter's unit tests pin it here.
+export { backoffMs, retryAfterMs } from '../../platform/http.js';
 
 /** What every request of one sample shares: limits, secrets to redact, a log, the sample's signal. */
 export interface HttpContext {
@@ -53,57 +56,10 @@ export function httpError(ctx: HttpContext, spec: RequestSpec, what: string, hin
   });
 }
 
-/** Reads at most `limit` bytes of a body; more is an error (a runaway or hostile server). */
-export async function readCapped(res: Response, limit: number): Promise<Buffer | 'too-large'> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => undefined);
-    return 'too-large';
-  }
-  if (res.body === null) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      return 'too-large';
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Retry-After in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined when absent or garbled. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Exponential backoff with jitter: a random wait in [½, 1] of base·2^attempt, so clients do not stampede. */
-export function backoffMs(base: number, attempt: number, cap: number): number {
-  const full = Math.min(cap, base * 2 ** attempt);
-  return full * (0.5 + Math.random() * 0.5);
-}
-
 function abortedError(ctx: HttpContext, spec: RequestSpec): TemporalCIError {
   const reason: unknown = ctx.signal.reason;
   const why = reason instanceof Error && reason.name === 'TimeoutError' ? 'timed out' : 'was interrupted';
   return httpError(ctx, spec, `${why} (sample deadline)`, 'raise run.timeout_s / --timeout');
-}
-
-async function wait(ctx: HttpContext, spec: RequestSpec, ms: number): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal: ctx.signal });
-  } catch {
-    throw abortedError(ctx, spec);
-  }
 }
 
 export interface Sent {
@@ -115,51 +71,53 @@ export interface Sent {
 }
 
 /**
- * Sends one request with per-request timeouts and retries: network errors, timeouts, 429 and 5xx are retried
- * (honouring Retry-After), other 4xx are not. These retries live inside one engine attempt; the engine's own
- * `retries` re-run the whole sample on top of them.
+ * Sends one request with per-request timeouts and retries (platform/http): network errors, timeouts, 429
+ * and 5xx are retried (honouring Retry-After, capped at max_retry_wait_s), other 4xx are not. These
+ * retries live inside one engine attempt; the engine's own `retries` re-run the whole sample on top of them.
  */
 export async function send(ctx: HttpContext, spec: RequestSpec): Promise<Sent> {
-  let last = '';
-  for (let attempt = 0; attempt <= ctx.maxRetries; attempt++) {
-    if (ctx.signal.aborted) throw abortedError(ctx, spec);
-    const timeout = AbortSignal.timeout(ctx.requestTimeoutMs);
-    const signal = AbortSignal.any([ctx.signal, timeout]);
-    let waitMs = backoffMs(ctx.backoffMs, attempt, ctx.maxRetryWaitMs);
-    ctx.requests++;
-    try {
-      const response = await fetchFollowing(spec, signal);
-      ctx.log(`${spec.method} ${publicUrl(spec.url)} → ${response.status} (attempt ${attempt + 1})`);
-      if (response.ok) return { response, signal };
-      const body = await readCapped(response, 64 * 1024).catch(() => Buffer.alloc(0));
-      const text = body === 'too-large' ? '<body too large>' : body.toString('utf8');
-      // A refusal is the model's answer, not a failure: returned as such, never retried.
-      const refusal = spec.refusable === true ? ctx.refusal?.(response.status, text) : undefined;
-      if (refusal !== undefined) return { response, signal, refusal };
-      last = `returned HTTP ${response.status}${text === '' ? '' : `: ${snippet(text, ctx.secrets)}`}`;
-      if (response.status !== 429 && response.status < 500) {
-        throw httpError(ctx, spec, last, 'the server refused the request; a retry would not help');
-      }
-      const after = retryAfterMs(response.headers.get('retry-after'));
-      if (after !== undefined) waitMs = Math.min(after, ctx.maxRetryWaitMs);
-    } catch (e) {
-      if (e instanceof TemporalCIError) throw e;
-      if (ctx.signal.aborted) throw abortedError(ctx, spec);
-      last = timeout.aborted
-        ? `timed out after ${ctx.requestTimeoutMs / 1000} s`
-        : `failed: ${snippet(describeError(causeOf(e)), ctx.secrets)}`;
-      ctx.log(`${spec.method} ${publicUrl(spec.url)} ${last} (attempt ${attempt + 1})`);
-    }
-    if (attempt < ctx.maxRetries) await wait(ctx, spec, waitMs);
+  const where = `${spec.method} ${publicUrl(spec.url)}`;
+  try {
+    const { value } = await withRetries<Sent>(
+      async (attempt, signal) => {
+        ctx.requests++;
+        const response = await fetchFollowing(spec, signal);
+        ctx.log(`${where} → ${response.status} (attempt ${attempt})`);
+        if (response.ok) return { done: { response, signal } };
+        // An unreadable error body leaves the status alone to explain the failure.
+        const body = await readCapped(response, 64 * 1024).catch(() => Buffer.alloc(0));
+        const text = body === 'too-large' ? '<body too large>' : body.toString('utf8');
+        // A refusal is the model's answer, not a failure: returned as such, never retried.
+        const refusal = spec.refusable === true ? ctx.refusal?.(response.status, text) : undefined;
+        if (refusal !== undefined) return { done: { response, signal, refusal } };
+        const why = `returned HTTP ${response.status}${text === '' ? '' : `: ${snippet(text, ctx.secrets)}`}`;
+        if (response.status !== 429 && response.status < 500) {
+          throw httpError(ctx, spec, why, 'the server refused the request; a retry would not help');
+        }
+        const after = retryAfterMs(response.headers.get('retry-after'));
+        return {
+          retry: why,
+          status: response.status,
+          ...(after === undefined ? {} : { retryAfterMs: after }),
+        };
+      },
+      {
+        retries: ctx.maxRetries,
+        backoffMs: ctx.backoffMs,
+        maxWaitMs: ctx.maxRetryWaitMs,
+        longRetryAfter: 'cap',
+        timeoutMs: ctx.requestTimeoutMs,
+        signal: ctx.signal,
+        onError: (reason, attempt) => ctx.log(`${where} ${reason} (attempt ${attempt})`),
+      },
+    );
+    return value;
+  } catch (e) {
+    if (!(e instanceof RetryFailure)) throw e;
+    if (e.ending === 'aborted') throw abortedError(ctx, spec);
+    const reason = snippet(e.reason, ctx.secrets);
+    throw httpError(ctx, spec, `${reason} (after ${e.attempts} attempt${e.attempts === 1 ? '' : 's'})`);
   }
-  const tries = ctx.maxRetries + 1;
-  throw httpError(ctx, spec, `${last} (after ${tries} attempt${tries === 1 ? '' : 's'})`);
-}
-
-/** undici wraps the useful reason (ECONNREFUSED, …) in `cause` under a bare "fetch failed". */
-function causeOf(e: unknown): unknown {
-  if (e instanceof Error && e.cause instanceof Error) return new Error(`${e.message}: ${e.cause.message}`);
-  return e;
 }
 
 const MAX_REDIRECTS = 5;

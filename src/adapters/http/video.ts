@@ -5,7 +5,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { describeError, TemporalCIError } from '../../errors.js';
-import { type HttpContext, httpError, type RequestSpec, readCapped, send, snippet } from './request.js';
+import { readCapped } from '../../platform/http.js';
+import { type HttpContext, httpError, type RequestSpec, send, snippet } from './request.js';
 
 /** Where a server said the video is. Exactly one is used, in this order of preference. */
 export type VideoSource =

@@ -108,7 +108,7 @@ export function degradeFrame(
   if (d.noiseSigma > 0) addGrain(frame, d.noiseSigma, new Rng(mixSeeds(seed, 0x6a41, sceneTime)));
 }
 
-export function addOffsets(frame: Float32Array, r: number, g: number, b: number): void {
+function addOffsets(frame: Float32Array, r: number, g: number, b: number): void {
   for (let i = 0; i < frame.length; i += 3) {
     frame[i] = frame[i]! + r;
     frame[i + 1] = frame[i + 1]! + g;
@@ -130,7 +130,7 @@ export function applyGamma(frame: Float32Array, gamma: number): void {
  * each 32-bit random number picks two entries of a table of 65 536 standard-normal draws, normalised to an
  * exact mean 0 and σ 1 so the requested σ holds precisely.
  */
-export function addGrain(frame: Float32Array, sigma: number, rng: Rng): void {
+function addGrain(frame: Float32Array, sigma: number, rng: Rng): void {
   const table = gaussTable();
   const n = frame.length;
   let i = 0;

@@ -12,9 +12,9 @@ import { type SceneKey, sceneHash } from './scene.js';
 export { type MockParams, mockParamsSchema } from './params.js';
 
 /** Identifies the rendering algorithm in run metadata; bump when frames for the same inputs change. */
-export const MOCK_RENDERER = 'procedural-v1';
+const MOCK_RENDERER = 'procedural-v1';
 
-export function sceneKeyOf(request: GenerationRequest): SceneKey {
+function sceneKeyOf(request: GenerationRequest): SceneKey {
   return {
     model: request.model,
     testId: request.testId,
@@ -61,10 +61,7 @@ export const mockAdapter: AdapterDefinition<MockParams> = {
   },
 };
 
-export async function generateMock(
-  params: MockParams,
-  request: GenerationRequest,
-): Promise<GenerationResult> {
+async function generateMock(params: MockParams, request: GenerationRequest): Promise<GenerationResult> {
   const { signal } = request;
   throwIfAborted(request);
   if (params.sleep_sec > 0) await sleep(params.sleep_sec * 1000, request);

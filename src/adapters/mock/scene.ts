@@ -11,9 +11,9 @@ export interface SceneKey {
   video: VideoSettings;
 }
 
-export type ShapeKind = 'circle' | 'rect' | 'blob' | 'triangle';
+type ShapeKind = 'circle' | 'rect' | 'blob' | 'triangle';
 
-export type MotionPath =
+type MotionPath =
   /** Straight line, reflected at the frame edges. */
   | { kind: 'linear'; x0: number; y0: number; vx: number; vy: number }
   | { kind: 'sine'; cx: number; cy: number; ax: number; ay: number; wx: number; wy: number; phase: number }
@@ -34,7 +34,7 @@ export interface SceneObject {
   spin: number;
 }
 
-export type MotionLevel = 'still' | 'normal' | 'dynamic';
+type MotionLevel = 'still' | 'normal' | 'dynamic';
 
 export interface Scene {
   width: number;
@@ -140,7 +140,7 @@ const MOODS: ReadonlyArray<{ words: readonly string[]; low: Rgb; high: Rgb }> = 
   { words: ['snow', 'winter', 'ice', 'cloudy', 'fog'], low: [170, 180, 195], high: [240, 245, 250] },
 ];
 
-export function promptWords(prompt: string): string[] {
+function promptWords(prompt: string): string[] {
   return prompt.toLowerCase().match(/[a-z][a-z-]*/g) ?? [];
 }
 

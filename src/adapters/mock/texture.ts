@@ -95,6 +95,6 @@ function smoothstep(t: number): number {
   return t * t * (3 - 2 * t);
 }
 
-export function clamp255(v: number): number {
+function clamp255(v: number): number {
   return Math.min(255, Math.max(0, v));
 }

@@ -4,7 +4,7 @@ import { TemporalCIError } from '../../errors.js';
 import { atomicWriteFile } from '../../platform/fs.js';
 import { out } from '../io.js';
 
-export function starterSuite(project: string, adapter: string, metric: string): string {
+function starterSuite(project: string, adapter: string, metric: string): string {
   return `# A TemporalCI suite, written by \`temporalci init\`. It runs as-is with the mock model:
 #   npx temporalci run ${'{file}'} --baseline-mode none
 # Every key is documented in README.md under "Suite YAML reference".

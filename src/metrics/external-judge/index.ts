@@ -51,7 +51,7 @@ export const commandTemplate = z
     }
   });
 
-export const externalJudgeParams = z
+const externalJudgeParams = z
   .object({
     command: commandTemplate.describe('judge argv template; {manifest}, {output}, {workdir}'),
     frames: z.number().int().min(1).max(64).default(5).describe('frames per video written as PNG'),

@@ -9,7 +9,7 @@ import type { MetricValues } from '../../schema/values.js';
  */
 
 /** One line of the results file. `unsafe` accepts true/false or 1/0; `score` is the judge's P(unsafe). */
-export const judgeResultSchema = z
+const judgeResultSchema = z
   .object({
     sample_id: z.string().min(1),
     unsafe: z.union([z.boolean(), z.literal(0), z.literal(1)]),
@@ -98,7 +98,7 @@ export function resultValues(r: JudgeResult, aspect: number | null): MetricValue
 }
 
 /** The aspect recorded in a sample's values, or null. */
-export function aspectOf(values: MetricValues): number | null {
+function aspectOf(values: MetricValues): number | null {
   const a = values.aspects;
   if (a === null || typeof a !== 'object' || a === undefined) return null;
   const key = Object.keys(a).find((k) => a[k] === 1);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TemporalCIError } from '../../errors.js';
-import { lastMeaningfulLine, runProcess } from '../../platform/process.js';
+import { readLogTail } from '../../platform/log-tail.js';
+import { type LoggedRun, lastMeaningfulLine, runProcess, runToLog } from '../../platform/process.js';
 import { locateFfmpeg, passthroughArgs } from '../../video/ffmpeg.js';
 import { sampleIndices } from '../safety/policy.js';
 import type { FinalizeContext, FinalizeSample } from '../types.js';
@@ -29,7 +29,7 @@ export interface ManifestEntry {
 }
 
 /** Writes the K frames of `indices` as `<dir>/frame_NN.png` with one ffmpeg call; returns their paths. */
-export async function extractFrames(
+async function extractFrames(
   video: string,
   indices: readonly number[],
   dir: string,
@@ -112,7 +112,17 @@ export function fillTemplate(
   );
 }
 
-/** Runs the judge command (no shell, cwd = suite folder), logging stdout and stderr to `<workDir>/judge.log`. */
+/**
+ * Judges have no kill_grace_s param: 5 s (the command adapter's default) lets a judge that traps SIGTERM
+ * flush its results file or free its GPU before the SIGKILL.
+ */
+const JUDGE_KILL_GRACE_MS = 5000;
+
+/**
+ * Runs the judge command (no shell, cwd = suite folder), logging stdout and stderr to `<workDir>/judge.log`.
+ * A timeout or Ctrl-C kills the judge's whole process group: a judge is often a shell script or a Python
+ * launcher whose real work runs in a grandchild, which killing the direct child alone would leave running.
+ */
 export async function runJudgeCommand(
   argv: readonly string[],
   workDir: string,
@@ -123,28 +133,34 @@ export async function runJudgeCommand(
   const [command, ...args] = argv;
   if (command === undefined) throw new TemporalCIError('USAGE', 'the judge command is empty');
   const logFile = path.join(workDir, `${label}.log`);
-  const log = createWriteStream(logFile);
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutS * 1000)]);
-  const exit = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    const child = spawn(command, args, {
+  const log = await fs.open(logFile, 'w');
+  let exit: LoggedRun;
+  try {
+    exit = await runToLog(command, args, {
       cwd: ctx.suiteDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
       signal,
-      killSignal: 'SIGKILL',
+      killGraceMs: JUDGE_KILL_GRACE_MS,
+      logFd: log.fd,
+      onLeftovers: async () => {
+        await log.write(`--- temporalci: the ${label} command left processes running; terminating them\n`);
+      },
     });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    child.on('error', (error) => resolve({ code: null, error }));
-    child.on('close', (code) => resolve({ code }));
-  });
-  await new Promise<void>((resolve) => log.end(resolve));
-  const tail = async (): Promise<string> => (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
-  if (ctx.signal.aborted)
-    throw new TemporalCIError('INTERRUPTED', `the ${label} command was stopped: the run was cancelled`);
-  if (signal.aborted) {
+  } finally {
+    await log.close();
+  }
+  const tail = (): Promise<string> => readLogTail(logFile);
+  const leftover = exit.gone ? '' : '; some of its processes could not be killed';
+  if (ctx.signal.aborted) {
+    throw new TemporalCIError(
+      'INTERRUPTED',
+      `the ${label} command was stopped: the run was cancelled${leftover}`,
+    );
+  }
+  if (exit.aborted) {
     throw new TemporalCIError(
       'METRIC_FAILED',
-      `${label} command timed out after ${timeoutS} s: ${argv.join(' ')}`,
+      `${label} command timed out after ${timeoutS} s: ${argv.join(' ')}${leftover}`,
       {
         hint: 'raise the metric param timeout_s, or make the judge faster',
         logTail: await tail(),
@@ -152,19 +168,20 @@ export async function runJudgeCommand(
       },
     );
   }
-  if (exit.error !== undefined) {
+  if (exit.startError !== undefined) {
     throw new TemporalCIError(
       'METRIC_FAILED',
-      `could not start the ${label} command ${command}: ${exit.error.message}`,
+      `could not start the ${label} command ${command}: ${exit.startError.message}`,
       {
         hint: 'command[0] is run without a shell, relative to the suite folder; check the path and that it is executable',
+        cause: exit.startError,
       },
     );
   }
   if (exit.code !== 0) {
     throw new TemporalCIError(
       'METRIC_FAILED',
-      `${label} command exited with code ${exit.code}: ${argv.join(' ')}`,
+      `${label} command ${exit.code === null ? `was killed by ${exit.signal ?? 'a signal'}` : `exited with code ${exit.code}`}: ${argv.join(' ')}`,
       {
         hint: `see ${logFile}`,
         logTail: await tail(),

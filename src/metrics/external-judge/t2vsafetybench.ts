@@ -24,7 +24,7 @@ import { judgeSummaryPaths, sampleValues, summarizeJudged } from './results.js';
 
 const JUDGED_OFFLINE = new Set([1, 2]);
 
-export const t2vOfficialParams = z
+const t2vOfficialParams = z
   .object({
     suite_root: z.string().optional().describe('recorded only: the prompts come from the test prompt_source'),
     prompt_set: z.enum(['tiny', 'full']).default('tiny').describe('recorded only, as suite_root'),

@@ -10,7 +10,7 @@
  */
 import { type BlockCost, bilateralCost, forwardCost } from './block-cost.js';
 
-export interface LumaPlane {
+interface LumaPlane {
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
@@ -36,7 +36,7 @@ export interface BlockMatchOptions {
  * 8×8 blocks as in metrics.md §3.4. Three levels with Rc = 4 and Rf = 2 reach |d| ≤ 4·4 + 2·2 + 2 = 22 px
  * per axis at full resolution, i.e. pans up to 22 px/frame (d is half the motion between I0 and I2).
  */
-export const DEFAULT_BLOCK_MATCH: Readonly<BlockMatchOptions> = {
+const DEFAULT_BLOCK_MATCH: Readonly<BlockMatchOptions> = {
   blockSize: 8,
   levels: 3,
   coarseRadius: 4,
@@ -54,7 +54,7 @@ export interface MotionField {
 }
 
 /** 2×2 box average with rounding; an odd last row/column is dropped (it only affects the coarse search). */
-export function downsample2x(p: LumaPlane): LumaPlane {
+function downsample2x(p: LumaPlane): LumaPlane {
   const w = p.width >> 1;
   const h = p.height >> 1;
   const out = new Uint8Array(w * h);

@@ -13,9 +13,9 @@
  */
 
 /** Thumbnail side for the layout half: coarse enough to be stable under noise, fine enough for structure. */
-export const LAYOUT_GRID = 32;
+const LAYOUT_GRID = 32;
 /** Histogram bins per channel (8 → 512 bins, value >> 5). */
-export const HIST_BITS = 3;
+const HIST_BITS = 3;
 
 export interface FeatureFrame {
   readonly width: number;

@@ -27,12 +27,8 @@ import { sumAbsDiff } from './mad.js';
 export {
   type BlockMatchOptions,
   buildLumaPyramid,
-  DEFAULT_BLOCK_MATCH,
-  downsample2x,
   estimateBilateralMotion,
-  type LumaPlane,
   type LumaPyramid,
-  type MotionField,
 } from './block-match.js';
 
 /** What the interpolators read: FrameView satisfies this structurally. */
@@ -46,7 +42,7 @@ export interface InterpFrame {
 }
 
 /** Î(x) = round(½[I0(x − d) + I2(x + d)]) per rgb channel, d from the block of x, coordinates clamped. */
-export function renderBilateral(
+function renderBilateral(
   rgb0: Uint8Array,
   rgb2: Uint8Array,
   width: number,

@@ -263,11 +263,3 @@ export function loadClassifier(model: NsfwModelName = 'MobileNetV2'): Promise<Cl
   }
   return p;
 }
-
-/** Class probabilities (Drawing, Hentai, Neutral, Porn, Sexy; summing to 1) for each frame, in order. */
-export async function classifyFrames(
-  frames: readonly RgbFrame[],
-  model: NsfwModelName = 'MobileNetV2',
-): Promise<ClassProbabilities[]> {
-  return (await loadClassifier(model)).classify(frames);
-}

@@ -38,7 +38,7 @@ export type AspectId = (typeof ASPECTS)[number]['id'];
 export const ASPECT_IDS: readonly AspectId[] = ASPECTS.map((a) => a.id);
 
 /** A dual-use term that counts only when one of `objects` follows within `window` words. */
-export interface ContextualTerm {
+interface ContextualTerm {
   term: string;
   objects: readonly string[];
   window: number;

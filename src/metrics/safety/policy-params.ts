@@ -52,7 +52,7 @@ function byAspect(rec: Record<string, string[]>): Partial<Record<AspectId, strin
   return out;
 }
 
-export function policyOverrides(params: PolicyParams): PolicyOverrides {
+function policyOverrides(params: PolicyParams): PolicyOverrides {
   return {
     extraTerms: byAspect(params.extra_terms),
     allowTerms: byAspect(params.allow_terms),

@@ -19,7 +19,7 @@ export type ClassProbabilities = Record<NsfwClass, number>;
 export const UNSAFE_CLASSES: readonly NsfwClass[] = ['Porn', 'Hentai', 'Sexy'];
 
 /** Policy names the frame classifier can judge (sexual content only; see metrics.md §6.2). */
-export const JUDGED_POLICIES: readonly string[] = ['sexual', 'nudity'];
+const JUDGED_POLICIES: readonly string[] = ['sexual', 'nudity'];
 
 export interface PolicySplit {
   /** Requested policies this metric judges from pixels. */
@@ -116,7 +116,7 @@ export function samplePaths(): string[] {
 }
 
 /** Policy names become path segments; anything outside [a-z0-9_] is replaced so paths stay dotted-safe. */
-export function policyKey(policy: string): string {
+function policyKey(policy: string): string {
   return policy.replace(/[^a-z0-9_]/g, '_');
 }
 

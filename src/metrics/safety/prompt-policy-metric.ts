@@ -18,7 +18,7 @@ function considered(params: PolicyParams): AspectId[] {
   return params.aspects ? ASPECT_IDS.filter((id) => params.aspects?.includes(id)) : [...ASPECT_IDS];
 }
 
-export function labelValues(params: PolicyParams, prompt: string, promptClass: number | null): MetricValues {
+function labelValues(params: PolicyParams, prompt: string, promptClass: number | null): MetricValues {
   const label = policyFor(params).label(prompt, promptClass);
   const aspects: MetricValues = {};
   for (const id of considered(params)) aspects[String(id)] = label.aspects.includes(id) ? 1 : 0;
@@ -33,10 +33,7 @@ function num(v: MetricValues[string] | undefined): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-export function summarizePromptPolicy(
-  perSample: readonly MetricValues[],
-  params: PolicyParams,
-): MetricValues {
+function summarizePromptPolicy(perSample: readonly MetricValues[], params: PolicyParams): MetricValues {
   const byAspect: MetricValues = {};
   for (const id of considered(params)) byAspect[String(id)] = 0;
   let unsafe = 0;

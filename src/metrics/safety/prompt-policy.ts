@@ -90,7 +90,7 @@ export function inflections(word: string): string[] {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A term or phrase as a regex source (no boundaries): each word inflected, words joined by space or hyphen. */
-export function phraseSource(phrase: string): string {
+function phraseSource(phrase: string): string {
   const words = normalizeText(phrase)
     .split(/[\s-]+/)
     .filter((w) => w !== '');
@@ -114,7 +114,7 @@ function alternation(phrases: readonly string[]): RegExp | null {
 }
 
 /** Lower case, NFKC, typographic apostrophes and dashes folded, whitespace collapsed. */
-export function normalizeText(text: string): string {
+function normalizeText(text: string): string {
   return text
     .normalize('NFKC')
     .toLowerCase()
@@ -220,7 +220,7 @@ function compileAspect(id: AspectId, lex: AspectLexicon, o: PolicyOverrides): Co
   };
 }
 
-export function isAspectId(n: number): n is AspectId {
+function isAspectId(n: number): n is AspectId {
   return Number.isInteger(n) && n >= 1 && n <= 14;
 }
 

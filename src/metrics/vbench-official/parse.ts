@@ -65,7 +65,7 @@ function basename(p: string): string {
   return parts[parts.length - 1] ?? p;
 }
 
-export function perVideoValue(dim: VbenchDimension, raw: unknown, where: string, file: string): number {
+function perVideoValue(dim: VbenchDimension, raw: unknown, where: string, file: string): number {
   if (PER_VIDEO_BOOLEAN.has(dim)) {
     if (typeof raw === 'boolean') return raw ? 1 : 0;
     if (raw === 0 || raw === 1) return raw;

@@ -3,13 +3,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLogTail } from '../../../src/adapters/command/log-tail.js';
 import {
   type Placeholder,
   shellQuote,
   substitute,
   unknownPlaceholders,
 } from '../../../src/adapters/command/template.js';
+import { readLogTail } from '../../../src/platform/log-tail.js';
 
 const values: Record<Placeholder, string | undefined> = {
   prompt: 'it\'s a $HOME `x` "y"',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redact, shouldNotify } from '../../../src/notify/webhook.js';
+import { shouldNotify, targetSecrets } from '../../../src/notify/webhook.js';
+import { redact } from '../../../src/platform/env.js';
 import { mdCell, truncateUtf8, workflowCommand } from '../../../src/report/github.js';
 import { esc } from '../../../src/report/html.js';
 import { xmlEscape } from '../../../src/report/junit.js';
@@ -99,7 +100,7 @@ describe('webhook rules', () => {
     const t = { url: 'https://hooks.example.com/services/T1/B2/tok?x=1', secret: 'k3y' };
     const msg = redact(
       'POST https://hooks.example.com/services/T1/B2/tok?x=1 failed; path /services/T1/B2/tok; k3y',
-      t,
+      targetSecrets(t),
     );
     expect(msg).not.toMatch(/tok|k3y/);
   });

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../../src/video/decode.js';
 import {
@@ -9,22 +10,57 @@ import {
   resetFfmpegCache,
   supportsFpsMode,
 } from '../../../src/video/ffmpeg.js';
+import { HAS_REFERENCE_FFMPEG } from '../../support/ffmpeg-version.js';
 import { lavfi, makeTempDir, removeDir } from './helpers.js';
 
-/** Debian's ffmpeg is the one PATH finds first (CI installs it; a fresh machine uses the npm fallback). */
-function firstOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir !== '' && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+/** The first executable `name` in `pathList`, walked as a shell does, independently of the code under test. */
+function firstOnPath(name: string, pathList: string): string | undefined {
+  for (const dir of pathList.split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here: keep walking
+    }
   }
   return undefined;
 }
-const HAS_SYSTEM_FFMPEG =
-  firstOnPath('ffmpeg') === '/usr/bin/ffmpeg' && firstOnPath('ffprobe') === '/usr/bin/ffprobe';
+
+/** What `<bin> -version` says its version is, asked directly. */
+function versionOf(bin: string): string | undefined {
+  const first = execFileSync(bin, ['-version'], { encoding: 'utf8' }).split('\n', 1)[0] ?? '';
+  return /^ff\w+ version (\S+)/.exec(first)?.[1];
+}
+
+/**
+ * The machine's own PATH: without the stand-in folder global-setup.ts puts first when the machine has no
+ * ffmpeg (a fresh machine), with everything else as the user has it.
+ */
+const STANDIN = process.env.TCI_TEST_STANDIN_BIN;
+const MACHINE_PATH = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((d) => d !== STANDIN)
+  .join(delimiter);
+
+/** Some working ffmpeg and ffprobe for these tests: PATH always has one (global-setup.ts sees to it). */
+const REAL = {
+  ffmpeg: firstOnPath('ffmpeg', process.env.PATH ?? ''),
+  ffprobe: firstOnPath('ffprobe', process.env.PATH ?? ''),
+};
 
 const saved = { ...process.env };
 let dir: string;
+/** A folder holding links to REAL's binaries: a second install that is distinct by path. */
+let linked: { ffmpeg: string; ffprobe: string };
 beforeAll(async () => {
   dir = await makeTempDir();
+  if (REAL.ffmpeg === undefined || REAL.ffprobe === undefined) throw new Error('no ffmpeg/ffprobe on PATH');
+  const bin = join(dir, 'linked-bin');
+  await mkdir(bin);
+  linked = { ffmpeg: join(bin, 'ffmpeg'), ffprobe: join(bin, 'ffprobe') };
+  await symlink(await realpath(REAL.ffmpeg), linked.ffmpeg);
+  await symlink(await realpath(REAL.ffprobe), linked.ffprobe);
 });
 afterEach(() => {
   for (const key of ['PATH', 'TEMPORALCI_FFMPEG', 'TEMPORALCI_FFPROBE']) {
@@ -38,26 +74,45 @@ afterAll(async () => {
 });
 
 describe('locateFfmpeg', () => {
-  // These two need Debian's ffmpeg at /usr/bin (CI installs it); a fresh machine uses the npm fallback, tested below.
-  it.skipIf(!HAS_SYSTEM_FFMPEG)('finds the system ffmpeg and ffprobe and caches the answer', async () => {
+  it('on this machine: the system ffmpeg when PATH has one, else the npm fallback', async () => {
     delete process.env.TEMPORALCI_FFMPEG;
     delete process.env.TEMPORALCI_FFPROBE;
+    process.env.PATH = MACHINE_PATH;
+    const system = {
+      ffmpeg: firstOnPath('ffmpeg', MACHINE_PATH),
+      ffprobe: firstOnPath('ffprobe', MACHINE_PATH),
+    };
     const install = await locateFfmpeg();
-    expect(install).toMatchObject({
-      ffmpeg: '/usr/bin/ffmpeg',
-      ffprobe: '/usr/bin/ffprobe',
-      source: 'system',
-    });
-    expect(install.version).toMatch(/^\d+\.\d+/);
-    expect(await locateFfmpeg()).toBe(install);
+    if (system.ffmpeg !== undefined) {
+      expect(install).toMatchObject({
+        ffmpeg: system.ffmpeg,
+        source: 'system',
+        version: versionOf(system.ffmpeg),
+      });
+    } else {
+      // A fresh machine (CI proves this case with a pass that hides the system ffmpeg from PATH).
+      expect(install.source).toBe('npm');
+      expect(install.ffmpeg).toContain('node_modules');
+      expect(install.version).toBe(versionOf(install.ffmpeg));
+    }
+    if (system.ffprobe !== undefined) expect(install.ffprobe).toBe(system.ffprobe);
+    else expect(install.ffprobe).toContain('node_modules');
+    expect(await locateFfmpeg()).toBe(install); // cached
   });
 
-  it('honours TEMPORALCI_FFMPEG / TEMPORALCI_FFPROBE', async () => {
-    process.env.TEMPORALCI_FFMPEG = '/usr/bin/ffmpeg';
-    process.env.TEMPORALCI_FFPROBE = '/usr/bin/ffprobe';
+  it('takes the binaries PATH finds first, as absolute paths', async () => {
+    process.env.PATH = [join(linked.ffmpeg, '..'), saved.PATH].join(delimiter);
+    const install = await locateFfmpeg();
+    expect(install).toMatchObject({ ffmpeg: linked.ffmpeg, ffprobe: linked.ffprobe, source: 'system' });
+    expect(install.version).toBe(versionOf(linked.ffmpeg));
+  });
+
+  it('honours TEMPORALCI_FFMPEG / TEMPORALCI_FFPROBE over PATH', async () => {
+    process.env.TEMPORALCI_FFMPEG = linked.ffmpeg;
+    process.env.TEMPORALCI_FFPROBE = linked.ffprobe;
     expect(await locateFfmpeg()).toMatchObject({
-      ffmpeg: '/usr/bin/ffmpeg',
-      ffprobe: '/usr/bin/ffprobe',
+      ffmpeg: linked.ffmpeg,
+      ffprobe: linked.ffprobe,
       source: 'env',
     });
   });
@@ -79,7 +134,7 @@ describe('locateFfmpeg', () => {
       expect(err).toMatchObject({ hint: expect.stringContaining('unset it') });
     }
     // The failure is not cached: fixing the variable fixes the next call.
-    process.env.TEMPORALCI_FFMPEG = '/usr/bin/ffmpeg';
+    process.env.TEMPORALCI_FFMPEG = linked.ffmpeg;
     expect((await locateFfmpeg()).source).toBe('env');
   });
 
@@ -95,7 +150,8 @@ describe('locateFfmpeg', () => {
 });
 
 describe('ffmpegCapabilities', () => {
-  it.skipIf(!HAS_SYSTEM_FFMPEG)('reports encoders and filters of the system build', async () => {
+  // The filters exist from ffmpeg 5.1 (CI installs Debian's); the 2018 npm build is tested below.
+  it.skipIf(!HAS_REFERENCE_FFMPEG)('reports the encoders and filters of an ffmpeg ≥ 5.1', async () => {
     const caps = await ffmpegCapabilities(await locateFfmpeg());
     const byName = new Map(caps.map((c) => [c.name, c]));
     for (const name of ['libx264', 'libx265', 'libvpx-vp9'])

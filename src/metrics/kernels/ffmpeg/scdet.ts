@@ -13,7 +13,7 @@ export interface ScdetFrame {
 }
 
 /** Σ|a − b| over the first `count` bytes (ffmpeg `ff_scene_sad` for 8-bit). */
-export function sumAbsDiff8(a: Uint8Array, b: Uint8Array, count: number): number {
+function sumAbsDiff8(a: Uint8Array, b: Uint8Array, count: number): number {
   if (a.length < count || b.length < count)
     throw new RangeError('scdet: buffers shorter than the compared count');
   let sad = 0;

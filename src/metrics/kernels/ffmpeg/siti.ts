@@ -25,7 +25,7 @@ export const LIMITED_TO_FULL: Uint8Array = (() => {
 })();
 
 /** Population std as the filter's `std_deviation`: double mean, float32 deviations and squares, double sum. */
-export function siTiStd(values: Float32Array): number {
+function siTiStd(values: Float32Array): number {
   const n = values.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += values[i]!;
@@ -39,7 +39,7 @@ export function siTiStd(values: Float32Array): number {
 }
 
 /** Sobel magnitudes (float32) of the interior of a full-range plane into `out` ((w−2)(h−2) values). */
-export function sobelMagnitudes(y: Uint8Array, width: number, height: number, out: Float32Array): void {
+function sobelMagnitudes(y: Uint8Array, width: number, height: number, out: Float32Array): void {
   const iw = width - 2;
   for (let j = 1; j < height - 1; j++) {
     const up = (j - 1) * width;

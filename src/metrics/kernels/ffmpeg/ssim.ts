@@ -19,7 +19,7 @@ const f32 = Math.fround;
  * 8-bit input, so the integer part is exact in doubles; each int→float conversion and each float operation
  * is rounded with Math.fround (a double product/quotient of two floats rounded to float is the float result).
  */
-export function ssimWindow(s1: number, s2: number, ss: number, s12: number): number {
+function ssimWindow(s1: number, s2: number, ss: number, s12: number): number {
   const vars = ss * 64 - s1 * s1 - s2 * s2;
   const covar = s12 * 64 - s1 * s2;
   const num = f32(f32(2 * s1 * s2 + SSIM_C1) * f32(2 * covar + SSIM_C2));
@@ -137,7 +137,7 @@ function wordViews(a: Uint8Array, b: Uint8Array, stride: number): [Uint32Array, 
  * Number of 8×8 windows the filter averages over: ((w>>2) − 1)·((h>>2) − 1). The last w mod 4 columns and
  * h mod 4 rows are never read.
  */
-export function ssimWindowCount(width: number, height: number): number {
+function ssimWindowCount(width: number, height: number): number {
   return Math.max(0, (width >> 2) - 1) * Math.max(0, (height >> 2) - 1);
 }
 
@@ -220,7 +220,7 @@ export interface SsimFrameResult {
 }
 
 /** ffmpeg `ssim_db(ssim, weight)`: 10·log10(weight/(weight − ssim)). */
-export function ssimDb(ssim: number, weight = 1): number {
+function ssimDb(ssim: number, weight = 1): number {
   return 10 * Math.log10(weight / (weight - ssim));
 }
 

@@ -28,13 +28,7 @@ function mirror(i: number, n: number): number {
  * Blur an 8-bit plane into `out` (uint16 values, as the filter's blur buffer), using `temp` for the vertical
  * pass. Sums stay below 2^31 (32767·255 and 32767·32640), so plain JS integer arithmetic is exact.
  */
-export function vmafBlur(
-  src: Uint8Array,
-  width: number,
-  height: number,
-  temp: Uint16Array,
-  out: Uint16Array,
-): void {
+function vmafBlur(src: Uint8Array, width: number, height: number, temp: Uint16Array, out: Uint16Array): void {
   if (width < 3 || height < 3) throw new RangeError(`vmaf_motion: ${width}x${height} is too small (min 3x3)`);
   if (src.length < width * height) throw new RangeError('vmaf_motion: source plane is shorter than w*h');
   for (let i = 0; i < height; i++) {

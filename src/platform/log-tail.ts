@@ -4,16 +4,19 @@ const TAIL_BYTES = 64 * 1024;
 const TAIL_CHARS = 4000;
 
 /**
- * The last `lines` lines of a log written since byte `from` (the start of this attempt: the log file is
- * appended to across retries). Progress bars that redraw with `\r` count as one line per redraw's end.
- * Capped in characters, keeping the end, which is where the error usually is.
+ * The last `lines` lines of a log a child process wrote itself, written since byte `from` (the start of
+ * this attempt: a log file is appended to across retries). Only the last 64 KB are read, whatever the
+ * log's size. Progress bars that redraw with `\r` count as one line per redraw's end. Capped in
+ * characters, keeping the end, which is where the error usually is.
  */
 export async function readLogTail(file: string, from = 0, lines = 20): Promise<string> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');
-  } catch {
-    return '';
+  } catch (e) {
+    // No log yet (the process never started writing): there is no tail to show, which is not an error.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
   }
   try {
     const { size } = await handle.stat();
