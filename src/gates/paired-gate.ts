@@ -3,6 +3,8 @@
  * sample_id. It fails only when the regression is significant AND beyond the magnitude floors. Across several
  * such gates, `run.multiple_comparisons: holm` adjusts their p-values together. Pure.
  */
+
+import type { PairedTrace, WorstDelta } from '../schema/gate-trace.js';
 import type { MeasuredRun } from '../schema/measured.js';
 import type { GateResult } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
@@ -23,6 +25,11 @@ function round(v: number, digits = 8): number {
   return Number.isFinite(v) ? Number(v.toFixed(digits)) : v;
 }
 
+/** Omit applied to each member of a union, so the result stays a discriminated union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What each branch of the gate decides; the verdict adds the parts every paired trace shares. */
+type PairedDecision = DistributiveOmit<PairedTrace, 'method' | 'threshold_passed' | 'decision_passed'>;
+
 export function draftPairedGate(
   gate: GateConfig,
   index: number,
@@ -31,12 +38,20 @@ export function draftPairedGate(
 ): PairedGateDraft {
   const params = pairedTestParamsSchema.parse(gate.params);
   const threshold = evaluateThresholdGate(gate, index, run);
-  const verdict = (decisionPassed: boolean, why: string, detail: Record<string, unknown>): GateResult => ({
-    ...threshold,
-    passed: threshold.passed && decisionPassed,
-    reason: `${why}; threshold: ${threshold.reason}`,
-    detail: { threshold_passed: threshold.passed, decision_passed: decisionPassed, ...detail },
-  });
+  const verdict = (decisionPassed: boolean, why: string, decision: PairedDecision): GateResult => {
+    const trace: PairedTrace = {
+      method: 'paired_test',
+      threshold_passed: threshold.passed,
+      decision_passed: decisionPassed,
+      ...decision,
+    };
+    return {
+      ...threshold,
+      passed: threshold.passed && decisionPassed,
+      reason: `${why}; threshold: ${threshold.reason}`,
+      detail: trace,
+    };
+  };
   const fixed = (result: GateResult): PairedGateDraft => ({ p: null, finish: () => result });
 
   if (baseline === null) {
@@ -62,7 +77,7 @@ export function draftPairedGate(
     paired_count: pairing.paired_count,
     paired_ratio: round(pairing.paired_ratio, 6),
   };
-  const worst = pairing.worst_deltas.map((p) => ({
+  const worst: WorstDelta[] = pairing.worst_deltas.map((p) => ({
     sample_id: p.key,
     prompt: p.prompt ?? null,
     seed: p.seed ?? null,
