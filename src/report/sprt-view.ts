@@ -1,3 +1,4 @@
+import { isSequentialGate } from '../gates/registry.js';
 import { readGateTrace, readSprtTrace, type SprtTrace } from '../schema/gate-trace.js';
 import type { GateResult } from '../schema/run.js';
 
@@ -154,7 +155,7 @@ function legacyView(g: GateResult): SprtView | null {
   const inner = isObj(d.sprt) ? d.sprt : d;
   const decision = str(inner, 'decision');
   const looks = looksOf(inner);
-  if (decision === null && looks.length === 0 && g.method !== 'sprt_regression') return null;
+  if (decision === null && looks.length === 0 && !isSequentialGate(g)) return null;
   const pairing = isObj(inner.pairing) ? inner.pairing : isObj(d.pairing) ? d.pairing : {};
   return {
     decision: decision ?? 'unknown',
