@@ -14,7 +14,7 @@ const policy = z.enum(['fail', 'pass', 'skip']);
 const pairingMode = z.enum(['sample_id', 'legacy']);
 
 /** One of the most negative paired deltas (direction-normalised: negative = worse), worst first. */
-export const worstDeltaSchema = z.object({
+const worstDeltaSchema = z.object({
   sample_id: z.string(),
   prompt: z.string().nullable(),
   seed: z.number().nullable(),
@@ -45,7 +45,7 @@ const sprtParts = {
   samples_generated: z.number(),
 };
 
-export const sprtLookSchema = z.object({
+const sprtLookSchema = z.object({
   wave: z.number(),
   /** Pairs seen in total after this wave. */
   pairs: z.number(),
@@ -55,7 +55,6 @@ export const sprtLookSchema = z.object({
   lower: z.number(),
   decision: z.enum(['continue', 'accept_h1_no_regression', 'accept_h0_regression', 'inconclusive']),
 });
-export type SprtLookTrace = z.infer<typeof sprtLookSchema>;
 
 /** The state of the sequential test, present once there was a baseline to pair with. */
 const sprtTestParts = {

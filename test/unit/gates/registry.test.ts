@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GATE_METHODS, gateMethod, isSequentialGate } from '../../../src/gates/registry.js';
 import {
   aggregateNeedsPerSample,
+  minFailuresWithinWindow,
   orderingNeedsNumber,
   SHARED_GATE_RULES,
   statisticalNeedsDirectionalOp,
@@ -64,6 +65,11 @@ describe('GATE_METHODS', () => {
     expect(statisticalNeedsDirectionalOp({ gate: eq, perSample: true })?.key).toBe('op');
     expect(statisticalNeedsPerSample({ gate: eq, perSample: false })?.key).toBe('metric');
     expect(statisticalNeedsPerSample({ gate: eq, perSample: undefined })).toBeNull();
+    const windowed = gate({ op: '>=', window: 0, min_failures: 2 });
+    expect(minFailuresWithinWindow({ gate: windowed, perSample: true })).toMatchObject({
+      key: 'min_failures',
+      hint: 'min_failures only applies with `window:` > 0',
+    });
     expect(orderingNeedsNumber({ gate: gate({ op: '>=', value: '0.5' }), perSample: true })).toMatchObject({
       key: 'value',
       hint: 'remove the quotes around the number',
