@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { BUILTIN_ADAPTERS } from '../src/adapters/registry.js';
 import { buildProgram } from '../src/cli/main.js';
-import { GATE_METHODS_INFO } from '../src/gates/methods.js';
+import { GATE_METHODS } from '../src/gates/registry.js';
 import { METRICS } from '../src/metrics/registry.js';
 import type { MetricDefinition } from '../src/metrics/types.js';
 import { suiteJsonSchema } from '../src/suite/json-schema.js';
@@ -121,7 +121,7 @@ export function adaptersReference(): string {
     '| `./path/to/adapter.js` | your own module, default-exporting an adapter definition (`src/adapters/types.ts`) |',
   );
   rows.push('', '| gate method | what it does |', '| --- | --- |');
-  for (const [name, text] of Object.entries(GATE_METHODS_INFO)) rows.push(`| \`${name}\` | ${cell(text)} |`);
+  for (const [name, d] of Object.entries(GATE_METHODS)) rows.push(`| \`${name}\` | ${cell(d.description)} |`);
   return rows.join('\n');
 }
 

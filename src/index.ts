@@ -8,6 +8,14 @@ export { type ErrorCode, type SuiteIssue, SuiteValidationError, TemporalCIError 
 export type { MetricAccumulator, MetricDefinition } from './metrics/types.js';
 export { type DryRunPlan, planRun, type RunOptions, runSuite, type SuiteRunResult } from './runs/engine.js';
 export type { ModelRunResult, Reporter } from './runs/reporter.js';
+export {
+  type GateDetail,
+  type GateTrace,
+  gateTraceSchema,
+  type PairedTrace,
+  readGateTrace,
+  type SprtTrace,
+} from './schema/gate-trace.js';
 export type {
   GateResult,
   MetricSummary,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { percent } from '../platform/format.js';
 import type { ModelRunResult } from '../runs/reporter.js';
+import { gateDecision } from '../schema/gate-trace.js';
 import type { GateResult, RegressionResult } from '../schema/run.js';
 
 function num(v: number | null): string {
@@ -15,7 +16,8 @@ function gateLine(g: GateResult, color: boolean): string {
   const paint = color ? (g.passed ? pc.green : pc.red) : (s: string) => s;
   const agg = g.aggregate === 'mean' ? '' : ` [${g.aggregate}]`;
   // Statistical gates name their decision (accept_h1_no_regression, pairing_mismatch, ...) next to the verdict.
-  const decision = typeof g.detail?.decision === 'string' ? ` ${g.method}=${g.detail.decision}` : '';
+  const word = gateDecision(g);
+  const decision = word === null ? '' : ` ${g.method}=${word}`;
   return `  gate  ${g.metric}${agg} ${g.op} ${String(g.value)}  actual=${num(g.actual)}  ${paint(verdict)}${decision}  (${g.reason})`;
 }
 

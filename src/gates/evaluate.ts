@@ -95,9 +95,10 @@ export function evaluateThresholdGate(gate: GateConfig, index: number, run: Meas
 }
 
 /**
- * Regression of one directional gate against the baseline. Worse by more than BOTH floors is a regression
- * (the Perfherder principle: a change must be real in absolute and relative terms), so float noise and
- * tiny sample-to-sample wobble never fail CI.
+ * Regression of one directional threshold gate against the baseline (its params are the tolerance; the
+ * statistical methods judge regression themselves and have no such check, see registry.ts). Worse by more
+ * than BOTH floors is a regression (the Perfherder principle: a change must be real in absolute and relative
+ * terms), so float noise and tiny sample-to-sample wobble never fail CI.
  */
 export function evaluateRegression(
   gate: GateConfig,
@@ -110,7 +111,7 @@ export function evaluateRegression(
   const cur = resolveGateActual(current, gate.metric, gate.aggregate).value;
   const base = resolveGateActual(baseline, gate.metric, gate.aggregate).value;
   if (cur === null || base === null) return undefined;
-  const tolerance = thresholdParamsSchema.parse(gate.method === 'threshold' ? gate.params : {});
+  const tolerance = thresholdParamsSchema.parse(gate.params);
   const delta = cur - base;
   const worseBy = direction === 'higher_is_better' ? -delta : delta;
   const relative = base === 0 ? null : delta / Math.abs(base);

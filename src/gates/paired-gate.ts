@@ -3,46 +3,54 @@
  * sample_id. It fails only when the regression is significant AND beyond the magnitude floors. Across several
  * such gates, `run.multiple_comparisons: holm` adjusts their p-values together. Pure.
  */
+
+import type { PairedTrace, WorstDelta } from '../schema/gate-trace.js';
 import type { MeasuredRun } from '../schema/measured.js';
 import type { GateResult } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
+import { type GateDraft, settled } from './draft.js';
 import { evaluateThresholdGate } from './evaluate.js';
 import { type PairedTestResult, pairedTest } from './paired-test.js';
 import { pairedTestParamsSchema } from './paired-test-params.js';
 import { type DirectionalOp, pairDeltas } from './pairing.js';
 import { pairableCurrent, seriesOf } from './sprt-gate.js';
 
-/** A paired gate before multiple-comparison adjustment: `p` is null when no test ran (policy verdicts). */
-export interface PairedGateDraft {
-  p: number | null;
-  /** The verdict given the (possibly adjusted) p-value. */
-  finish(adjustedP: number | null, correction: 'none' | 'holm'): GateResult;
-}
-
 function round(v: number, digits = 8): number {
   return Number.isFinite(v) ? Number(v.toFixed(digits)) : v;
 }
+
+/** Omit applied to each member of a union, so the result stays a discriminated union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What each branch of the gate decides; the verdict adds the parts every paired trace shares. */
+type PairedDecision = DistributiveOmit<PairedTrace, 'method' | 'threshold_passed' | 'decision_passed'>;
 
 export function draftPairedGate(
   gate: GateConfig,
   index: number,
   run: MeasuredRun,
   baseline: MeasuredRun | null,
-): PairedGateDraft {
+): GateDraft {
   const params = pairedTestParamsSchema.parse(gate.params);
   const threshold = evaluateThresholdGate(gate, index, run);
-  const verdict = (decisionPassed: boolean, why: string, detail: Record<string, unknown>): GateResult => ({
-    ...threshold,
-    passed: threshold.passed && decisionPassed,
-    reason: `${why}; threshold: ${threshold.reason}`,
-    detail: { threshold_passed: threshold.passed, decision_passed: decisionPassed, ...detail },
-  });
-  const fixed = (result: GateResult): PairedGateDraft => ({ p: null, finish: () => result });
+  const verdict = (decisionPassed: boolean, why: string, decision: PairedDecision): GateResult => {
+    const trace: PairedTrace = {
+      method: 'paired_test',
+      threshold_passed: threshold.passed,
+      decision_passed: decisionPassed,
+      ...decision,
+    };
+    return {
+      ...threshold,
+      passed: threshold.passed && decisionPassed,
+      reason: `${why}; threshold: ${threshold.reason}`,
+      detail: trace,
+    };
+  };
 
   if (baseline === null) {
     const policy =
       params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
-    return fixed(
+    return settled(
       verdict(policy !== 'fail', `no baseline: baseline_missing policy ${policy}`, {
         decision: 'baseline_missing',
         baseline_missing_policy: policy,
@@ -62,7 +70,7 @@ export function draftPairedGate(
     paired_count: pairing.paired_count,
     paired_ratio: round(pairing.paired_ratio, 6),
   };
-  const worst = pairing.worst_deltas.map((p) => ({
+  const worst: WorstDelta[] = pairing.worst_deltas.map((p) => ({
     sample_id: p.key,
     prompt: p.prompt ?? null,
     seed: p.seed ?? null,
@@ -72,7 +80,7 @@ export function draftPairedGate(
   }));
   if (pairing.paired_ratio < params.min_paired_ratio) {
     const policy = params.pairing_mismatch;
-    return fixed(
+    return settled(
       verdict(
         policy !== 'fail',
         `pairing mismatch: ${pairing.paired_count} of ${pairing.expected_pairs} samples paired (ratio ${pairingDetail.paired_ratio} < ${params.min_paired_ratio}); policy ${policy}`,
@@ -82,7 +90,7 @@ export function draftPairedGate(
   }
   if (pairing.paired_count < params.min_pairs) {
     // Too little data can never clear a build.
-    return fixed(
+    return settled(
       verdict(false, `only ${pairing.paired_count} pairs, min_pairs is ${params.min_pairs}`, {
         decision: 'insufficient_pairs',
         pairing: pairingDetail,

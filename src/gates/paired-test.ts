@@ -109,6 +109,22 @@ function bootstrap(
   return { ci: [quantileSorted(means, tail), quantileSorted(means, 1 - tail)], p };
 }
 
+/** The interval and two-sided p-value of the chosen test, once the deltas have spread to infer from. */
+function infer(
+  deltas: readonly number[],
+  s: { mean: number; se: number; df: number },
+  opts: PairedTestOptions,
+): { ci: [number, number]; p: number } {
+  switch (opts.method) {
+    case 't': {
+      const q = studentTQuantile((1 + opts.confidence) / 2, s.df);
+      return { ci: [s.mean - q * s.se, s.mean + q * s.se], p: studentTTwoSidedP(s.mean / s.se, s.df) };
+    }
+    case 'bootstrap':
+      return bootstrap(deltas, opts.confidence, opts.seed ?? 0, opts.iterations ?? DEFAULT_ITERATIONS);
+  }
+}
+
 export function pairedTest(deltas: readonly number[], opts: PairedTestOptions): PairedTestResult {
   checkOptions(deltas, opts);
   const n = deltas.length;
@@ -133,16 +149,9 @@ export function pairedTest(deltas: readonly number[], opts: PairedTestOptions): 
     ci = [mean, mean];
     p = mean === 0 ? 1 : 0;
     t = mean === 0 ? Number.NaN : mean > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  } else if (opts.method === 't') {
-    t = mean / se;
-    p = studentTTwoSidedP(t, df);
-    const q = studentTQuantile((1 + opts.confidence) / 2, df);
-    ci = [mean - q * se, mean + q * se];
   } else {
     t = mean / se;
-    const b = bootstrap(deltas, opts.confidence, opts.seed ?? 0, opts.iterations ?? DEFAULT_ITERATIONS);
-    ci = b.ci;
-    p = b.p;
+    ({ ci, p } = infer(deltas, { mean, se, df }, opts));
   }
   const significant = ci[0] > 0 || ci[1] < 0;
   return {

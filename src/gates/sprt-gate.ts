@@ -4,6 +4,8 @@
  * applies the gate's policies (baseline_missing, pairing_mismatch, inconclusive) and its threshold part.
  * Pure: the engine passes in the measured samples; nothing here does I/O.
  */
+
+import type { SprtTestedTrace, SprtTrace } from '../schema/gate-trace.js';
 import type { MeasuredRun } from '../schema/measured.js';
 import type { GateResult } from '../schema/run.js';
 import type { GateConfig } from '../schema/suite.js';
@@ -110,23 +112,11 @@ function policyPasses(policy: 'fail' | 'pass' | 'skip'): boolean {
   return policy !== 'fail';
 }
 
-/**
- * The gate's verdict: `passed = threshold_passed AND decision_passed`, as in the original. `track` is null
- * when there is no baseline.
- */
-export function evaluateSprtGate(
-  gate: GateConfig,
-  index: number,
-  run: MeasuredRun,
-  track: SprtTrack | null,
-  ctx: SequentialContext,
-  plannedIds: ReadonlySet<string>,
-  baselineSeries: readonly SeriesPoint[] | null,
-): GateResult {
-  const threshold = evaluateThresholdGate(gate, index, run);
-  const params = track?.params ?? sprtParamsSchema.parse(gate.params);
-  const common = {
-    threshold_passed: threshold.passed,
+/** The trace keys every SPRT verdict carries, whatever it decided. */
+function commonTrace(params: SprtParams, ctx: SequentialContext, thresholdPassed: boolean) {
+  return {
+    method: 'sprt_regression' as const,
+    threshold_passed: thresholdPassed,
     alpha: params.alpha,
     beta: params.beta,
     effect_size: params.effect_size,
@@ -136,54 +126,36 @@ export function evaluateSprtGate(
     samples_planned: ctx.planned,
     samples_generated: ctx.generated,
   };
-  const finish = (decisionPassed: boolean, why: string, detail: Record<string, unknown>): GateResult => {
-    // An early-stopped run says on how many of the planned samples the threshold part was computed.
-    const of = ctx.exhausted ? '' : `, ${threshold.sample_count} of ${ctx.planned} planned samples`;
-    return {
-      ...threshold,
-      passed: threshold.passed && decisionPassed,
-      reason: `${why}; threshold: ${threshold.reason}${of}`,
-      detail: { ...common, decision_passed: decisionPassed, ...detail },
-    };
-  };
+}
 
-  if (track === null || baselineSeries === null) {
-    const policy =
-      params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
-    return finish(policyPasses(policy), `no baseline: baseline_missing policy ${policy}`, {
-      decision: 'baseline_missing',
-      reason: 'baseline_missing',
-      baseline_missing_policy: policy,
-      require_baseline: params.require_baseline,
-    });
-  }
+type TestParts = Omit<
+  SprtTestedTrace,
+  | keyof ReturnType<typeof commonTrace>
+  | 'decision_passed'
+  | 'decision'
+  | 'reason'
+  | 'pairing_mismatch_policy'
+  | 'inconclusive_policy'
+>;
 
+/** The test's state for the trace: what the report charts and what `pairs used of planned` is made of. */
+function testTrace(track: SprtTrack, params: SprtParams, pairsPlanned: number): TestParts {
   const pairing = track.pairing;
-  const pairsPlanned = baselineSeries.filter((p) => plannedIds.has(p.key)).length;
-  const pairingSummary = {
-    mode: pairing.mode,
-    current_count: pairing.current_count,
-    baseline_count: pairing.baseline_count,
-    expected_pairs: pairing.expected_pairs,
-    paired_count: pairing.paired_count,
-    paired_ratio: round(pairing.paired_ratio, 6),
-    current_unmatched: pairing.current_unmatched,
-    baseline_unmatched: pairing.baseline_unmatched,
-  };
-  const worst = pairing.worst_deltas.map((p) => ({
-    sample_id: p.key,
-    prompt: p.prompt ?? null,
-    seed: p.seed ?? null,
-    current: p.current,
-    baseline: p.baseline,
-    delta: p.delta,
-  }));
   const s = track.state;
-  const trace = {
+  return {
     pairs_used: s.n,
     pairs_planned: pairsPlanned,
     paired_ratio: round(pairing.paired_ratio, 6),
-    pairing: pairingSummary,
+    pairing: {
+      mode: pairing.mode,
+      current_count: pairing.current_count,
+      baseline_count: pairing.baseline_count,
+      expected_pairs: pairing.expected_pairs,
+      paired_count: pairing.paired_count,
+      paired_ratio: round(pairing.paired_ratio, 6),
+      current_unmatched: pairing.current_unmatched,
+      baseline_unmatched: pairing.baseline_unmatched,
+    },
     sigma_mode: params.sigma_mode,
     sigma: round(s.sigma),
     sigma_floor: params.sigma_floor,
@@ -212,43 +184,67 @@ export function evaluateSprtGate(
       lower: round(w.lower),
       decision: w.decision,
     })),
-    worst_deltas: worst,
+    worst_deltas: pairing.worst_deltas.map((p) => ({
+      sample_id: p.key,
+      prompt: p.prompt ?? null,
+      seed: p.seed ?? null,
+      current: p.current,
+      baseline: p.baseline,
+      delta: p.delta,
+    })),
   };
+}
 
+/** The decision part of a verdict: the trace and the words of the reason before the threshold part. */
+interface SprtDecisionText {
+  trace: SprtTrace;
+  why: string;
+}
+
+/** A tested SPRT's decision: pairing mismatch, a boundary or the sign rule, or inconclusive. */
+function decideTested(
+  track: SprtTrack,
+  common: ReturnType<typeof commonTrace>,
+  parts: TestParts,
+): SprtDecisionText {
+  const params = track.params;
+  const pairing = track.pairing;
+  const s = track.state;
+  const between = `between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}`;
+  const stats = `(mean delta ${round(s.mean, 6)}, σ ${round(s.sigma, 6)})`;
+  // The very words report.html repeats: both read pairs_used and pairs_planned from the trace.
+  const used = `${parts.pairs_used} pairs used of ${parts.pairs_planned} planned`;
   if (pairing.paired_ratio < params.min_paired_ratio) {
     const policy = params.pairing_mismatch;
-    return finish(
-      policyPasses(policy),
-      `pairing mismatch: ${pairing.paired_count} of ${pairing.expected_pairs} samples paired with the baseline by ${pairing.mode} (ratio ${pairingSummary.paired_ratio} < min_paired_ratio ${params.min_paired_ratio}); policy ${policy}`,
-      {
+    return {
+      trace: {
+        ...common,
+        ...parts,
+        decision_passed: policyPasses(policy),
         decision: 'pairing_mismatch',
         reason: 'paired_ratio_below_min',
         pairing_mismatch_policy: policy,
-        ...trace,
       },
-    );
-  }
-
-  const used = `${s.n} pairs used of ${pairsPlanned} planned`;
-  if (s.decided_by === 'max_pairs_sign') {
-    const pass = s.decision === 'accept_h1_no_regression';
-    return finish(
-      pass,
-      `SPRT ${pass ? 'no regression' : 'regression'} at max_pairs ${params.max_pairs} (truncated, at_max_pairs: sign): LLR ${round(s.llr, 4)} ${pass ? '>= 0' : '< 0'} between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}, ${used} (mean delta ${round(s.mean, 6)}, σ ${round(s.sigma, 6)})`,
-      { decision: s.decision, reason: 'max_pairs_sign', ...trace },
-    );
+      why: `pairing mismatch: ${pairing.paired_count} of ${pairing.expected_pairs} samples paired with the baseline by ${pairing.mode} (ratio ${parts.paired_ratio} < min_paired_ratio ${params.min_paired_ratio}); policy ${policy}`,
+    };
   }
   if (s.decision === 'accept_h1_no_regression' || s.decision === 'accept_h0_regression') {
     const pass = s.decision === 'accept_h1_no_regression';
+    const verdict = pass ? 'no regression' : 'regression';
+    const trace = { ...common, ...parts, decision_passed: pass, decision: s.decision };
+    if (s.decided_by === 'max_pairs_sign') {
+      return {
+        trace: { ...trace, reason: 'max_pairs_sign' },
+        why: `SPRT ${verdict} at max_pairs ${params.max_pairs} (truncated, at_max_pairs: sign): LLR ${round(s.llr, 4)} ${pass ? '>= 0' : '< 0'} ${between}, ${used} ${stats}`,
+      };
+    }
     const bound = pass ? `>= A=${round(s.look_upper, 4)}` : `<= B=${round(s.look_lower, 4)}`;
     const at = s.decided_at ? ` at wave ${s.decided_at.wave}` : '';
-    return finish(
-      pass,
-      `SPRT ${pass ? 'no regression' : 'regression'}: LLR ${round(s.llr, 4)} ${bound}${at}, ${used} (mean delta ${round(s.mean, 6)}, σ ${round(s.sigma, 6)})`,
-      { decision: s.decision, reason: pass ? 'crossed_upper' : 'crossed_lower', ...trace },
-    );
+    return {
+      trace: { ...trace, reason: pass ? 'crossed_upper' : 'crossed_lower' },
+      why: `SPRT ${verdict}: LLR ${round(s.llr, 4)} ${bound}${at}, ${used} ${stats}`,
+    };
   }
-
   // Not decided: max_pairs reached, or the plan ran out first.
   const why =
     s.n < params.min_pairs
@@ -256,17 +252,67 @@ export function evaluateSprtGate(
       : s.decision === 'inconclusive'
         ? 'max_pairs_reached'
         : 'plan_exhausted';
-  const policy = params.inconclusive;
   const text =
     why === 'insufficient_pairs'
       ? `only ${s.n} pairs, min_pairs is ${params.min_pairs}`
       : why === 'max_pairs_reached'
-        ? `max_pairs ${params.max_pairs} reached with LLR ${round(s.llr, 4)} between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}`
-        : `plan exhausted with LLR ${round(s.llr, 4)} between B=${round(s.look_lower, 4)} and A=${round(s.look_upper, 4)}`;
-  return finish(policy === 'pass', `SPRT inconclusive: ${text}, ${used}; inconclusive policy ${policy}`, {
-    decision: 'inconclusive',
-    reason: why,
-    inconclusive_policy: policy,
-    ...trace,
-  });
+        ? `max_pairs ${params.max_pairs} reached with LLR ${round(s.llr, 4)} ${between}`
+        : `plan exhausted with LLR ${round(s.llr, 4)} ${between}`;
+  const policy = params.inconclusive;
+  return {
+    trace: {
+      ...common,
+      ...parts,
+      decision_passed: policy === 'pass',
+      decision: 'inconclusive',
+      reason: why,
+      inconclusive_policy: policy,
+    },
+    why: `SPRT inconclusive: ${text}, ${used}; inconclusive policy ${policy}`,
+  };
+}
+
+/**
+ * The gate's verdict: `passed = threshold_passed AND decision_passed`, as in the original. `track` is null
+ * when there is no baseline.
+ */
+export function evaluateSprtGate(
+  gate: GateConfig,
+  index: number,
+  run: MeasuredRun,
+  track: SprtTrack | null,
+  ctx: SequentialContext,
+  plannedIds: ReadonlySet<string>,
+  baselineSeries: readonly SeriesPoint[] | null,
+): GateResult {
+  const threshold = evaluateThresholdGate(gate, index, run);
+  const params = track?.params ?? sprtParamsSchema.parse(gate.params);
+  const common = commonTrace(params, ctx, threshold.passed);
+  let decided: SprtDecisionText;
+  if (track === null || baselineSeries === null) {
+    const policy =
+      params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
+    decided = {
+      trace: {
+        ...common,
+        decision_passed: policyPasses(policy),
+        decision: 'baseline_missing',
+        reason: 'baseline_missing',
+        baseline_missing_policy: policy,
+        require_baseline: params.require_baseline,
+      },
+      why: `no baseline: baseline_missing policy ${policy}`,
+    };
+  } else {
+    const pairsPlanned = baselineSeries.filter((p) => plannedIds.has(p.key)).length;
+    decided = decideTested(track, common, testTrace(track, params, pairsPlanned));
+  }
+  // An early-stopped run says on how many of the planned samples the threshold part was computed.
+  const of = ctx.exhausted ? '' : `, ${threshold.sample_count} of ${ctx.planned} planned samples`;
+  return {
+    ...threshold,
+    passed: threshold.passed && decided.trace.decision_passed,
+    reason: `${decided.why}; threshold: ${threshold.reason}${of}`,
+    detail: decided.trace,
+  };
 }

@@ -1,14 +1,8 @@
 import { evaluateRegression } from '../gates/evaluate.js';
+import { type Direction, deltaOf, gatedPaths, type SampleDelta } from '../gates/ranking.js';
 import { THRESHOLD_DEFAULTS } from '../gates/threshold-params.js';
 import type { RegressionResult, RunRecord } from '../schema/run.js';
-import {
-  type Direction,
-  deltaOf,
-  gatedPaths,
-  rankSamples,
-  type SampleDelta,
-  scalarMetrics,
-} from './analysis.js';
+import { rankSamples, scalarMetrics } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, page, pill, statusTone, table } from './html.js';
 import { deltaCell } from './sample-cards.js';
 

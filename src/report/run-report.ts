@@ -1,10 +1,11 @@
 import path from 'node:path';
+import { gatedPaths } from '../gates/ranking.js';
 import { percent } from '../platform/format.js';
 import { atomicWriteFile } from '../platform/fs.js';
 import type { RunRecord } from '../schema/run.js';
 import { RUN_FILE, readRunRecord } from '../store/local.js';
 import { within } from '../store/paths.js';
-import { gatedPaths, gateTarget, isHevc, perSamplePaths, rankSamples, sampleValues } from './analysis.js';
+import { gateTarget, isHevc, perSamplePaths, rankSamples, sampleValues } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, page, pill, statusTone, table } from './html.js';
 import { safetySection } from './safety.js';
 import { flaggedSamples } from './safety-data.js';

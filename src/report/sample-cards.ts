@@ -1,6 +1,7 @@
 import path from 'node:path';
+import type { RankedSample, SampleDelta } from '../gates/ranking.js';
 import type { SampleRecord } from '../schema/run.js';
-import { isHevc, type RankedSample, type SampleDelta } from './analysis.js';
+import { isHevc } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, relUrl, table } from './html.js';
 
 /** Thumbnail files of one side of one sample, relative to the report's folder. */
@@ -11,7 +12,7 @@ export interface SideThumbs {
 
 export interface CardInput {
   rank: number;
-  ranked: RankedSample;
+  ranked: RankedSample<SampleRecord>;
   /** The candidate's video, relative to the report's folder (null when not kept). */
   candidateVideo: string | null;
   /** The baseline's video, relative to the report's folder (../<baseline_run_id>/videos/...), or null. */

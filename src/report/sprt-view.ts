@@ -1,11 +1,14 @@
+import { isSequentialGate } from '../gates/registry.js';
+import { readGateTrace, readSprtTrace, type SprtTrace } from '../schema/gate-trace.js';
 import type { GateResult } from '../schema/run.js';
 
 /**
- * Reads the SPRT trace out of `GateResult.detail`. The detail is method-specific and stored as plain JSON,
- * so it is validated field by field here rather than trusted: a record written by another version (or one
- * holding only a decision, e.g. "baseline_missing") still renders whatever it does hold, and never throws.
- * Accepted shapes: the resumable state (`upper`, `lower`, `waves: [{wave, n, llr}]`, `n`) and the original's
- * (`upper_threshold`, `lower_threshold`, `llr_history: number[]`, `paired_count`).
+ * The SPRT card's data. A typed trace (src/schema/gate-trace.ts, also the shape today's main wrote without
+ * the `method` key) is read as typed, so "pairs used of planned" are the very numbers of the gate's reason.
+ * Anything older is probed field by field rather than trusted, so a record written by another version still
+ * renders whatever it does hold and never throws. Probed shapes: the resumable state (`upper`, `lower`,
+ * `waves: [{wave, n, llr}]`, `n`) and the original's (`upper_threshold`, `lower_threshold`,
+ * `llr_history: number[]`, `paired_count`).
  */
 
 export interface SprtLook {
@@ -99,14 +102,60 @@ function worstOf(d: Obj): SprtWorst[] {
   });
 }
 
+function typedView(t: SprtTrace): SprtView {
+  if (t.decision === 'baseline_missing') {
+    return {
+      decision: t.decision,
+      upper: null,
+      lower: null,
+      llr: null,
+      looks: [],
+      pairsUsed: null,
+      pairsPlanned: null,
+      sigma: null,
+      worst: [],
+      reason: t.reason,
+    };
+  }
+  return {
+    decision: t.decision,
+    upper: t.upper_threshold,
+    lower: t.lower_threshold,
+    llr: t.llr,
+    looks: t.waves.map((w) => ({ wave: w.wave, n: w.pairs, llr: w.llr })),
+    pairsUsed: t.pairs_used,
+    pairsPlanned: t.pairs_planned,
+    sigma: t.sigma,
+    worst: t.worst_deltas.map((w) => ({
+      key: w.sample_id,
+      prompt: w.prompt,
+      seed: w.seed,
+      baseline: w.baseline,
+      current: w.current,
+      delta: w.delta,
+    })),
+    reason: t.reason,
+  };
+}
+
 /** The SPRT view of a gate, or null when the gate carries no SPRT data. */
 export function sprtView(g: GateResult): SprtView | null {
-  const d = g.detail;
+  const typed = readSprtTrace(g);
+  if (typed !== null) return typedView(typed);
+  // Another method's typed trace (a paired test's) is no SPRT data, however much its keys look alike.
+  if (readGateTrace(g) !== null) return null;
+  return legacyView(g);
+}
+
+/** A detail that predates the typed trace, probed key by key. */
+function legacyView(g: GateResult): SprtView | null {
+  // Untyped by definition: whatever JSON an older version stored.
+  const d: unknown = g.detail;
   if (!isObj(d)) return null;
   const inner = isObj(d.sprt) ? d.sprt : d;
   const decision = str(inner, 'decision');
   const looks = looksOf(inner);
-  if (decision === null && looks.length === 0 && g.method !== 'sprt_regression') return null;
+  if (decision === null && looks.length === 0 && !isSequentialGate(g)) return null;
   const pairing = isObj(inner.pairing) ? inner.pairing : isObj(d.pairing) ? d.pairing : {};
   return {
     decision: decision ?? 'unknown',
@@ -114,9 +163,10 @@ export function sprtView(g: GateResult): SprtView | null {
     lower: num(inner, 'lower', 'lower_threshold'),
     llr: num(inner, 'llr') ?? looks[looks.length - 1]?.llr ?? null,
     looks,
-    pairsUsed: num(inner, 'paired_count', 'n') ?? num(pairing, 'paired_count'),
+    pairsUsed: num(inner, 'pairs_used', 'paired_count', 'n') ?? num(pairing, 'paired_count'),
     pairsPlanned:
-      num(inner, 'planned_pairs', 'expected_pairs', 'max_pairs') ?? num(pairing, 'expected_pairs'),
+      num(inner, 'pairs_planned', 'planned_pairs', 'expected_pairs', 'max_pairs') ??
+      num(pairing, 'expected_pairs'),
     sigma: num(inner, 'sigma'),
     worst: worstOf(inner).length ? worstOf(inner) : worstOf(d),
     reason: str(inner, 'reason') ?? str(d, 'reason'),

@@ -17,6 +17,7 @@ import {
   summarizeDeltas,
 } from '../gates/calibration.js';
 import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
+import { isSequentialGate } from '../gates/registry.js';
 import { seriesOf } from '../gates/sprt-gate.js';
 import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
 import { TEMPORALCI_VERSION } from '../platform/environment.js';
@@ -42,14 +43,12 @@ export interface CalibrateOptions {
   onRun?: (done: number, total: number, record: RunRecord) => void;
 }
 
-/** The sprt_regression gate to calibrate: the only one, or the one on `--gate-metric`. */
-function pickSprtGate(
+/** The sequential (sprt_regression) gate whose σ to calibrate: the only one, or the one on `--gate-metric`. */
+export function pickSprtGate(
   gates: readonly GateConfig[],
   metric: string | undefined,
 ): { gate: GateConfig; index: number } {
-  const sprt = gates
-    .map((gate, index) => ({ gate, index }))
-    .filter((g) => g.gate.method === 'sprt_regression');
+  const sprt = gates.map((gate, index) => ({ gate, index })).filter((g) => isSequentialGate(g.gate));
   const listed = sprt.map((g) => g.gate.metric).join(', ');
   if (sprt.length === 0) {
     throw new TemporalCIError('USAGE', 'the suite has no sprt_regression gate to calibrate', {

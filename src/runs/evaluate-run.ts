@@ -1,10 +1,9 @@
-import { applyWindow, evaluateRegression, evaluateThresholdGate } from '../gates/evaluate.js';
-import { draftPairedGate } from '../gates/paired-gate.js';
+import type { JudgeContext } from '../gates/draft.js';
+import { applyWindow } from '../gates/evaluate.js';
 import { holmAdjust } from '../gates/paired-test.js';
-import type { SeriesPoint } from '../gates/pairing.js';
+import { gateMethod, isSequentialGate } from '../gates/registry.js';
 import {
   advanceSprtTrack,
-  evaluateSprtGate,
   pairableCurrent,
   type SequentialContext,
   type SprtTrack,
@@ -43,7 +42,7 @@ function oneWaveContext(
   const sprt = new Map<number, SprtTrack>();
   if (baseline) {
     gates.forEach((g, i) => {
-      if (g.method !== 'sprt_regression') return;
+      if (!isSequentialGate(g)) return;
       sprt.set(
         i,
         advanceSprtTrack(
@@ -64,10 +63,44 @@ function oneWaveContext(
   };
 }
 
-/** A threshold gate on an early-stopped run says on how many of the planned samples it was computed. */
-function noteSubset(result: GateResult, seq: SequentialContext): GateResult {
-  if (seq.exhausted) return result;
-  return { ...result, reason: `${result.reason}, ${result.sample_count} of ${seq.planned} planned samples` };
+/**
+ * Each gate's verdict from its method, with the p-values of the fixed-sample tests adjusted together when
+ * the suite asks for Holm (a method without a p-value is final as drafted).
+ */
+function judgeGates(
+  gates: readonly GateConfig[],
+  judge: JudgeContext,
+  multipleComparisons: 'none' | 'holm',
+): GateResult[] {
+  const drafts = gates.map((gate, i) => gateMethod(gate).evaluate(gate, i, judge));
+  const tested = drafts.filter((d) => d.p !== null);
+  const adjusted = multipleComparisons === 'holm' ? holmAdjust(tested.map((d) => d.p as number)) : null;
+  return drafts.map((d) => {
+    const k = tested.indexOf(d);
+    const p = adjusted && k >= 0 ? adjusted[k]! : d.p;
+    return d.finish(p, adjusted ? 'holm' : 'none');
+  });
+}
+
+/**
+ * The naive regressions against the baseline, of the methods that have such a check (threshold). On an
+ * early-stopped run the naive mean is compared with the baseline's mean over the same samples; a subset
+ * mean against a full-plan mean would differ by prompt mix alone.
+ */
+function judgeRegressions(
+  gates: readonly GateConfig[],
+  run: MeasuredRun,
+  baseline: MeasuredRun,
+  seq: SequentialContext,
+): RegressionResult[] {
+  const reached = new Set(run.samples.map((s) => s.sample_id));
+  const comparable = seq.exhausted
+    ? baseline
+    : { ...baseline, samples: baseline.samples.filter((s) => reached.has(s.sample_id)) };
+  return gates.flatMap((gate, i) => {
+    const r = gateMethod(gate).regression?.(gate, i, run, comparable);
+    return r ? [r] : [];
+  });
 }
 
 /**
@@ -83,50 +116,16 @@ export function evaluateRun(
   context?: StatisticalContext,
 ): RunVerdict {
   const ctx = context ?? oneWaveContext(gates, run, baseline);
-  const results: (GateResult | undefined)[] = new Array(gates.length);
-  const drafts: { i: number; draft: ReturnType<typeof draftPairedGate> }[] = [];
-  gates.forEach((gate, i) => {
-    if (gate.method === 'sprt_regression') {
-      const base: SeriesPoint[] | null = baseline ? seriesOf(baseline, gate.metric) : null;
-      results[i] = evaluateSprtGate(
-        gate,
-        i,
-        run,
-        ctx.sprt.get(i) ?? null,
-        ctx.sequential,
-        ctx.plannedIds,
-        base,
-      );
-    } else if (gate.method === 'paired_test') {
-      drafts.push({ i, draft: draftPairedGate(gate, i, run, baseline) });
-    } else {
-      results[i] = noteSubset(evaluateThresholdGate(gate, i, run), ctx.sequential);
-    }
-  });
-  const tested = drafts.filter((d) => d.draft.p !== null);
-  const adjusted =
-    ctx.multipleComparisons === 'holm' ? holmAdjust(tested.map((d) => d.draft.p as number)) : null;
-  for (const d of drafts) {
-    const k = tested.indexOf(d);
-    const p = adjusted && k >= 0 ? adjusted[k]! : d.draft.p;
-    results[d.i] = d.draft.finish(p, adjusted ? 'holm' : 'none');
-  }
-  const final = gates.map((gate, i) => applyWindow(results[i] as GateResult, gate, history[i] ?? []));
-  const regressions: RegressionResult[] = [];
-  if (baseline) {
-    // On an early-stopped run the naive mean is compared with the baseline's mean over the same samples;
-    // a subset mean against a full-plan mean would differ by prompt mix alone.
-    const reached = new Set(run.samples.map((s) => s.sample_id));
-    const comparable = ctx.sequential.exhausted
-      ? baseline
-      : { ...baseline, samples: baseline.samples.filter((s) => reached.has(s.sample_id)) };
-    gates.forEach((gate, i) => {
-      // Statistical gates judge regression themselves; a naive mean comparison must not override them.
-      if (gate.method !== 'threshold') return;
-      const r = evaluateRegression(gate, i, run, comparable);
-      if (r) regressions.push(r);
-    });
-  }
+  const judge: JudgeContext = {
+    run,
+    baseline,
+    sprt: ctx.sprt,
+    sequential: ctx.sequential,
+    plannedIds: ctx.plannedIds,
+  };
+  const results = judgeGates(gates, judge, ctx.multipleComparisons);
+  const final = gates.map((gate, i) => applyWindow(results[i]!, gate, history[i] ?? []));
+  const regressions = baseline ? judgeRegressions(gates, run, baseline, ctx.sequential) : [];
   return {
     gates: final,
     regressions,

@@ -6,6 +6,7 @@
  */
 
 import type { SeriesPoint } from '../gates/pairing.js';
+import { gateMethod, isSequentialGate } from '../gates/registry.js';
 import {
   advanceSprtTrack,
   pairableCurrent,
@@ -35,13 +36,9 @@ export function generationOrder<T>(plan: readonly T[], seed: number): T[] {
   return out;
 }
 
-/** Why a gate needs every planned sample, or null when a subset suffices. */
-function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
-  if (gate.method === 'paired_test') return 'a paired_test gate is a fixed-sample test';
-  if (gate.method === 'threshold' && !isPerSample(gate.metric)) {
-    return `${gate.metric} is a run-level value (a count over all samples)`;
-  }
-  return null;
+/** Why a gate needs every planned sample, or null when a subset suffices (its method says). */
+export function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
+  return gateMethod(gate).fullSetReason(gate, isPerSample);
 }
 
 export interface SequentialState {
@@ -69,11 +66,11 @@ export function startSequential(
   const tracks = new Map<number, SprtTrack>();
   const baselineSeries = new Map<number, SeriesPoint[]>();
   gates.forEach((g, i) => {
-    if (g.method !== 'sprt_regression' || baseline === null) return;
+    if (!isSequentialGate(g) || baseline === null) return;
     tracks.set(i, startSprtTrack(g));
     baselineSeries.set(i, seriesOf(baseline, g.metric));
   });
-  const hasSprt = gates.some((g) => g.method === 'sprt_regression');
+  const hasSprt = gates.some(isSequentialGate);
   let fullSetReason: string | null = null;
   for (const g of gates) fullSetReason ??= needsFullSet(g, isPerSample);
   if (hasSprt && baseline === null) fullSetReason ??= 'no baseline to pair with';

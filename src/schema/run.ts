@@ -1,3 +1,4 @@
+import type { GateDetail } from './gate-trace.js';
 import type { ArtifactsConfig, GateAggregate, GateMethod, GateOp, VideoSettings } from './suite.js';
 import type { MetricValues } from './values.js';
 
@@ -92,8 +93,11 @@ export interface GateResult {
   reason: string;
   /** Windowed gates: the failure count over the window that decided. */
   window?: { size: number; failures: number; min_failures: number };
-  /** Method-specific detail (e.g. the SPRT trace). */
-  detail?: Record<string, unknown>;
+  /**
+   * The statistical gates' typed trace (src/schema/gate-trace.ts); threshold gates write none. A record from
+   * before the typed trace may hold a LegacyGateDetail: read it with `readGateTrace`, never by key.
+   */
+  detail?: GateDetail;
 }
 
 export interface RegressionResult {

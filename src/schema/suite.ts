@@ -28,8 +28,8 @@ export type GateOp = (typeof GATE_OPS)[number];
 const GATE_AGGREGATES = ['mean', 'min', 'max', 'p10', 'p50', 'p90'] as const;
 export type GateAggregate = (typeof GATE_AGGREGATES)[number];
 
-const GATE_METHODS = ['threshold', 'sprt_regression', 'paired_test'] as const;
-export type GateMethod = (typeof GATE_METHODS)[number];
+export const GATE_METHOD_NAMES = ['threshold', 'sprt_regression', 'paired_test'] as const;
+export type GateMethod = (typeof GATE_METHOD_NAMES)[number];
 
 /** `generation` makes videos from prompts; the others are reference tests (src/runs/reference.ts). */
 const TEST_TYPES = ['generation', 'interpolation', 'upscale'] as const;
@@ -175,7 +175,7 @@ export const gateSchema = z
     op: z.enum(GATE_OPS).describe('comparison: value OP threshold'),
     value: z.union([z.number(), z.string(), z.boolean()]).describe('threshold; a number for >=, >, <=, <'),
     method: z
-      .enum(GATE_METHODS)
+      .enum(GATE_METHOD_NAMES)
       .default('threshold')
       .describe(
         'threshold, sprt_regression (sequential, paired with the baseline) or paired_test (fixed-sample)',

@@ -4,12 +4,18 @@ import type { z } from 'zod';
 import { adapterNames, findBuiltinAdapter, isModulePath } from '../adapters/registry.js';
 import type { AdapterDefinition } from '../adapters/types.js';
 import type { SuiteIssue } from '../errors.js';
-import { pairedTestParamsSchema } from '../gates/paired-test-params.js';
-import { SPRT_OPS, sprtParamsSchema } from '../gates/sprt-params.js';
-import { thresholdParamsSchema } from '../gates/threshold-params.js';
+import { splitMetricPath } from '../gates/evaluate.js';
+import { gateMethod } from '../gates/registry.js';
+import { type GateFinding, type GateRule, SHARED_GATE_RULES } from '../gates/rules.js';
 import { findMetric, metricNames } from '../metrics/registry.js';
 import type { MetricDefinition } from '../metrics/types.js';
-import { gateSchema, type MetricConfig, metricSchema, modelSchema } from '../schema/suite.js';
+import {
+  type GateConfig,
+  gateSchema,
+  type MetricConfig,
+  metricSchema,
+  modelSchema,
+} from '../schema/suite.js';
 import {
   didYouMean,
   mapZodIssues,
@@ -183,116 +189,126 @@ function checkMetrics(ctx: RegistryCheckContext, out: SuiteIssue[]): Map<string,
   return known;
 }
 
-function checkGates(ctx: RegistryCheckContext, metrics: Map<string, KnownMetric>, out: SuiteIssue[]): void {
-  const L = ctx.locator;
-  const listed = [...metrics.keys()];
+/** The gates that pass the schema, with their index in the file. */
+function parsedGates(ctx: RegistryCheckContext): { index: number; gate: GateConfig }[] {
   const known = new Set(Object.keys(gateSchema.shape));
-  for (const [i, item] of listAt(ctx.data, 'gates').entries()) {
+  return listAt(ctx.data, 'gates').flatMap((item, index) => {
     // An unknown key is already reported by the schema pass; it must not hide a bad path in the same gate.
     const knownOnly =
       item !== null && typeof item === 'object' && !Array.isArray(item)
         ? Object.fromEntries(Object.entries(item).filter(([k]) => known.has(k)))
         : item;
     const r = gateSchema.safeParse(knownOnly);
-    if (!r.success) continue;
-    const g = r.data;
-    const at = (...rest: PathSegment[]): PathSegment[] => ['gates', i, ...rest];
-    const dot = g.metric.indexOf('.');
-    const head = dot < 0 ? g.metric : g.metric.slice(0, dot);
-    const rest = dot < 0 ? '' : g.metric.slice(dot + 1);
-    const m = metrics.get(head);
-    let perSample: boolean | undefined;
-    if (!m) {
-      const guess = didYouMean(head, listed);
-      out.push(
-        L.issue(at('metric'), `gate metric "${head}" is not listed under \`metrics:\``, {
-          expected:
-            listed.length > 0 ? `a path starting with ${quoteList(listed)}` : 'a metric listed in this suite',
-          found: `string "${g.metric}"`,
-          hint: guess
-            ? `did you mean \`${guess}\`?`
-            : `add it to \`metrics:\` (listed: ${listed.join(', ') || 'none'})`,
-        }),
-      );
-    } else if (m.def && m.params) {
-      const sample = m.def.paths(m.params);
-      const summary = m.def.summaryPaths?.(m.params) ?? [];
-      if (sample.includes(rest)) perSample = true;
-      else if (summary.includes(rest)) perSample = false;
-      else {
-        const all = [...sample, ...summary].map((p) => `${head}.${p}`);
-        const guess = didYouMean(g.metric, all);
-        out.push(
-          L.issue(at('metric'), `metric ${head} has no value "${rest}"`, {
-            expected: `one of ${quoteList(all)}`,
-            found: `string "${g.metric}"`,
-            hint: guess ? `did you mean \`${guess}\`?` : `gate paths look like \`${head}.<path>\``,
-          }),
-        );
-      }
+    return r.success ? [{ index, gate: r.data }] : [];
+  });
+}
+
+/** Where one gate sits in the file, for its issues. */
+interface GateSite {
+  gate: GateConfig;
+  at: (...rest: PathSegment[]) => PathSegment[];
+}
+
+/** Rule gateMetricListed: a gate's path starts with a metric listed under `metrics:`. */
+function gateMetricListed(
+  site: GateSite,
+  head: string,
+  metrics: Map<string, KnownMetric>,
+  ctx: RegistryCheckContext,
+): SuiteIssue | null {
+  if (metrics.has(head)) return null;
+  const listed = [...metrics.keys()];
+  const guess = didYouMean(head, listed);
+  return ctx.locator.issue(site.at('metric'), `gate metric "${head}" is not listed under \`metrics:\``, {
+    expected:
+      listed.length > 0 ? `a path starting with ${quoteList(listed)}` : 'a metric listed in this suite',
+    found: `string "${site.gate.metric}"`,
+    hint: guess
+      ? `did you mean \`${guess}\`?`
+      : `add it to \`metrics:\` (listed: ${listed.join(', ') || 'none'})`,
+  });
+}
+
+/**
+ * Rule gatePathExists: the rest of the path is one of the metric's values. Also says whether that value is
+ * per-sample (true) or run-level (false); undefined when the metric or its params could not be checked.
+ */
+function gatePathExists(
+  site: GateSite,
+  head: string,
+  rest: string,
+  m: KnownMetric,
+  ctx: RegistryCheckContext,
+): { issue: SuiteIssue | null; perSample: boolean | undefined } {
+  if (!m.def || !m.params) return { issue: null, perSample: undefined };
+  const sample = m.def.paths(m.params);
+  const summary = m.def.summaryPaths?.(m.params) ?? [];
+  if (sample.includes(rest)) return { issue: null, perSample: true };
+  if (summary.includes(rest)) return { issue: null, perSample: false };
+  const all = [...sample, ...summary].map((p) => `${head}.${p}`);
+  const guess = didYouMean(site.gate.metric, all);
+  const issue = ctx.locator.issue(site.at('metric'), `metric ${head} has no value "${rest}"`, {
+    expected: `one of ${quoteList(all)}`,
+    found: `string "${site.gate.metric}"`,
+    hint: guess ? `did you mean \`${guess}\`?` : `gate paths look like \`${head}.<path>\``,
+  });
+  return { issue, perSample: undefined };
+}
+
+/** The gate's metric path, checked: listed metric, existing value, and whether it is per-sample. */
+function checkGatePath(
+  site: GateSite,
+  metrics: Map<string, KnownMetric>,
+  ctx: RegistryCheckContext,
+  out: SuiteIssue[],
+): boolean | undefined {
+  const { metric: head, leaf: rest } = splitMetricPath(site.gate.metric);
+  const unlisted = gateMetricListed(site, head, metrics, ctx);
+  if (unlisted) {
+    out.push(unlisted);
+    return undefined;
+  }
+  const path = gatePathExists(site, head, rest, metrics.get(head)!, ctx);
+  if (path.issue) out.push(path.issue);
+  return path.perSample;
+}
+
+/** A registry rule's finding, at its key of this gate. */
+function findingIssue(site: GateSite, f: GateFinding, ctx: RegistryCheckContext): SuiteIssue {
+  return ctx.locator.issue(site.at(f.key), f.message, {
+    expected: f.expected,
+    found: f.found,
+    hint: f.hint,
+  });
+}
+
+/**
+ * One gate: its path, the rules every gate gets, rule methodParams (the method's params schema from the
+ * gate registry), then the method's own rules, in that order so the issues read top to bottom.
+ */
+function checkGate(
+  site: GateSite,
+  metrics: Map<string, KnownMetric>,
+  ctx: RegistryCheckContext,
+  out: SuiteIssue[],
+): void {
+  const perSample = checkGatePath(site, metrics, ctx, out);
+  const facts = { gate: site.gate, perSample };
+  const method = gateMethod(site.gate);
+  const apply = (rules: readonly GateRule[]) => {
+    for (const rule of rules) {
+      const f = rule(facts);
+      if (f) out.push(findingIssue(site, f, ctx));
     }
-    if (perSample === false && g.aggregate !== 'mean') {
-      out.push(
-        L.issue(
-          at('aggregate'),
-          `aggregate ${g.aggregate} needs a per-sample value; ${g.metric} is run-level`,
-          {
-            expected: '`mean` (or remove the key)',
-            found: `string "${g.aggregate}"`,
-          },
-        ),
-      );
-    }
-    if (g.min_failures !== undefined && g.min_failures > g.window) {
-      out.push(
-        L.issue(at('min_failures'), `min_failures (${g.min_failures}) must be <= window (${g.window})`, {
-          expected: `an integer from 0 to ${g.window}`,
-          found: `number ${g.min_failures}`,
-          hint:
-            g.window === 0
-              ? 'min_failures only applies with `window:` > 0'
-              : 'lower min_failures or widen window',
-        }),
-      );
-    }
-    const ordering = g.op !== '==' && g.op !== '!=';
-    if (ordering && typeof g.value !== 'number') {
-      out.push(
-        L.issue(at('value'), `op ${g.op} compares numbers`, {
-          expected: 'a number',
-          found: `${typeof g.value} ${JSON.stringify(g.value)}`,
-          hint: typeof g.value === 'string' ? 'remove the quotes around the number' : undefined,
-        }),
-      );
-    }
-    const base = at('params');
-    if (g.method === 'threshold') {
-      checkParams(thresholdParamsSchema, g.params, base, ctx, out);
-    } else {
-      checkParams(
-        g.method === 'paired_test' ? pairedTestParamsSchema : sprtParamsSchema,
-        g.params,
-        base,
-        ctx,
-        out,
-      );
-      if (!(SPRT_OPS as readonly string[]).includes(g.op)) {
-        out.push(
-          L.issue(at('op'), `method ${g.method} needs a directional op`, {
-            expected: `one of ${quoteList(SPRT_OPS)}`,
-            found: `string "${g.op}"`,
-          }),
-        );
-      }
-      if (perSample === false) {
-        out.push(
-          L.issue(at('metric'), `${g.method} pairs per-sample values; ${g.metric} is run-level`, {
-            expected: 'a per-sample path',
-            found: `string "${g.metric}"`,
-          }),
-        );
-      }
-    }
+  };
+  apply(SHARED_GATE_RULES);
+  checkParams(method.params, site.gate.params, site.at('params'), ctx, out);
+  apply(method.rules);
+}
+
+function checkGates(ctx: RegistryCheckContext, metrics: Map<string, KnownMetric>, out: SuiteIssue[]): void {
+  for (const { index, gate } of parsedGates(ctx)) {
+    checkGate({ gate, at: (...rest) => ['gates', index, ...rest] }, metrics, ctx, out);
   }
 }
 

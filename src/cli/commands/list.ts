@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BUILTIN_ADAPTERS } from '../../adapters/registry.js';
-import { GATE_METHODS_INFO } from '../../gates/methods.js';
+import { GATE_METHODS } from '../../gates/registry.js';
 import { METRICS } from '../../metrics/registry.js';
 import type { MetricDefinition } from '../../metrics/types.js';
 import { out } from '../io.js';
@@ -32,9 +32,9 @@ export function registerList(program: Command): void {
       const metrics = Object.entries(METRICS).map(([name, d]) =>
         metricInfo(name, d as unknown as MetricDefinition<Record<string, unknown>>),
       );
-      const gateMethods = Object.entries(GATE_METHODS_INFO).map(([name, description]) => ({
+      const gateMethods = Object.entries(GATE_METHODS).map(([name, d]) => ({
         name,
-        description,
+        description: d.description,
       }));
       if (flags.json) {
         out(JSON.stringify({ adapters, metrics, gate_methods: gateMethods }, null, 2));

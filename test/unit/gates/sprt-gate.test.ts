@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateRun } from '../../../src/runs/evaluate-run.js';
+import { readGateTrace } from '../../../src/schema/gate-trace.js';
 import type { MeasuredRun } from '../../../src/schema/measured.js';
+import type { GateResult } from '../../../src/schema/run.js';
 import { type GateConfig, gateSchema } from '../../../src/schema/suite.js';
 
 function gate(g: Record<string, unknown>): GateConfig {
   return gateSchema.parse(g);
+}
+
+/** The gate's trace, parsed by the schema every reader uses (so it must parse), as plain keys. */
+function trace(g: GateResult | undefined): Record<string, unknown> {
+  const t = g === undefined ? null : readGateTrace(g);
+  expect(t, 'the gate wrote a typed trace').not.toBeNull();
+  return t as Record<string, unknown>;
 }
 
 const sprt = (over: Record<string, unknown> = {}, params: Record<string, unknown> = {}) =>
@@ -36,27 +45,27 @@ describe('sprt_regression gate verdicts', () => {
     const v = evaluateRun([sprt()], run(twelve(0.5)), run(twelve(0.5)), [[]]);
     const g = v.gates[0]!;
     expect(g.passed).toBe(true);
-    expect(g.detail?.decision).toBe('accept_h1_no_regression');
-    expect(g.detail?.pairs_used).toBe(12);
+    expect(trace(g).decision).toBe('accept_h1_no_regression');
+    expect(trace(g).pairs_used).toBe(12);
     // sigma_mode fixed → corrected boundaries. One look at 12 pairs with δ/σ = 0.75 would shift them by
     // 0.5826·0.75·√12 = 1.51, more than the cap of half of each Wald boundary, so the cap applies.
-    expect(g.detail?.boundary).toBe('corrected');
-    expect(g.detail?.wald_upper_threshold).toBeCloseTo(2.890372, 5);
-    expect(g.detail?.wald_lower_threshold).toBeCloseTo(-2.251292, 5);
-    expect(g.detail?.upper_threshold).toBeCloseTo(2.890372 / 2, 5);
-    expect(g.detail?.lower_threshold).toBeCloseTo(-2.251292 / 2, 5);
-    expect(g.detail?.drift_per_pair).toBeCloseTo(0.28125, 8);
-    expect(g.detail?.fixed_n_pairs).toBe(16);
-    expect(g.detail?.waves).toHaveLength(1);
+    expect(trace(g).boundary).toBe('corrected');
+    expect(trace(g).wald_upper_threshold).toBeCloseTo(2.890372, 5);
+    expect(trace(g).wald_lower_threshold).toBeCloseTo(-2.251292, 5);
+    expect(trace(g).upper_threshold).toBeCloseTo(2.890372 / 2, 5);
+    expect(trace(g).lower_threshold).toBeCloseTo(-2.251292 / 2, 5);
+    expect(trace(g).drift_per_pair).toBeCloseTo(0.28125, 8);
+    expect(trace(g).fixed_n_pairs).toBe(16);
+    expect(trace(g).waves).toHaveLength(1);
     expect(g.reason).toMatch(/no regression/);
   });
 
   it("boundary: wald keeps the original's boundaries; estimate mode defaults to them", () => {
     for (const params of [{ boundary: 'wald' }, { sigma_mode: 'estimate', sigma: undefined }]) {
       const g = evaluateRun([sprt({}, params)], run(twelve(0.5)), run(twelve(0.5)), [[]]).gates[0]!;
-      expect(g.detail?.boundary).toBe('wald');
-      expect(g.detail?.upper_threshold).toBeCloseTo(2.890372, 5);
-      expect(g.detail?.lower_threshold).toBeCloseTo(-2.251292, 5);
+      expect(trace(g).boundary).toBe('wald');
+      expect(trace(g).upper_threshold).toBeCloseTo(2.890372, 5);
+      expect(trace(g).lower_threshold).toBeCloseTo(-2.251292, 5);
     }
   });
 
@@ -67,17 +76,17 @@ describe('sprt_regression gate verdicts', () => {
     const cur = run(six(0.49));
     const base = run(six(0.5));
     const inc = evaluateRun([sprt({}, params)], cur, base, [[]]).gates[0]!;
-    expect(inc.detail?.decision).toBe('inconclusive');
+    expect(trace(inc).decision).toBe('inconclusive');
     expect(inc.passed).toBe(false);
     const signed = evaluateRun([sprt({}, { ...params, at_max_pairs: 'sign' })], cur, base, [[]]).gates[0]!;
-    expect(signed.detail?.decision).toBe('accept_h1_no_regression');
-    expect(signed.detail?.decided_by).toBe('max_pairs_sign');
-    expect(signed.detail?.llr).toBeCloseTo(0.5625, 8);
+    expect(trace(signed).decision).toBe('accept_h1_no_regression');
+    expect(trace(signed).decided_by).toBe('max_pairs_sign');
+    expect(trace(signed).llr).toBeCloseTo(0.5625, 8);
     expect(signed.passed).toBe(true);
     expect(signed.reason).toMatch(/truncated/);
     // Mean delta −0.02: LLR = 6·(−0.0012 + 0.0009)/0.0032 = −0.5625 < 0 → regression.
     const worse = evaluateRun([sprt({}, { ...params, at_max_pairs: 'sign' })], run(six(0.48)), base, [[]]);
-    expect(worse.gates[0]?.detail?.decision).toBe('accept_h0_regression');
+    expect(trace(worse.gates[0]).decision).toBe('accept_h0_regression');
     expect(worse.gates[0]?.passed).toBe(false);
   });
 
@@ -87,8 +96,8 @@ describe('sprt_regression gate verdicts', () => {
     const v = evaluateRun([sprt()], run(cur.map((x) => x - 0.05)), run(twelve(0.5)), [[]]);
     const g = v.gates[0]!;
     expect(g.passed).toBe(false);
-    expect(g.detail?.decision).toBe('accept_h0_regression');
-    const worst = g.detail?.worst_deltas as { sample_id: string; prompt: string; seed: number }[];
+    expect(trace(g).decision).toBe('accept_h0_regression');
+    const worst = trace(g).worst_deltas as { sample_id: string; prompt: string; seed: number }[];
     expect(worst[0]).toMatchObject({ sample_id: 's3', prompt: 'p3', seed: 3 });
     expect(worst).toHaveLength(5);
   });
@@ -102,22 +111,22 @@ describe('sprt_regression gate verdicts', () => {
   it('still applies the threshold part', () => {
     const g = sprt({ value: 0.9 });
     const r = evaluateRun([g], run(twelve(0.5)), run(twelve(0.5)), [[]]).gates[0]!;
-    expect(r.detail?.decision).toBe('accept_h1_no_regression');
-    expect(r.detail?.threshold_passed).toBe(false);
+    expect(trace(r).decision).toBe('accept_h1_no_regression');
+    expect(trace(r).threshold_passed).toBe(false);
     expect(r.passed).toBe(false);
   });
 
   it('applies the baseline_missing policy', () => {
     const fail = evaluateRun([sprt()], run(twelve(0.5)), null, [[]]).gates[0]!;
     expect(fail.passed).toBe(false);
-    expect(fail.detail?.decision).toBe('baseline_missing');
+    expect(trace(fail).decision).toBe('baseline_missing');
     const skip = sprt({}, { require_baseline: false, baseline_missing: 'skip' });
     expect(evaluateRun([skip], run(twelve(0.5)), null, [[]]).gates[0]?.passed).toBe(true);
   });
 
   it('applies the pairing_mismatch policy when sample ids do not pair', () => {
     const r = evaluateRun([sprt()], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]!;
-    expect(r.detail?.decision).toBe('pairing_mismatch');
+    expect(trace(r).decision).toBe('pairing_mismatch');
     expect(r.passed).toBe(false);
     const pass = sprt({}, { pairing_mismatch: 'pass' });
     expect(evaluateRun([pass], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(true);
@@ -129,17 +138,17 @@ describe('sprt_regression gate verdicts', () => {
       skipped_samples: [8, 9, 10, 11].map((i) => ({ sample_id: `s${i}` })),
     };
     const r = evaluateRun([sprt()], run(twelve(0.5)), base, [[]]).gates[0]!;
-    expect(r.detail?.paired_ratio).toBe(1);
-    expect(r.detail?.pairs_used).toBe(8);
+    expect(trace(r).paired_ratio).toBe(1);
+    expect(trace(r).pairs_used).toBe(8);
     // Without the skipped list the same baseline is a plan mismatch (8 of 12).
     const plain = evaluateRun([sprt()], run(twelve(0.5)), run(twelve(0.5).slice(0, 8)), [[]]).gates[0]!;
-    expect(plain.detail?.decision).toBe('pairing_mismatch');
+    expect(trace(plain).decision).toBe('pairing_mismatch');
   });
 
   it('applies the inconclusive policy with too few pairs', () => {
     const r = evaluateRun([sprt()], run([0.5, 0.5, 0.5]), run([0.5, 0.5, 0.5]), [[]]).gates[0]!;
-    expect(r.detail?.decision).toBe('inconclusive');
-    expect(r.detail?.reason).toBe('insufficient_pairs');
+    expect(trace(r).decision).toBe('inconclusive');
+    expect(trace(r).reason).toBe('insufficient_pairs');
     expect(r.passed).toBe(false);
     const pass = sprt({}, { inconclusive: 'pass' });
     expect(evaluateRun([pass], run([0.5, 0.5, 0.5]), run([0.5, 0.5, 0.5]), [[]]).gates[0]?.passed).toBe(true);
@@ -149,7 +158,7 @@ describe('sprt_regression gate verdicts', () => {
     const cur = [...Array.from({ length: 11 }, () => 0.5), ...Array.from({ length: 100 }, () => 0.4)];
     const base = cur.map(() => 0.5);
     const r = evaluateRun([sprt()], run(cur), run(base), [[]]).gates[0]!;
-    expect(r.detail?.decision).toBe('accept_h0_regression');
+    expect(trace(r).decision).toBe('accept_h0_regression');
     expect(r.passed).toBe(false);
   });
 });
@@ -163,10 +172,10 @@ describe('paired_test gate', () => {
     const base = run(noisy(0));
     const big = evaluateRun([paired()], run(noisy(-0.05)), base, [[]]).gates[0]!;
     expect(big.passed).toBe(false);
-    expect(big.detail?.decision).toBe('regression');
+    expect(trace(big).decision).toBe('regression');
     // Significant (every delta is −0.001) but 0.2% of the baseline: inside the 1% relative floor.
     const tiny = evaluateRun([paired()], run(noisy(-0.001)), base, [[]]).gates[0]!;
-    expect(tiny.detail?.significant).toBe(true);
+    expect(trace(tiny).significant).toBe(true);
     expect(tiny.passed).toBe(true);
   });
 
@@ -182,11 +191,11 @@ describe('paired_test gate', () => {
     };
     const none = evaluateRun(gates, cur, base, [[], []], { ...ctx, multipleComparisons: 'none' });
     const holm = evaluateRun(gates, cur, base, [[], []], ctx);
-    const p = none.gates[0]?.detail?.p_value as number;
-    const adj = holm.gates[0]?.detail?.adjusted_p_value as number;
+    const p = trace(none.gates[0]).p_value as number;
+    const adj = trace(holm.gates[0]).adjusted_p_value as number;
     // Two tests with equal p: Holm multiplies the smaller by 2 and keeps the family monotone.
     expect(adj).toBeCloseTo(Math.min(1, 2 * p), 10);
     expect(p).toBeGreaterThan(0);
-    expect(holm.gates[0]?.detail?.correction).toBe('holm');
+    expect(trace(holm.gates[0]).correction).toBe('holm');
   });
 });
