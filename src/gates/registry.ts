@@ -3,9 +3,10 @@ import type { MeasuredRun } from '../schema/measured.js';
 import type { GateResult, RegressionResult } from '../schema/run.js';
 import type { GateConfig, GateMethod } from '../schema/suite.js';
 import { type GateDraft, type JudgeContext, settled } from './draft.js';
-import { evaluateRegression, evaluateThresholdGate } from './evaluate.js';
+import { evaluateThresholdGate } from './evaluate.js';
 import { draftPairedGate } from './paired-gate.js';
 import { pairedTestParamsSchema } from './paired-test-params.js';
+import { evaluateStatisticalRegression } from './regression.js';
 import { type GateRule, statisticalNeedsDirectionalOp, statisticalNeedsPerSample } from './rules.js';
 import { evaluateSprtGate, type SequentialContext, seriesOf } from './sprt-gate.js';
 import { sprtParamsSchema } from './sprt-params.js';
@@ -68,7 +69,7 @@ export const GATE_METHODS: Record<GateMethod, GateMethodDefinition> = {
       isPerSample(gate.metric) ? null : `${gate.metric} is a run-level value (a count over all samples)`,
     evaluate: (gate, index, ctx) =>
       settled(noteSubset(evaluateThresholdGate(gate, index, ctx.run), ctx.sequential)),
-    regression: evaluateRegression,
+    regression: evaluateStatisticalRegression,
   },
   sprt_regression: {
     description:

@@ -10,6 +10,9 @@ export const THRESHOLD_DEFAULTS = {
   min_absolute_change: 1e-6,
   /** Smallest change relative to |baseline| (0.01 = 1%) that can count as a regression. */
   min_relative_change: 0.01,
+  regression_test: 'auto',
+  alpha: 0.05,
+  min_pairs: 5,
 } as const;
 
 export const thresholdParamsSchema = z
@@ -24,6 +27,24 @@ export const thresholdParamsSchema = z
       .min(0)
       .default(THRESHOLD_DEFAULTS.min_relative_change)
       .describe('a regression must also change it by more than this share of |baseline|; default 0.01'),
+    regression_test: z
+      .enum(['auto', 'mean'])
+      .default(THRESHOLD_DEFAULTS.regression_test)
+      .describe(
+        'auto: significant against the noise (paired t-test by sample_id, Welch when samples do not pair) and beyond both floors; mean: the two aggregates compared, floors only',
+      ),
+    alpha: z
+      .number()
+      .gt(0)
+      .lt(0.5)
+      .default(THRESHOLD_DEFAULTS.alpha)
+      .describe('false-alarm level of the statistical regression check (two-sided)'),
+    min_pairs: z
+      .number()
+      .int()
+      .min(2)
+      .default(THRESHOLD_DEFAULTS.min_pairs)
+      .describe('paired samples needed for the paired test; fewer pair = the unpaired test'),
   })
   .strict();
 

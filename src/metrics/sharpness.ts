@@ -21,6 +21,8 @@ export const sharpness: MetricDefinition<SharpnessParams> = {
   params: paramsSchema,
   paths: () => ['mean', 'min', 'max'],
   higherIsBetter: (p) => (p === 'mean' || p === 'min' || p === 'max' ? true : undefined),
+  // Content-scaled: a textured prompt has 100x the Laplacian variance of a foggy one.
+  scale: () => 'log',
   readsPixels: true,
   create: (params) =>
     new PerFrameMean((f) => {

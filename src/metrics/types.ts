@@ -95,6 +95,11 @@ export interface MetricDefinition<P = Record<string, unknown>> {
    * check that belongs to the gate rules (a gate whose op contradicts the metric's direction).
    */
   higherIsBetter(path: string): boolean | undefined;
+  /**
+   * log: a content-scaled leaf (its per-sample values span decades across prompts, e.g. the variance of the
+   * Laplacian), so regressions are judged on per-sample log-ratios. Default linear.
+   */
+  scale?(path: string): 'linear' | 'log';
   /** Does it read pixels? Sample-level metrics (latency, log values) set false and receive no frames. */
   readsPixels: boolean;
   /**

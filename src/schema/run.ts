@@ -113,6 +113,21 @@ export interface RegressionResult {
   relative_delta: number | null;
   tolerance: { min_absolute_change: number; min_relative_change: number };
   regressed: boolean;
+  /** How the change was judged (absent in runs recorded before the statistical check). */
+  test?: RegressionTest;
+}
+
+export interface RegressionTest {
+  /** paired: per-sample deltas by sample_id; unpaired: the two runs as wholes (Welch); mean: the aggregates. */
+  kind: 'paired' | 'unpaired' | 'mean';
+  /** Samples the test used (pairs for paired, both runs for unpaired). */
+  n: number;
+  /** Two-sided p-value; null for the plain mean comparison. */
+  p_value: number | null;
+  /** log: compared as log-ratios (content-scaled metrics); baseline/current are then geometric means. */
+  scale: 'linear' | 'log';
+  /** Why the comparison is weaker than a full pairing, shown with the result. */
+  note?: string;
 }
 
 export interface RunRecord {

@@ -22,7 +22,7 @@ export function aggregate(values: readonly number[], how: GateAggregate): number
   }
 }
 
-function mean(values: readonly number[]): number {
+export function mean(values: readonly number[]): number {
   let sum = 0;
   for (const v of values) sum += v;
   return sum / values.length;
