@@ -13,6 +13,7 @@ import { registerInit } from './commands/init.js';
 import { registerList } from './commands/list.js';
 import { registerMeasure } from './commands/measure.js';
 import { registerPrune } from './commands/prune.js';
+import { registerRepairIndex } from './commands/repair-index.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerHistory(program);
   registerExport(program);
   registerPrune(program);
+  registerRepairIndex(program);
   registerAnnotate(program);
   registerBadge(program);
   registerMeasure(program);
