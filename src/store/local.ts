@@ -6,7 +6,7 @@ import { atomicWriteFile, atomicWriteJson } from '../platform/fs.js';
 import type { IndexEntry, RunState } from '../schema/files.js';
 import type { RunRecord, SampleRecord } from '../schema/run.js';
 import { artifactName, artifactPrefix, relativeUrl } from './artifact-names.js';
-import { describeHolder, tryLock } from './lock.js';
+import { describeHolder, type HeldLock, tryLock } from './lock.js';
 import { INDEX_FILE, ModelFolder } from './model-folder.js';
 import { modelRoot, safeSegment, within } from './paths.js';
 import {
@@ -217,17 +217,7 @@ export class LocalStore implements RunStore, ArtifactStore {
   }
 
   async lockRun(run: RunKey): Promise<RunLock> {
-    const dir = this.runDir(run);
-    await fs.mkdir(dir, { recursive: true });
-    const file = path.join(dir, RUN_LOCK_FILE);
-    const r = await tryLock(file, { staleMs: RUN_LOCK_STALE_MS, warn: this.opts.warn });
-    if ('holder' in r) {
-      throw new TemporalCIError('RUN_LOCKED', `run ${run.runId} is locked by ${describeHolder(r.holder)}`, {
-        file,
-        hint: `another \`temporalci run\` session is writing this run; wait for it to end (a lock left by a process that died is recovered by itself: at once on this machine, after ${RUN_LOCK_STALE_MS / 1000} s from another)`,
-      });
-    }
-    const lock = r.lock;
+    const lock = await lockRunDir(this.runDir(run), run.runId, this.opts.warn);
     return { holder: describeHolder(lock.holder), release: () => lock.release() };
   }
 
@@ -310,6 +300,18 @@ export class LocalStore implements RunStore, ArtifactStore {
   async runBytes(run: RunKey): Promise<number> {
     return sizeOf(this.runDir(run));
   }
+}
+
+/** The run lock of a run folder; RUN_LOCKED naming the holder when another session has it. */
+export async function lockRunDir(runDir: string, runId: string, warn: Warn): Promise<HeldLock> {
+  await fs.mkdir(runDir, { recursive: true });
+  const file = path.join(runDir, RUN_LOCK_FILE);
+  const r = await tryLock(file, { staleMs: RUN_LOCK_STALE_MS, warn });
+  if ('lock' in r) return r.lock;
+  throw new TemporalCIError('RUN_LOCKED', `run ${runId} is locked by ${describeHolder(r.holder)}`, {
+    file,
+    hint: `another \`temporalci run\` session is writing this run; wait for it to end (a lock left by a process that died is recovered by itself: at once on this machine, after ${RUN_LOCK_STALE_MS / 1000} s from another)`,
+  });
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
 import type { RunState } from '../schema/files.js';
 import type { SampleRecord } from '../schema/run.js';
+import { lockRunDir } from './local.js';
+import { describeHolder, releaseAtExit } from './lock.js';
 import {
   appendSampleAt,
   readRecordAt,
@@ -11,7 +13,10 @@ import {
   STATE_FILE,
   writeStateAt,
 } from './run-files.js';
-import type { Warn } from './types.js';
+import type { RunLock, Warn } from './types.js';
+
+/** Where the lock's rare warnings (a stale lock recovered) go when `run` passes no `warn`. */
+const processWarn: Warn = (m) => process.emitWarning(m, 'TemporalCIWarning');
 
 /**
  * Resumable sessions on run-folder paths, as the engine and `run --resume` called them before the RunStore
@@ -72,10 +77,16 @@ export interface ResumePlan {
   runDir: string;
   /** The artifacts root the run folder lives in (`<root>/<project>/<suite>/<model>/<run id>`). */
   artifactsDir: string;
+  /** The run's lock, held by this session (released when the process exits). */
+  lock: RunLock;
 }
 
-/** @deprecated engine migration: reads and checks a run folder given to `run --resume`. */
-export async function planResume(runDirArg: string): Promise<ResumePlan> {
+/**
+ * @deprecated engine migration: reads and checks a run folder given to `run --resume`, and locks it.
+ * Until the engine holds `RunStore.lockRun` for a session (and releases it when the session ends), this takes
+ * the run lock for the rest of the process, so a second `--resume` of the same run exits 1 naming this one.
+ */
+export async function planResume(runDirArg: string, warn: Warn = processWarn): Promise<ResumePlan> {
   const runDir = path.resolve(runDirArg);
   const state = await readStateAt(runDir);
   if (path.basename(runDir) !== state.run_id) {
@@ -83,7 +94,6 @@ export async function planResume(runDirArg: string): Promise<ResumePlan> {
       hint: 'run folders must keep the name of their run id',
     });
   }
-  await assertResumable(runDir);
   const artifactsDir = path.resolve(runDir, '..', '..', '..', '..');
   const expected = path.join(artifactsDir, state.project, state.suite_name, state.model_name, state.run_id);
   if (expected !== runDir) {
@@ -93,7 +103,21 @@ export async function planResume(runDirArg: string): Promise<ResumePlan> {
       { hint: `expected it at ${expected}` },
     );
   }
-  return { state, runDir, artifactsDir };
+  // Locked before the finished-check, so that two sessions cannot both pass it.
+  const held = await lockRunDir(runDir, state.run_id, warn);
+  try {
+    await assertResumable(runDir);
+  } catch (e) {
+    await held.release();
+    throw e;
+  }
+  releaseAtExit(held);
+  return {
+    state,
+    runDir,
+    artifactsDir,
+    lock: { holder: describeHolder(held.holder), release: () => held.release() },
+  };
 }
 
 /** Samples are planned from the suite: resuming with a changed suite would mix two different plans. */
