@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { TemporalCIError } from '../errors.js';
 import { REPORT_FILE, writeRunReport } from '../report/run-report.js';
-import { LocalStore, locateModelRoot, locateSuiteRoot } from '../store/local.js';
+import { LocalStore } from '../store/local.js';
+import { locateModelRoot, locateSuiteRoot } from '../store/locate.js';
 import type { ModelKey } from '../store/types.js';
 import { warn } from './io.js';
 
@@ -10,7 +11,7 @@ import { warn } from './io.js';
  * given. Reading an index repairs it (a run whose writer died between run.json and index.json is added),
  * and the CLI finishes what that writer left undone: the run's report.html, which the store cannot write.
  */
-export function openStore(artifactsDir: string): LocalStore {
+function openStore(artifactsDir: string): LocalStore {
   const store: LocalStore = new LocalStore(artifactsDir, {
     warn,
     onRecovered: async (_record, run) => {

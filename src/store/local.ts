@@ -1,4 +1,5 @@
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, TemporalCIError } from '../errors.js';
@@ -92,7 +93,7 @@ export class LocalStore implements RunStore, ArtifactStore {
       safeSegment(project, 'project'),
       safeSegment(suite, 'suite_name'),
     );
-    let dirents: import('node:fs').Dirent[];
+    let dirents: Dirent[];
     try {
       dirents = await fs.readdir(suiteDir, { withFileTypes: true });
     } catch (e) {
@@ -101,13 +102,13 @@ export class LocalStore implements RunStore, ArtifactStore {
     }
     const out: ModelKey[] = [];
     for (const d of dirents.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-      const key = { project, suite, model: d.name };
-      // A model folder holds an index.json, or at least one finished run (whose writer died before the
-      // index was first written); any other folder is not ours.
+      // A model folder has a name the engine could have made, and holds an index.json or at least one
+      // finished run (whose writer died before the index was first written); any other folder is not ours.
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(d.name) || d.name.includes('..')) continue;
       const dir = path.join(suiteDir, d.name);
-      if (await isFile(path.join(dir, INDEX_FILE))) out.push(key);
-      else if (await this.holdsRun(dir)) out.push(key);
+      if ((await isFile(path.join(dir, INDEX_FILE))) || (await this.holdsRun(dir))) {
+        out.push({ project, suite, model: d.name });
+      }
     }
     return out;
   }
@@ -236,7 +237,7 @@ export class LocalStore implements RunStore, ArtifactStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
       // Another device (a scratch folder on tmpfs): copy to a temp name first so a reader never sees half.
-      const tmp = `${dest}.${process.pid}.partial`;
+      const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
       await fs.copyFile(localFile, tmp);
       await fs.rename(tmp, dest);
       await fs.rm(localFile, { force: true });
@@ -322,7 +323,7 @@ async function isFile(file: string): Promise<boolean> {
 }
 
 async function sizeOf(dir: string): Promise<number> {
-  let dirents: import('node:fs').Dirent[];
+  let dirents: Dirent[];
   try {
     dirents = await fs.readdir(dir, { withFileTypes: true });
   } catch (e) {
@@ -342,69 +343,8 @@ async function sizeOf(dir: string): Promise<number> {
   return total;
 }
 
-/**
- * Where a `--model-root` folder sits in its artifacts folder: `<artifactsDir>/<project>/<suite>/<model>`.
- * The CLI's commands name a model by its folder; the store names it by key.
- */
-export function locateModelRoot(dir: string): { artifactsDir: string; model: ModelKey } {
-  const abs = path.resolve(dir);
-  const [model, suite, project] = abs.split(path.sep).reverse();
-  const artifactsDir = path.resolve(abs, '..', '..', '..');
-  const bad = () =>
-    new TemporalCIError('USAGE', `${dir} is not a model folder (<artifacts>/<project>/<suite>/<model>)`, {
-      hint: 'pass artifacts/<project>/<suite_name>/<model>, the folder holding index.json',
-    });
-  if (!model || !suite || !project || artifactsDir === abs) throw bad();
-  try {
-    return {
-      artifactsDir,
-      model: {
-        project: safeSegment(project, 'project folder'),
-        suite: safeSegment(suite, 'suite folder'),
-        model: safeSegment(model, 'model folder'),
-      },
-    };
-  } catch (e) {
-    throw new TemporalCIError('USAGE', `${dir} is not a model folder: ${describeError(e)}`, {
-      hint: 'pass artifacts/<project>/<suite_name>/<model>, the folder holding index.json',
-    });
-  }
-}
-
-/** A `--suite-root` folder: `<artifactsDir>/<project>/<suite>`. */
-export function locateSuiteRoot(dir: string): { artifactsDir: string; project: string; suite: string } {
-  const abs = path.resolve(dir);
-  const [suite, project] = abs.split(path.sep).reverse();
-  const artifactsDir = path.resolve(abs, '..', '..');
-  try {
-    if (!suite || !project || artifactsDir === abs) throw new Error('it is too close to the root');
-    return {
-      artifactsDir,
-      project: safeSegment(project, 'project folder'),
-      suite: safeSegment(suite, 'suite folder'),
-    };
-  } catch (e) {
-    throw new TemporalCIError('USAGE', `${dir} is not a suite folder: ${describeError(e)}`, {
-      hint: 'pass artifacts/<project>/<suite_name>, the folder holding one folder per model',
-    });
-  }
-}
-
-/** A run folder given to `run --resume` or `report --run-dir`: `<artifactsDir>/<project>/<suite>/<model>/<id>`. */
-export function locateRunDir(dir: string): { artifactsDir: string; run: RunKey } {
-  const abs = path.resolve(dir);
-  const located = locateModelRoot(path.dirname(abs));
-  return { artifactsDir: located.artifactsDir, run: { ...located.model, runId: path.basename(abs) } };
-}
-
-export {
-  addToIndex,
-  deleteTag,
-  loadIndex,
-  readRunRecord,
-  readTags,
-  setTag,
-} from './legacy.js';
+/** The free functions src/runs and src/report called before the port (deprecated; see legacy.ts). */
+export { addToIndex, deleteTag, loadIndex, readRunRecord, readTags, setTag } from './legacy.js';
 export { INDEX_FILE } from './model-folder.js';
 export { RUN_FILE } from './run-files.js';
 export type { Warn } from './types.js';

@@ -189,7 +189,7 @@ export async function tryLock(
  * Waits for a short-held lock (an index update), retrying with jittered backoff; STORE_LOCKED when it stays
  * held for `waitMs`, which no writer needs (it holds the lock for one read and one write).
  */
-export async function acquireLock(
+async function acquireLock(
   file: string,
   what: string,
   opts: LockOptions & { waitMs: number },

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
 import { atomicWriteJson } from '../platform/fs.js';
@@ -20,8 +20,8 @@ import type { Warn } from './types.js';
  */
 
 export const INDEX_FILE = 'index.json';
-export const TAGS_FILE = 'tags.json';
-export const INDEX_LOCK_FILE = 'index.lock';
+const TAGS_FILE = 'tags.json';
+const INDEX_LOCK_FILE = 'index.lock';
 
 /**
  * Folder names the repair pass adopts: the engine's run ids (`20261122T071302145Z-3f9a`). A folder named
@@ -118,7 +118,7 @@ export class ModelFolder {
 
   /** Subfolders holding a run.json, by name. */
   private async runFolders(filter: (name: string) => boolean = () => true): Promise<string[]> {
-    let dirents: import('node:fs').Dirent[];
+    let dirents: Dirent[];
     try {
       dirents = await fs.readdir(this.dir, { withFileTypes: true });
     } catch (e) {

@@ -10,7 +10,6 @@ import {
   readSamplesAt,
   readStateAt,
   SAMPLES_FILE,
-  STATE_FILE,
   writeStateAt,
 } from './run-files.js';
 import type { RunLock, Warn } from './types.js';
@@ -23,16 +22,11 @@ const processWarn: Warn = (m) => process.emitWarning(m, 'TemporalCIWarning');
  * port (`writeState`, `readState`, `appendSample`, `readSamples`, `lockRun`). The files are described in
  * src/store/run-files.ts.
  */
-export { SAMPLES_FILE, STATE_FILE };
+export { SAMPLES_FILE };
 
 /** @deprecated engine migration: use `RunStore.writeState`. */
 export function writeRunState(runDir: string, state: RunState): Promise<void> {
   return writeStateAt(runDir, state);
-}
-
-/** @deprecated engine migration: use `RunStore.readState`. */
-export function readRunState(runDir: string): Promise<RunState> {
-  return readStateAt(runDir);
 }
 
 /**
@@ -56,7 +50,7 @@ export function readSampleLog(runDir: string, warn: Warn): Promise<SampleRecord[
 }
 
 /** A finished run is not resumed: resuming would silently replace its verdict. */
-export async function assertResumable(runDir: string): Promise<void> {
+async function assertResumable(runDir: string): Promise<void> {
   let status: string;
   try {
     status = (await readRecordAt(runDir)).status;

@@ -5,13 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TemporalCIError } from '../../../src/errors.js';
 import type { RunRecord } from '../../../src/schema/run.js';
-import {
-  LocalStore,
-  loadIndex,
-  locateModelRoot,
-  locateRunDir,
-  locateSuiteRoot,
-} from '../../../src/store/local.js';
+import { LocalStore, loadIndex } from '../../../src/store/local.js';
+import { locateModelRoot, locateRunDir, locateSuiteRoot } from '../../../src/store/locate.js';
 import type { RunKey } from '../../../src/store/types.js';
 import { REPO_ROOT } from '../../support/cli.js';
 import { MODEL, record, runId, sample } from './fixtures.js';
@@ -200,6 +195,20 @@ describe('the repair pass', () => {
     expect(await open().index(MODEL)).toEqual([]);
     expect(warnings.join('\n')).toMatch(
       new RegExp(`skipping run ${runId(1)}: its run.json is of run ${runId(9)}`),
+    );
+  });
+
+  it('warns, and keeps the run indexed, when finishing a recovery fails', async () => {
+    await orphan(1);
+    const store = new LocalStore(artifacts, {
+      warn,
+      onRecovered: () => {
+        throw new Error('report.html not written: disk full');
+      },
+    });
+    expect(await store.index(MODEL)).toHaveLength(1);
+    expect(warnings.join('\n')).toMatch(
+      new RegExp(`run ${runId(1)} was added to the index, but report.html not written: disk full`),
     );
   });
 
