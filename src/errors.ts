@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'RUN_NOT_FOUND'
   | 'RUN_FAILED'
   | 'STORE_CORRUPT'
+  /** A run is being written by another session (`run`, `run --resume`); the message names the holder. */
+  | 'RUN_LOCKED'
+  /** A model's index stayed locked by another writer for longer than a writer ever holds it. */
+  | 'STORE_LOCKED'
   | 'PATH_UNSAFE'
   | 'INTERRUPTED'
   | 'INTERNAL';

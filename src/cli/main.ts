@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   history: async () => (await import('./commands/history.js')).registerHistory,
   export: async () => (await import('./commands/export.js')).registerExport,
   prune: async () => (await import('./commands/prune.js')).registerPrune,
+  'repair-index': async () => (await import('./commands/repair-index.js')).registerRepairIndex,
   annotate: async () => (await import('./commands/annotate.js')).registerAnnotate,
   badge: async () => (await import('./commands/badge.js')).registerBadge,
   measure: async () => (await import('./commands/measure.js')).registerMeasure,

@@ -10,8 +10,14 @@ export const THRESHOLD_DEFAULTS = {
   min_absolute_change: 1e-6,
   /** Smallest change relative to |baseline| (0.01 = 1%) that can count as a regression. */
   min_relative_change: 0.01,
+} as const;
+
+/** How a change is judged significant before the floors apply (src/gates/regression.ts). */
+export const REGRESSION_DEFAULTS = {
   regression_test: 'auto',
+  /** Two-sided false-alarm level of the test on no-change runs. */
   alpha: 0.05,
+  /** Pairs by sample_id needed for the paired test; fewer = Welch on the two runs as wholes. */
   min_pairs: 5,
 } as const;
 
@@ -29,7 +35,7 @@ export const thresholdParamsSchema = z
       .describe('a regression must also change it by more than this share of |baseline|; default 0.01'),
     regression_test: z
       .enum(['auto', 'mean'])
-      .default(THRESHOLD_DEFAULTS.regression_test)
+      .default(REGRESSION_DEFAULTS.regression_test)
       .describe(
         'auto: significant against the noise (paired t-test by sample_id, Welch when samples do not pair) and beyond both floors; mean: the two aggregates compared, floors only',
       ),
@@ -37,13 +43,13 @@ export const thresholdParamsSchema = z
       .number()
       .gt(0)
       .lt(0.5)
-      .default(THRESHOLD_DEFAULTS.alpha)
+      .default(REGRESSION_DEFAULTS.alpha)
       .describe('false-alarm level of the statistical regression check (two-sided)'),
     min_pairs: z
       .number()
       .int()
       .min(2)
-      .default(THRESHOLD_DEFAULTS.min_pairs)
+      .default(REGRESSION_DEFAULTS.min_pairs)
       .describe('paired samples needed for the paired test; fewer pair = the unpaired test'),
   })
   .strict();

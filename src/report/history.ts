@@ -1,9 +1,7 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
 import type { IndexEntry } from '../schema/files.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
-import { loadIndex, readRunRecord, type Warn } from '../store/local.js';
+import type { ModelKey, RunStore, Warn } from '../store/types.js';
 import { scalarMetrics } from './analysis.js';
 
 /** A model's history as the commands see it: index.json entries (oldest first) with their run records. */
@@ -21,16 +19,7 @@ export interface HistoryFilter {
   since?: string;
 }
 
-export async function requireModelRoot(modelRoot: string): Promise<void> {
-  const st = await fs.stat(modelRoot).catch(() => null);
-  if (!st?.isDirectory()) {
-    throw new TemporalCIError('RUN_NOT_FOUND', `model root ${modelRoot} does not exist`, {
-      hint: 'pass artifacts/<project>/<suite_name>/<model>, the folder holding index.json',
-    });
-  }
-}
-
-function parseSince(text: string): number {
+export function parseSince(text: string): number {
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(t)) {
     throw new TemporalCIError('USAGE', `--since "${text}" is not a date`, {
@@ -50,17 +39,18 @@ function filterEntries(entries: readonly IndexEntry[], f: HistoryFilter): IndexE
   return f.lastN ? kept.slice(-f.lastN) : kept;
 }
 
+/** The model's runs through the store, filtered, each with its record (null and a warning when unreadable). */
 export async function loadHistory(
-  modelRoot: string,
+  store: Pick<RunStore, 'index' | 'readRun'>,
+  model: ModelKey,
   warn: Warn,
   f: HistoryFilter = {},
 ): Promise<HistoryRun[]> {
-  await requireModelRoot(modelRoot);
-  const entries = filterEntries(await loadIndex(modelRoot, warn), f);
+  const entries = filterEntries(await store.index(model), f);
   const out: HistoryRun[] = [];
   for (const entry of entries) {
     try {
-      out.push({ entry, record: await readRunRecord(path.join(modelRoot, entry.run_id)) });
+      out.push({ entry, record: await store.readRun({ ...model, runId: entry.run_id }) });
     } catch (e) {
       warn(`run ${entry.run_id}: ${describeError(e)}`);
       out.push({ entry, record: null });

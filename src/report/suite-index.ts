@@ -1,10 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { describeError, TemporalCIError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { atomicWriteFile } from '../platform/fs.js';
 import type { IndexEntry } from '../schema/files.js';
 import type { RunRecord } from '../schema/run.js';
-import { INDEX_FILE, loadIndex, readRunRecord, type Warn } from '../store/local.js';
+import { LocalStore } from '../store/local.js';
+import { locateModelRoot, locateSuiteRoot } from '../store/locate.js';
+import type { ModelKey, RunStore, Warn } from '../store/types.js';
 import { scalarMetrics } from './analysis.js';
 import { loadHistory } from './history.js';
 import { esc, fmt, page, pill, relUrl, statusTone } from './html.js';
@@ -26,29 +28,20 @@ const CARD_METRICS = 5;
 
 export interface SuiteModel {
   name: string;
-  root: string;
+  key: ModelKey;
   /** Oldest first; empty when the model folder has an index but no run yet. */
   entries: IndexEntry[];
 }
 
-/** Model folders of a suite folder: the subfolders holding an index.json, by name. */
-export async function loadSuiteModels(suiteRoot: string, warn: Warn): Promise<SuiteModel[]> {
-  const st = await fs.stat(suiteRoot).catch(() => null);
-  if (!st?.isDirectory()) {
-    throw new TemporalCIError('RUN_NOT_FOUND', `suite root ${suiteRoot} does not exist`, {
-      hint: 'pass artifacts/<project>/<suite_name>, the folder holding one folder per model',
-    });
-  }
+/** Every model of a suite that has a history, by name, with its index. */
+export async function loadSuiteModels(
+  store: Pick<RunStore, 'listModels' | 'index'>,
+  project: string,
+  suite: string,
+): Promise<SuiteModel[]> {
   const out: SuiteModel[] = [];
-  const dirents = await fs.readdir(suiteRoot, { withFileTypes: true });
-  for (const d of dirents.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const root = path.join(suiteRoot, d.name);
-    // Only folders with an index are models: loadIndex would otherwise "rebuild" one into any folder.
-    const hasIndex = await fs.stat(path.join(root, INDEX_FILE)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    if (hasIndex) out.push({ name: d.name, root, entries: await loadIndex(root, warn) });
+  for (const key of await store.listModels(project, suite)) {
+    out.push({ name: key.model, key, entries: await store.index(key) });
   }
   return out;
 }
@@ -63,13 +56,6 @@ export function suiteExitCode(models: readonly SuiteModel[]): 0 | 1 | 2 {
   if (latest.length === 0 || latest.some((s) => s === undefined || s === 'ERROR' || s === 'INTERRUPTED'))
     return 1;
   return latest.includes('FAIL') ? 2 : 0;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }
 
 interface Card {
@@ -121,27 +107,38 @@ function suiteIndexHtml(title: string, cards: readonly Card[]): string {
   return page(title, body);
 }
 
+/**
+ * A store for the pages written after each run (by the engine's publishing): it reads the index as it is,
+ * leaving the repair of a run whose writer died to the next command, which also writes that run's report.
+ */
+function publishingStore(artifactsDir: string, warn: Warn): LocalStore {
+  return new LocalStore(artifactsDir, { warn, repairOnRead: false });
+}
+
 /** Writes <suiteRoot>/index.html from the models' indexes and their latest run.json. */
 export async function writeSuiteIndex(suiteRoot: string, warn: Warn): Promise<string> {
-  const models = await loadSuiteModels(suiteRoot, warn);
+  const { artifactsDir, project, suite } = locateSuiteRoot(suiteRoot);
+  const store = publishingStore(artifactsDir, warn);
+  const models = await loadSuiteModels(store, project, suite);
   const cards: Card[] = [];
-  let title = `TemporalCI: ${path.basename(path.dirname(suiteRoot))} / ${path.basename(suiteRoot)}`;
+  let title = `TemporalCI: ${project} / ${suite}`;
   for (const model of models) {
     const last = model.entries[model.entries.length - 1];
+    const run = last ? { ...model.key, runId: last.run_id } : null;
     let latest: RunRecord | null = null;
-    if (last) {
+    if (run) {
       try {
-        latest = await readRunRecord(path.join(model.root, last.run_id));
+        latest = await store.readRun(run);
         title = `TemporalCI: ${latest.project} / ${latest.suite_name}`;
       } catch (e) {
-        warn(`index.html: run ${last.run_id} of ${model.name}: ${describeError(e)}`);
+        warn(`index.html: run ${run.runId} of ${model.name}: ${describeError(e)}`);
       }
     }
     cards.push({
       model,
       latest,
-      hasReport: last !== undefined && (await isFile(path.join(model.root, last.run_id, REPORT_FILE))),
-      hasTrend: await isFile(path.join(model.root, TREND_FILE)),
+      hasReport: run !== null && (await store.exists({ run, name: REPORT_FILE })),
+      hasTrend: await isFile(path.join(store.modelDir(model.key), TREND_FILE)),
     });
   }
   const file = path.join(suiteRoot, SUITE_INDEX_FILE);
@@ -149,9 +146,17 @@ export async function writeSuiteIndex(suiteRoot: string, warn: Warn): Promise<st
   return file;
 }
 
+async function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
 /** Writes <modelRoot>/trend.html over the last runs, as `temporalci trend` does by default. */
 export async function writeModelTrend(modelRoot: string, warn: Warn): Promise<string> {
-  const runs = await loadHistory(modelRoot, warn, { lastN: TREND_RUNS });
+  const { artifactsDir, model } = locateModelRoot(modelRoot);
+  const runs = await loadHistory(publishingStore(artifactsDir, warn), model, warn, { lastN: TREND_RUNS });
   const rec = runs.find((r) => r.record)?.record;
   const title = `Trend: ${rec ? `${rec.project} / ${rec.suite_name} / ${rec.model_name}` : modelRoot}`;
   const file = path.join(modelRoot, TREND_FILE);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TemporalCIError } from '../errors.js';
 import { getMetric } from '../metrics/registry.js';
 import { type RunState, STATE_SCHEMA_VERSION } from '../schema/files.js';
 import type { RunRecord, SampleRecord } from '../schema/run.js';
@@ -133,6 +134,27 @@ async function baselineVideosOf(
   return videos;
 }
 
+/**
+ * Under the run's lock: a session that finished the run while this one waited to start (or a record that
+ * appeared since `run --resume` checked the folder) means there is nothing left to resume.
+ */
+async function assertStillResumable(store: RunStore, key: RunKey): Promise<void> {
+  const status = await store.readRun(key).then(
+    (r) => r.status,
+    (e: unknown) => {
+      // No record (crashed) or one this version cannot read: the sample log has the work either way.
+      if (e instanceof TemporalCIError && (e.code === 'RUN_NOT_FOUND' || e.code === 'STORE_CORRUPT'))
+        return null;
+      throw e;
+    },
+  );
+  if (status === 'PASS' || status === 'FAIL') {
+    throw new TemporalCIError('USAGE', `run ${key.runId} already finished with ${status}`, {
+      hint: 'only interrupted, crashed or errored runs can be resumed; start a new run instead',
+    });
+  }
+}
+
 function stateOf(p: Omit<PreparedRun, 'lock'>): RunState {
   const o = p.opts;
   return {
@@ -184,6 +206,7 @@ export async function prepareRun(
   const isPerSample = perSampleCheck(metrics);
   const lock = await store.lockRun(key);
   try {
+    if (opts.resume) await assertStillResumable(store, key);
     const baseline = await chooseBaseline(store, key, opts, warn);
     const planned = planSamples(model.name, suite.tests, opts.sampleLimit);
     const pastRuns = await loadPastRuns(store, key, opts.gates);

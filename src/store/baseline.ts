@@ -1,10 +1,11 @@
-import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
 import type { MeasuredRun } from '../schema/measured.js';
-import type { MetricSummary } from '../schema/run.js';
+import type { MetricSummary, RunRecord, RunStatus } from '../schema/run.js';
 import type { MetricValues } from '../schema/values.js';
 import { getLeaf, leafPaths, setLeaf } from '../schema/values.js';
-import { loadIndex, readRunRecord, readTags, type Warn } from './local.js';
+import { ModelFolder } from './model-folder.js';
+import { readRecordAt } from './run-files.js';
+import type { ModelKey, RunStore, Warn } from './types.js';
 
 export type BaselineMode =
   | { kind: 'none' }
@@ -36,37 +37,61 @@ export interface Baseline {
   run: MeasuredRun;
 }
 
+/** What baseline selection reads of a store. */
+export type BaselineSource = Pick<RunStore, 'describe' | 'index' | 'readRun' | 'tags'>;
+
+/** Only verdicts are baselines: an errored or interrupted run measured a partial or broken set. */
+const isVerdict = (status: RunStatus): boolean => status === 'PASS' || status === 'FAIL';
+
 /**
- * Picks the baseline from the model's index (never from folder names). Runs that ended in ERROR have no
- * verdict and are never a baseline; an unreadable run.json is skipped with a warning.
+ * Picks the baseline from the model's index (never from folder names). Runs that ended in ERROR or
+ * INTERRUPTED have no verdict and are never a baseline: `latest`, `latest_pass` and `rolling:N` skip them,
+ * and a `tag:<name>` naming one is refused. An unreadable run.json is skipped with a warning.
  */
+export async function selectBaseline(
+  store: BaselineSource,
+  model: ModelKey,
+  mode: BaselineMode,
+  excludeRunId: string | undefined,
+  warn: Warn,
+): Promise<Baseline | null>;
+/** @deprecated engine migration: `selectBaseline(store, model, mode, exclude, warn)`. */
 export async function selectBaseline(
   modelRoot: string,
   mode: BaselineMode,
   excludeRunId: string | undefined,
   warn: Warn,
+): Promise<Baseline | null>;
+export async function selectBaseline(
+  ...args:
+    | [BaselineSource, ModelKey, BaselineMode, string | undefined, Warn]
+    | [string, BaselineMode, string | undefined, Warn]
+): Promise<Baseline | null> {
+  if (typeof args[0] === 'string') {
+    const [modelRoot, mode, exclude, warn] = args as [string, BaselineMode, string | undefined, Warn];
+    return pickBaseline(folderSource(modelRoot, warn), FOLDER_MODEL, mode, exclude, warn);
+  }
+  const [store, model, mode, exclude, warn] = args as [
+    BaselineSource,
+    ModelKey,
+    BaselineMode,
+    string | undefined,
+    Warn,
+  ];
+  return pickBaseline(store, model, mode, exclude, warn);
+}
+
+async function pickBaseline(
+  store: BaselineSource,
+  model: ModelKey,
+  mode: BaselineMode,
+  excludeRunId: string | undefined,
+  warn: Warn,
 ): Promise<Baseline | null> {
   if (mode.kind === 'none') return null;
-  if (mode.kind === 'tag') {
-    const tags = await readTags(modelRoot);
-    const runId = tags[mode.name];
-    if (runId === undefined) {
-      const known = Object.keys(tags);
-      throw new TemporalCIError(
-        'BASELINE_INVALID',
-        `baseline tag "${mode.name}" does not exist under ${modelRoot}`,
-        {
-          hint: known.length
-            ? `known tags: ${known.join(', ')}`
-            : 'create it with `temporalci tag set`, or bootstrap with --baseline-mode none',
-        },
-      );
-    }
-    return { runId, run: await readRunRecord(path.join(modelRoot, runId)) };
-  }
-  const history = (await loadIndex(modelRoot, warn))
-    // Only verdicts are baselines: an errored or interrupted run measured a partial or broken set.
-    .filter((r) => r.run_id !== excludeRunId && (r.status === 'PASS' || r.status === 'FAIL'))
+  if (mode.kind === 'tag') return taggedBaseline(store, model, mode.name);
+  const history = (await store.index(model))
+    .filter((r) => r.run_id !== excludeRunId && isVerdict(r.status))
     .reverse(); // newest first
   const candidates = mode.kind === 'latest' ? history : history.filter((r) => r.status === 'PASS');
   const want = mode.kind === 'rolling' ? mode.n : 1;
@@ -74,7 +99,7 @@ export async function selectBaseline(
   for (const entry of candidates) {
     if (picked.length >= want) break;
     try {
-      picked.push({ runId: entry.run_id, run: await readRunRecord(path.join(modelRoot, entry.run_id)) });
+      picked.push({ runId: entry.run_id, run: await store.readRun({ ...model, runId: entry.run_id }) });
     } catch (e) {
       warn(`baseline candidate ${entry.run_id} skipped: ${describeError(e)}`);
     }
@@ -85,6 +110,52 @@ export async function selectBaseline(
   return {
     runId: `rolling:${mode.n}(${ids[ids.length - 1]}..${ids[0]})`,
     run: rollingMean(picked.map((p) => p.run)),
+  };
+}
+
+async function taggedBaseline(store: BaselineSource, model: ModelKey, name: string): Promise<Baseline> {
+  const where = store.describe(model);
+  const tags = await store.tags(model);
+  const runId = tags[name];
+  if (runId === undefined) {
+    const known = Object.keys(tags);
+    throw new TemporalCIError('BASELINE_INVALID', `baseline tag "${name}" does not exist under ${where}`, {
+      hint: known.length
+        ? `known tags: ${known.join(', ')}`
+        : 'create it with `temporalci tag set`, or bootstrap with --baseline-mode none',
+    });
+  }
+  const retag = `retag a PASS or FAIL run: temporalci tag set ${name} <run-id> --model-root ${where}`;
+  let run: RunRecord;
+  try {
+    run = await store.readRun({ ...model, runId });
+  } catch (e) {
+    throw new TemporalCIError(
+      'BASELINE_INVALID',
+      `baseline tag "${name}" names run ${runId}, which cannot be read: ${describeError(e)}`,
+      { hint: retag, cause: e },
+    );
+  }
+  if (!isVerdict(run.status)) {
+    throw new TemporalCIError(
+      'BASELINE_INVALID',
+      `baseline tag "${name}" names run ${runId}, which ended ${run.status}: a run without a verdict (ERROR or INTERRUPTED) is never a baseline`,
+      { hint: retag },
+    );
+  }
+  return { runId, run };
+}
+
+/** The deprecated path form reads a bare model folder, which has no key: the source ignores the one it gets. */
+const FOLDER_MODEL: ModelKey = { project: '-', suite: '-', model: '-' };
+
+function folderSource(modelRoot: string, warn: Warn): BaselineSource {
+  const folder = new ModelFolder(modelRoot, warn);
+  return {
+    describe: () => modelRoot,
+    index: async () => (await folder.index(false)).entries,
+    readRun: (run) => readRecordAt(folder.runDir(run.runId)),
+    tags: () => folder.tags(),
   };
 }
 

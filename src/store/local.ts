@@ -1,189 +1,354 @@
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describeError, TemporalCIError } from '../errors.js';
-import { atomicWriteJson } from '../platform/fs.js';
-import type { IndexEntry } from '../schema/files.js';
-import { RUN_SCHEMA_VERSION, type RunRecord, type RunStatus } from '../schema/run.js';
+import { atomicWriteFile, atomicWriteJson } from '../platform/fs.js';
+import type { IndexEntry, RunState } from '../schema/files.js';
+import type { RunRecord, SampleRecord } from '../schema/run.js';
+import { artifactName, artifactPrefix, relativeUrl } from './artifact-names.js';
+import { describeHolder, type HeldLock, tryLock } from './lock.js';
+import { INDEX_FILE, ModelFolder } from './model-folder.js';
+import { modelRoot, safeSegment, within } from './paths.js';
+import {
+  appendSampleAt,
+  hasRecord,
+  RUN_FILE,
+  RUN_LOCK_FILE,
+  readRecordAt,
+  readSamplesAt,
+  readStateAt,
+  STORE_FILES,
+  writeStateAt,
+} from './run-files.js';
+import {
+  type ArtifactKey,
+  type ArtifactStore,
+  type IndexRepair,
+  type ModelKey,
+  type RunKey,
+  type RunLock,
+  type RunStore,
+  runKeyOf,
+  type Warn,
+} from './types.js';
 
 /**
- * The local run store. Each model has a folder holding one folder per run (with run.json) and `index.json`,
- * the single source of history: baselines, status, trend and prune all read it. It is rewritten atomically
- * (temp file + rename) and rebuilt from the run folders whenever it is missing or unreadable.
+ * The run store on a local artifacts folder, laid out as every earlier version wrote it:
+ * `<artifactsDir>/<project>/<suite>/<model>/{index.json,tags.json,<run id>/{run.json,state.json,
+ * samples.jsonl,report.html,videos/,…}}`. Artifacts live in their run's folder, so one object is both the
+ * RunStore and the ArtifactStore. The index and tags are in src/store/model-folder.ts, the run's own files
+ * in src/store/run-files.ts.
  */
 
-export const INDEX_FILE = 'index.json';
-export const RUN_FILE = 'run.json';
-export const TAGS_FILE = 'tags.json';
-
-interface IndexFile {
-  schema_version: 1;
-  runs: IndexEntry[];
+export interface LocalStoreOptions {
+  warn: Warn;
+  /**
+   * Called for each run the repair pass (or a rebuild of a missing index) adds, with the run as found in
+   * its folder: the CLI writes its report.html, which the store cannot (it does not import the report).
+   */
+  onRecovered?: (record: RunRecord, run: RunKey) => Promise<void> | void;
+  /**
+   * Whether `index()` adopts run folders the index lacks. Default true. A store that cannot finish a
+   * recovery (no `onRecovered` to write the report) may leave it to the next one that can.
+   */
+  repairOnRead?: boolean;
 }
 
-export type Warn = (message: string) => void;
+/** A session holds the run lock at most this long without a heartbeat before another host may take it. */
+const RUN_LOCK_STALE_MS = 60_000;
 
-export async function readRunRecord(runDir: string): Promise<RunRecord> {
-  const file = path.join(runDir, RUN_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new TemporalCIError('RUN_NOT_FOUND', `cannot read ${file}: ${describeError(e)}`, {
-      hint: 'check the run folder; `temporalci history` lists the runs',
-    });
+const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+export class LocalStore implements RunStore, ArtifactStore {
+  readonly artifactsDir: string;
+  private readonly appends = new Map<string, Promise<void>>();
+
+  constructor(
+    artifactsDir: string,
+    private readonly opts: LocalStoreOptions,
+  ) {
+    this.artifactsDir = path.resolve(artifactsDir);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new TemporalCIError('STORE_CORRUPT', `${file} is not valid JSON: ${describeError(e)}`);
+
+  modelDir(model: ModelKey): string {
+    return modelRoot(this.artifactsDir, model.project, model.suite, model.model);
   }
-  const rec = parsed as Partial<RunRecord>;
-  if (rec === null || typeof rec !== 'object' || rec.schema_version !== RUN_SCHEMA_VERSION || !rec.run_id) {
-    throw new TemporalCIError(
-      'STORE_CORRUPT',
-      `${file} is not a TemporalCI run record (schema_version ${String(rec?.schema_version)})`,
-      { hint: `this version reads schema_version ${RUN_SCHEMA_VERSION}` },
+
+  private folder(model: ModelKey): ModelFolder {
+    return new ModelFolder(this.modelDir(model), this.opts.warn);
+  }
+
+  runDir(run: RunKey): string {
+    return this.folder(run).runDir(run.runId);
+  }
+
+  locate(run: RunKey): string {
+    return this.runDir(run);
+  }
+
+  describe(model: ModelKey): string {
+    return this.modelDir(model);
+  }
+
+  async listModels(project: string, suite: string): Promise<ModelKey[]> {
+    const suiteDir = within(
+      this.artifactsDir,
+      safeSegment(project, 'project'),
+      safeSegment(suite, 'suite_name'),
     );
-  }
-  return rec as RunRecord;
-}
-
-export function indexEntryOf(rec: RunRecord): IndexEntry {
-  return {
-    run_id: rec.run_id,
-    timestamp_utc: rec.timestamp_utc,
-    status: rec.status,
-    samples_planned: rec.counts.planned,
-    samples_measured: rec.counts.measured,
-    gate_failed: rec.gate_failed,
-    regression_failed: rec.regression_failed,
-  };
-}
-
-/** Rebuilds the index from the run folders; an unreadable run.json is skipped with a warning. */
-export async function rebuildIndex(modelRoot: string, warn: Warn): Promise<IndexEntry[]> {
-  let names: string[];
-  try {
-    names = (await fs.readdir(modelRoot, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return [];
-  }
-  const entries: IndexEntry[] = [];
-  for (const name of names) {
-    const runDir = path.join(modelRoot, name);
+    let dirents: Dirent[];
     try {
-      await fs.access(path.join(runDir, RUN_FILE));
-    } catch {
-      continue; // not a run folder (or a run still being written)
-    }
-    try {
-      entries.push(indexEntryOf(await readRunRecord(runDir)));
+      dirents = await fs.readdir(suiteDir, { withFileTypes: true });
     } catch (e) {
-      warn(`skipping run ${name}: ${describeError(e)}`);
+      if (isMissing(e)) return [];
+      throw e;
     }
+    const out: ModelKey[] = [];
+    for (const d of dirents.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      // A model folder has a name the engine could have made, and holds an index.json or at least one
+      // finished run (whose writer died before the index was first written); any other folder is not ours.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(d.name) || d.name.includes('..')) continue;
+      const dir = path.join(suiteDir, d.name);
+      if ((await isFile(path.join(dir, INDEX_FILE))) || (await this.holdsRun(dir))) {
+        out.push({ project, suite, model: d.name });
+      }
+    }
+    return out;
   }
-  entries.sort((a, b) => a.run_id.localeCompare(b.run_id));
-  await atomicWriteJson(path.join(modelRoot, INDEX_FILE), {
-    schema_version: 1,
-    runs: entries,
-  } satisfies IndexFile);
-  return entries;
-}
 
-/** The model's run history, oldest first. */
-export async function loadIndex(modelRoot: string, warn: Warn): Promise<IndexEntry[]> {
-  const file = path.join(modelRoot, INDEX_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return rebuildIndex(modelRoot, warn);
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<IndexFile>;
-    if (parsed.schema_version !== 1 || !Array.isArray(parsed.runs)) throw new Error('unexpected shape');
-    return parsed.runs;
-  } catch (e) {
-    warn(`${file} is unreadable (${describeError(e)}); rebuilding it from the run folders`);
-    return rebuildIndex(modelRoot, warn);
-  }
-}
-
-export async function writeIndex(modelRoot: string, runs: IndexEntry[]): Promise<void> {
-  const sorted = [...runs].sort((a, b) => a.run_id.localeCompare(b.run_id));
-  await atomicWriteJson(path.join(modelRoot, INDEX_FILE), {
-    schema_version: 1,
-    runs: sorted,
-  } satisfies IndexFile);
-}
-
-export async function addToIndex(modelRoot: string, rec: RunRecord, warn: Warn): Promise<void> {
-  const runs = (await loadIndex(modelRoot, warn)).filter((r) => r.run_id !== rec.run_id);
-  runs.push(indexEntryOf(rec));
-  await writeIndex(modelRoot, runs);
-}
-
-export async function runExists(modelRoot: string, runId: string): Promise<boolean> {
-  if (!/^[A-Za-z0-9._-]+$/.test(runId)) return false;
-  try {
-    await fs.access(path.join(modelRoot, runId, RUN_FILE));
-    return true;
-  } catch {
+  private async holdsRun(modelDir: string): Promise<boolean> {
+    const runs = await fs.readdir(modelDir, { withFileTypes: true });
+    for (const r of runs) if (r.isDirectory() && (await hasRecord(path.join(modelDir, r.name)))) return true;
     return false;
   }
+
+  async index(model: ModelKey): Promise<IndexEntry[]> {
+    const r = await this.folder(model).index(this.opts.repairOnRead !== false);
+    await this.recovered(model, r.added);
+    return r.entries;
+  }
+
+  private async recovered(model: ModelKey, added: readonly RunRecord[]): Promise<void> {
+    for (const rec of added) {
+      const run = { ...model, runId: rec.run_id };
+      this.opts.warn(
+        `run ${rec.run_id} (${rec.status}) had no index entry (its writer stopped early); added it`,
+      );
+      if (!this.opts.onRecovered) continue;
+      try {
+        await this.opts.onRecovered(rec, run);
+      } catch (e) {
+        this.opts.warn(`run ${rec.run_id} was added to the index, but ${describeError(e)}`);
+      }
+    }
+  }
+
+  async readRun(run: RunKey): Promise<RunRecord> {
+    return await readRecordAt(this.runDir(run));
+  }
+
+  /** run.json first, then the index entry under the index lock: a kill in between is healed on next read. */
+  async commitRun(record: RunRecord): Promise<void> {
+    const run = runKeyOf(record);
+    await atomicWriteJson(path.join(this.runDir(run), RUN_FILE), record);
+    await this.folder(run).upsert(record);
+  }
+
+  /** Deletes the run's folder (record, samples, artifacts), its index entry and tags naming it. */
+  async deleteRun(run: RunKey): Promise<void> {
+    const dir = this.runDir(run);
+    const folder = this.folder(run);
+    const listed = (await folder.index(false)).entries.some((e) => e.run_id === run.runId);
+    const present = await fs.stat(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!listed && !present) {
+      throw new TemporalCIError('RUN_NOT_FOUND', `no run "${run.runId}" under ${this.modelDir(run)}`, {
+        hint: 'pick a run id from `temporalci history --model-root ...`',
+      });
+    }
+    // run.json goes first: a deletion cut short leaves a folder without a record, which no repair re-adds.
+    await fs.rm(path.join(dir, RUN_FILE), { force: true });
+    await fs.rm(dir, { recursive: true, force: true });
+    await folder.removeEntries([run.runId]);
+    await folder.untagRuns([run.runId]);
+  }
+
+  async repairIndex(model: ModelKey): Promise<IndexRepair> {
+    const r = await this.folder(model).repair();
+    await this.recovered(model, r.added);
+    return {
+      added: r.added.map((rec) => ({ ...model, runId: rec.run_id })),
+      dropped: r.dropped.map((runId) => ({ ...model, runId })),
+    };
+  }
+
+  async tags(model: ModelKey): Promise<Record<string, string>> {
+    return this.folder(model).tags();
+  }
+
+  async setTag(model: ModelKey, name: string, runId: string): Promise<void> {
+    return this.folder(model).setTag(name, runId);
+  }
+
+  async deleteTag(model: ModelKey, name: string): Promise<void> {
+    return this.folder(model).deleteTag(name);
+  }
+
+  async writeState(run: RunKey, state: RunState): Promise<void> {
+    return writeStateAt(this.runDir(run), state);
+  }
+
+  async readState(run: RunKey): Promise<RunState> {
+    return readStateAt(this.runDir(run));
+  }
+
+  /** Appends are serialised per run, so concurrent workers of one session never interleave a line. */
+  async appendSample(run: RunKey, sample: SampleRecord): Promise<void> {
+    const dir = this.runDir(run);
+    const next = (this.appends.get(dir) ?? Promise.resolve()).then(() => appendSampleAt(dir, sample));
+    // The chain continues after a failed append; the failure itself reaches this append's caller.
+    this.appends.set(
+      dir,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  async readSamples(run: RunKey): Promise<SampleRecord[]> {
+    return readSamplesAt(this.runDir(run), this.opts.warn);
+  }
+
+  async lockRun(run: RunKey): Promise<RunLock> {
+    const lock = await lockRunDir(this.runDir(run), run.runId, this.opts.warn);
+    return { holder: describeHolder(lock.holder), release: () => lock.release() };
+  }
+
+  // ---- ArtifactStore ------------------------------------------------------------------------------------
+
+  localPath(key: ArtifactKey): string {
+    return within(this.runDir(key.run), ...artifactName(key.name).split('/'));
+  }
+
+  async put(key: ArtifactKey, localFile: string): Promise<void> {
+    const dest = this.localPath(key);
+    if (path.resolve(localFile) === dest) return; // written in place already
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    try {
+      await fs.rename(localFile, dest);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      // Another device (a scratch folder on tmpfs): copy to a temp name first so a reader never sees half.
+      const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
+      await fs.copyFile(localFile, tmp);
+      await fs.rename(tmp, dest);
+      await fs.rm(localFile, { force: true });
+    }
+  }
+
+  async putText(key: ArtifactKey, text: string): Promise<void> {
+    return atomicWriteFile(this.localPath(key), text);
+  }
+
+  async fetchTo(key: ArtifactKey, localFile: string): Promise<void> {
+    const src = this.localPath(key);
+    await fs.mkdir(path.dirname(path.resolve(localFile)), { recursive: true });
+    try {
+      await fs.copyFile(src, localFile);
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+      throw new TemporalCIError('RUN_NOT_FOUND', `run ${key.run.runId} has no artifact ${key.name}`, {
+        hint: 'it may not have been kept (artifacts.video) or been pruned',
+      });
+    }
+  }
+
+  async exists(key: ArtifactKey): Promise<boolean> {
+    try {
+      await fs.stat(this.localPath(key));
+      return true;
+    } catch (e) {
+      if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+      throw e;
+    }
+  }
+
+  async remove(key: ArtifactKey): Promise<void> {
+    await fs.rm(this.localPath(key), { recursive: true, force: true });
+  }
+
+  async removePrefix(run: RunKey, prefix: string): Promise<void> {
+    const { dir, start } = artifactPrefix(prefix);
+    const base = within(this.runDir(run), ...(dir ? dir.split('/') : []));
+    let names: string[];
+    try {
+      names = await fs.readdir(base);
+    } catch (e) {
+      if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw e;
+    }
+    for (const name of names) {
+      if (!name.startsWith(start) || (dir === '' && STORE_FILES.has(name))) continue;
+      await fs.rm(path.join(base, name), { recursive: true, force: true });
+    }
+  }
+
+  url(key: ArtifactKey, from?: ArtifactKey): string {
+    const to = this.localPath(key);
+    if (from === undefined) return pathToFileURL(to).href;
+    const rel = (p: string) => path.relative(this.artifactsDir, p).split(path.sep).join('/');
+    return relativeUrl(rel(this.localPath(from)), rel(to));
+  }
+
+  async runBytes(run: RunKey): Promise<number> {
+    return sizeOf(this.runDir(run));
+  }
 }
 
-// ---- tags -------------------------------------------------------------------------------------------
+/** The run lock of a run folder; RUN_LOCKED naming the holder when another session has it. */
+export async function lockRunDir(runDir: string, runId: string, warn: Warn): Promise<HeldLock> {
+  await fs.mkdir(runDir, { recursive: true });
+  const file = path.join(runDir, RUN_LOCK_FILE);
+  const r = await tryLock(file, { staleMs: RUN_LOCK_STALE_MS, warn });
+  if ('lock' in r) return r.lock;
+  throw new TemporalCIError('RUN_LOCKED', `run ${runId} is locked by ${describeHolder(r.holder)}`, {
+    file,
+    hint: `another \`temporalci run\` session is writing this run; wait for it to end (a lock left by a process that died is recovered by itself: at once on this machine, after ${RUN_LOCK_STALE_MS / 1000} s from another)`,
+  });
+}
 
-export async function readTags(modelRoot: string): Promise<Record<string, string>> {
-  const file = path.join(modelRoot, TAGS_FILE);
-  let text: string;
+async function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+async function sizeOf(dir: string): Promise<number> {
+  let dirents: Dirent[];
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return {};
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('not an object');
-    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<
-      string,
-      string
-    >;
+    dirents = await fs.readdir(dir, { withFileTypes: true });
   } catch (e) {
-    throw new TemporalCIError('STORE_CORRUPT', `${file} is not valid: ${describeError(e)}`, {
-      hint: 'fix or delete the file; tags are re-created with `temporalci tag set`',
-    });
+    if (isMissing(e)) return 0;
+    throw e;
   }
+  let total = 0;
+  for (const d of dirents) {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) total += await sizeOf(p);
+    else
+      total += await fs.stat(p).then(
+        (s) => s.size,
+        (e: unknown) => (isMissing(e) ? 0 : Promise.reject(e)),
+      );
+  }
+  return total;
 }
 
-export async function setTag(modelRoot: string, name: string, runId: string): Promise<void> {
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
-    throw new TemporalCIError('USAGE', `tag name "${name}" is not allowed`, {
-      hint: 'use letters, digits, ".", "_" and "-"',
-    });
-  }
-  if (!(await runExists(modelRoot, runId))) {
-    throw new TemporalCIError('RUN_NOT_FOUND', `no run "${runId}" under ${modelRoot}`, {
-      hint: 'pick a run id from `temporalci history --model-root ...`',
-    });
-  }
-  const tags = await readTags(modelRoot);
-  tags[name] = runId;
-  await atomicWriteJson(path.join(modelRoot, TAGS_FILE), tags);
-}
-
-export async function deleteTag(modelRoot: string, name: string): Promise<void> {
-  const tags = await readTags(modelRoot);
-  if (!Object.hasOwn(tags, name)) {
-    throw new TemporalCIError('RUN_NOT_FOUND', `no tag "${name}" under ${modelRoot}`, {
-      hint: 'list tags with `temporalci tag list`',
-    });
-  }
-  delete tags[name];
-  await atomicWriteJson(path.join(modelRoot, TAGS_FILE), tags);
-}
+/** The free functions src/runs and src/report called before the port (deprecated; see legacy.ts). */
+export { addToIndex, deleteTag, loadIndex, readRunRecord, readTags, setTag } from './legacy.js';
+export { INDEX_FILE } from './model-folder.js';
+export { RUN_FILE } from './run-files.js';
+export type { Warn } from './types.js';

@@ -94,6 +94,8 @@ export interface ArtifactStore {
    * null when it must be fetched first.
    */
   localPath(key: ArtifactKey): string | null;
+  /** Bytes kept for a run (its artifacts, and its records where they live beside them), for `prune`. */
+  runBytes(run: RunKey): Promise<number>;
 }
 
 export const runKeyOf = (r: Pick<RunRecord, 'project' | 'suite_name' | 'model_name' | 'run_id'>): RunKey => ({

@@ -1,10 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { atomicWriteJson } from '../../platform/fs.js';
-import { requireModelRoot } from '../../report/history.js';
-import { RUN_FILE, readRunRecord } from '../../store/local.js';
-import { within } from '../../store/paths.js';
+import { TemporalCIError } from '../../errors.js';
 import { out } from '../io.js';
+import { openModelRoot } from '../store.js';
 
 export function registerAnnotate(program: Command): void {
   program
@@ -14,12 +11,21 @@ export function registerAnnotate(program: Command): void {
     .requiredOption('--run-id <id>', 'the run')
     .requiredOption('--note <text>', 'the note; an empty string removes it')
     .action(async (flags: { modelRoot: string; runId: string; note: string }) => {
-      await requireModelRoot(flags.modelRoot);
-      const dir = within(flags.modelRoot, flags.runId);
-      const rec = await readRunRecord(dir);
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const rec = await store.readRun({ ...model, runId: flags.runId });
+      // The store files a record by the names inside it: one copied in from another model would be
+      // written back there, not here.
+      const own = [rec.project, rec.suite_name, rec.model_name, rec.run_id];
+      if (own.join('/') !== [model.project, model.suite, model.model, flags.runId].join('/')) {
+        throw new TemporalCIError(
+          'STORE_CORRUPT',
+          `the run.json of ${flags.runId} under ${flags.modelRoot} is of ${own.join('/')}`,
+          { hint: 'annotate the run in its own model folder' },
+        );
+      }
       if (flags.note === '') delete rec.note;
       else rec.note = flags.note;
-      await atomicWriteJson(path.join(dir, RUN_FILE), rec);
+      await store.commitRun(rec);
       out(flags.note === '' ? `removed the note of ${rec.run_id}` : `noted ${rec.run_id}`);
     });
 }

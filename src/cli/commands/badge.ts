@@ -7,6 +7,7 @@ import { badgeColour, badgeSvg } from '../../report/badge.js';
 import { loadHistory } from '../../report/history.js';
 import { fmt } from '../../report/html.js';
 import { out, warn } from '../io.js';
+import { openModelRoot } from '../store.js';
 
 export function registerBadge(program: Command): void {
   program
@@ -17,7 +18,8 @@ export function registerBadge(program: Command): void {
     .option('--label <text>', 'left-hand text', 'TemporalCI')
     .option('--output <file>', 'SVG file (default <model-root>/badge.svg)')
     .action(async (flags: { modelRoot: string; metric?: string; label: string; output?: string }) => {
-      const runs = await loadHistory(flags.modelRoot, warn, { lastN: 1 });
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const runs = await loadHistory(store, model, warn, { lastN: 1 });
       const latest = runs[0];
       if (!latest)
         throw new TemporalCIError('RUN_NOT_FOUND', `no runs under ${flags.modelRoot}`, {

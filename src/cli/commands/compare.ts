@@ -1,11 +1,8 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { atomicWriteFile } from '../../platform/fs.js';
 import { compareHtml, compareRecords, compareText } from '../../report/compare.js';
-import { requireModelRoot } from '../../report/history.js';
-import { readRunRecord } from '../../store/local.js';
-import { within } from '../../store/paths.js';
 import { out } from '../io.js';
+import { openModelRoot } from '../store.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -19,12 +16,20 @@ export function registerCompare(program: Command): void {
     .option('--output <file>', 'HTML file (default <model-root>/<candidate>/compare-<baseline>.html)')
     .option('--json', 'print the comparison as JSON instead of text')
     .action(async (a: string, b: string, flags: { modelRoot: string; output?: string; json?: boolean }) => {
-      await requireModelRoot(flags.modelRoot);
-      const ra = await readRunRecord(within(flags.modelRoot, a));
-      const rb = await readRunRecord(within(flags.modelRoot, b));
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const ra = await store.readRun({ ...model, runId: a });
+      const rb = await store.readRun({ ...model, runId: b });
       const c = compareRecords(ra, rb);
-      const file = flags.output ?? path.join(within(flags.modelRoot, b), `compare-${ra.run_id}.html`);
-      await atomicWriteFile(file, compareHtml(c));
+      let file: string;
+      if (flags.output) {
+        file = flags.output;
+        await atomicWriteFile(file, compareHtml(c));
+      } else {
+        // The page sits in the candidate's run folder, as one of its artifacts.
+        const key = { run: { ...model, runId: b }, name: `compare-${ra.run_id}.html` };
+        await store.putText(key, compareHtml(c));
+        file = store.localPath(key);
+      }
       if (flags.json) {
         const { a: _a, b: _b, ...rest } = c;
         out(JSON.stringify({ baseline: ra.run_id, candidate: rb.run_id, html: file, ...rest }, null, 2));

@@ -3,6 +3,7 @@ import { TemporalCIError } from '../../errors.js';
 import { atomicWriteFile } from '../../platform/fs.js';
 import { exportCsv, exportJsonl, loadHistory } from '../../report/history.js';
 import { out, warn } from '../io.js';
+import { openModelRoot } from '../store.js';
 import { nonNegativeInt } from './options.js';
 
 export function registerExport(program: Command): void {
@@ -16,7 +17,8 @@ export function registerExport(program: Command): void {
     .option('--output <file>', 'write here instead of stdout')
     .option('--last-n <n>', 'only the last N runs (0 = all)', nonNegativeInt, 0)
     .action(async (format: 'csv' | 'jsonl', flags: { modelRoot: string; output?: string; lastN: number }) => {
-      const runs = await loadHistory(flags.modelRoot, warn, { lastN: flags.lastN });
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const runs = await loadHistory(store, model, warn, { lastN: flags.lastN });
       if (runs.length === 0) {
         throw new TemporalCIError('RUN_NOT_FOUND', `no runs under ${flags.modelRoot}`, {
           hint: 'run a suite first',

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { loadHistory } from '../../report/history.js';
 import type { RunStatus } from '../../schema/run.js';
 import { out, warn } from '../io.js';
+import { openModelRoot } from '../store.js';
 import { nonNegativeInt } from './options.js';
 
 export function registerHistory(program: Command): void {
@@ -25,7 +26,8 @@ export function registerHistory(program: Command): void {
         lastN: number;
         json?: boolean;
       }) => {
-        const runs = await loadHistory(flags.modelRoot, warn, {
+        const { store, model } = await openModelRoot(flags.modelRoot);
+        const runs = await loadHistory(store, model, warn, {
           status: flags.status === 'all' ? undefined : flags.status,
           since: flags.since,
           lastN: flags.lastN,

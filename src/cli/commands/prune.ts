@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { requireModelRoot } from '../../report/history.js';
 import { pruneRuns } from '../../store/prune.js';
 import { out, warn } from '../io.js';
+import { openModelRoot } from '../store.js';
 import { positiveInt } from './options.js';
 
 export function registerPrune(program: Command): void {
@@ -12,8 +12,8 @@ export function registerPrune(program: Command): void {
     .requiredOption('--keep-last <n>', 'keep the newest N runs', positiveInt)
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .action(async (flags: { modelRoot: string; keepLast: number; dryRun?: boolean }) => {
-      await requireModelRoot(flags.modelRoot);
-      const r = await pruneRuns(flags.modelRoot, flags.keepLast, { dryRun: flags.dryRun === true, warn });
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const r = await pruneRuns(store, model, flags.keepLast, { dryRun: flags.dryRun === true, warn });
       const verb = r.dryRun ? 'would delete' : 'deleted';
       for (const id of r.deleted) out(`${verb} ${id}`);
       for (const [id, why] of Object.entries(r.protectedRuns)) out(`kept ${id} (${why})`);

@@ -1,10 +1,8 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
 import { writeRunReport } from '../../report/run-report.js';
-import { loadIndex } from '../../store/local.js';
 import { out, warn } from '../io.js';
+import { openModelRoot } from '../store.js';
 import { positiveInt } from './options.js';
 
 interface ReportFlags {
@@ -29,13 +27,8 @@ export function registerReport(program: Command): void {
       let dirs: string[];
       if (flags.runDir !== undefined) dirs = [flags.runDir];
       else {
-        const root = flags.modelRoot as string;
-        await fs.access(root).catch(() => {
-          throw new TemporalCIError('RUN_NOT_FOUND', `model root ${root} does not exist`, {
-            hint: 'pass artifacts/<project>/<suite>/<model>',
-          });
-        });
-        dirs = (await loadIndex(root, warn)).map((e) => path.join(root, e.run_id));
+        const { store, model } = await openModelRoot(flags.modelRoot as string);
+        dirs = (await store.index(model)).map((e) => store.runDir({ ...model, runId: e.run_id }));
       }
       for (const dir of dirs) {
         const r = await writeRunReport(dir, { topN: flags.top });

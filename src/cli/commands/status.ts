@@ -6,6 +6,7 @@ import { fmt, fmtSigned } from '../../report/html.js';
 import { loadSuiteModels, type SuiteModel, suiteExitCode } from '../../report/suite-index.js';
 import type { IndexEntry } from '../../schema/files.js';
 import { out, warn } from '../io.js';
+import { openModelRoot, openSuiteRoot } from '../store.js';
 import { positiveInt } from './options.js';
 
 const GLYPH: Record<string, string> = { PASS: 'P', FAIL: 'F', ERROR: 'E', INTERRUPTED: 'I' };
@@ -21,7 +22,8 @@ interface StatusFlags {
 }
 
 async function modelStatus(flags: StatusFlags & { modelRoot: string }): Promise<void> {
-  const runs = await loadHistory(flags.modelRoot, warn, { lastN: flags.lastN });
+  const { store, model } = await openModelRoot(flags.modelRoot);
+  const runs = await loadHistory(store, model, warn, { lastN: flags.lastN });
   const latest = runs[runs.length - 1];
   if (!latest)
     throw new TemporalCIError('RUN_NOT_FOUND', `no runs under ${flags.modelRoot}`, {
@@ -71,7 +73,8 @@ function suiteRow(m: SuiteModel, lastN: number) {
 }
 
 async function suiteStatus(flags: StatusFlags & { suiteRoot: string }): Promise<void> {
-  const models = await loadSuiteModels(flags.suiteRoot, warn);
+  const { store, project, suite } = await openSuiteRoot(flags.suiteRoot);
+  const models = await loadSuiteModels(store, project, suite);
   if (models.length === 0) {
     throw new TemporalCIError(
       'RUN_NOT_FOUND',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { deleteTag, readTags, setTag } from '../../store/local.js';
 import { out } from '../io.js';
+import { openModelRoot } from '../store.js';
 
 export function registerTag(program: Command): void {
   const tag = program.command('tag').description('name a run so it can serve as a baseline (tag:<name>)');
@@ -11,7 +11,8 @@ export function registerTag(program: Command): void {
     .argument('<run-id>', 'run id (a folder under the model root)')
     .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
     .action(async (name: string, runId: string, flags: { modelRoot: string }) => {
-      await setTag(flags.modelRoot, name, runId);
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      await store.setTag(model, name, runId);
       out(`tag ${name} -> ${runId}`);
     });
   tag
@@ -20,7 +21,8 @@ export function registerTag(program: Command): void {
     .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
     .option('--json', 'print as JSON')
     .action(async (flags: { modelRoot: string; json?: boolean }) => {
-      const tags = await readTags(flags.modelRoot);
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const tags = await store.tags(model);
       if (flags.json) out(JSON.stringify(tags, null, 2));
       else for (const [name, runId] of Object.entries(tags)) out(`${name}\t${runId}`);
     });
@@ -30,7 +32,8 @@ export function registerTag(program: Command): void {
     .argument('<name>', 'tag name')
     .requiredOption('--model-root <dir>', 'artifacts/<project>/<suite>/<model>')
     .action(async (name: string, flags: { modelRoot: string }) => {
-      await deleteTag(flags.modelRoot, name);
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      await store.deleteTag(model, name);
       out(`deleted tag ${name}`);
     });
 }

@@ -5,6 +5,7 @@ import { atomicWriteFile } from '../../platform/fs.js';
 import { loadHistory } from '../../report/history.js';
 import { trendHtml } from '../../report/trend.js';
 import { out, warn } from '../io.js';
+import { openModelRoot } from '../store.js';
 import { nonNegativeInt } from './options.js';
 
 export function registerTrend(program: Command): void {
@@ -16,7 +17,8 @@ export function registerTrend(program: Command): void {
     .option('--last-n <n>', 'only the last N runs (0 = all)', nonNegativeInt, 30)
     .option('--title <text>', 'page title')
     .action(async (flags: { modelRoot: string; output?: string; lastN: number; title?: string }) => {
-      const runs = await loadHistory(flags.modelRoot, warn, { lastN: flags.lastN });
+      const { store, model } = await openModelRoot(flags.modelRoot);
+      const runs = await loadHistory(store, model, warn, { lastN: flags.lastN });
       if (runs.length === 0) {
         throw new TemporalCIError('RUN_NOT_FOUND', `no runs under ${flags.modelRoot}`, {
           hint: 'run a suite first',

@@ -2,7 +2,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SuiteIssue } from '../../../src/errors.js';
 import { SPRT_DEFAULTS, sprtParamsSchema } from '../../../src/gates/sprt-params.js';
-import { THRESHOLD_DEFAULTS, thresholdParamsSchema } from '../../../src/gates/threshold-params.js';
+import {
+  REGRESSION_DEFAULTS,
+  THRESHOLD_DEFAULTS,
+  thresholdParamsSchema,
+} from '../../../src/gates/threshold-params.js';
 import { loadSuite, validateSuite } from '../../../src/suite/load.js';
 import { tempTree } from './helpers.js';
 import { testRegistries } from './registries.js';
@@ -159,7 +163,8 @@ describe('models, metrics, tests', () => {
 
 describe('gate param schemas', () => {
   it('threshold: both floors default and must be >= 0', () => {
-    expect(thresholdParamsSchema.parse({})).toEqual(THRESHOLD_DEFAULTS);
+    expect(thresholdParamsSchema.parse({})).toEqual({ ...THRESHOLD_DEFAULTS, ...REGRESSION_DEFAULTS });
+    expect(REGRESSION_DEFAULTS).toEqual({ regression_test: 'auto', alpha: 0.05, min_pairs: 5 });
     expect(THRESHOLD_DEFAULTS).toEqual({ min_absolute_change: 1e-6, min_relative_change: 0.01 });
     expect(thresholdParamsSchema.safeParse({ min_relative_change: -0.1 }).success).toBe(false);
     expect(thresholdParamsSchema.safeParse({ other: 1 }).success).toBe(false);
