@@ -20,6 +20,11 @@ export interface SampleControl {
    * (a predicted deadline miss), and the sample comes back as null.
    */
   start(): boolean;
+  /**
+   * Told when a started sample is over, before its slot goes to the next one: the deadline's prediction
+   * for the next start needs this sample's time.
+   */
+  end(finished: boolean): void;
 }
 
 export interface SampleExecutor {
@@ -48,6 +53,7 @@ export class LocalExecutor implements SampleExecutor {
     return this.limit(async () => {
       if (control.signal.aborted || !control.start()) return null;
       const scratch = await makeScratchDir(`tci-${planned.sampleId}-`);
+      let finished = false;
       try {
         const { record, files } = await runSample(
           { ...this.opts.sample, signal: control.signal },
@@ -58,8 +64,10 @@ export class LocalExecutor implements SampleExecutor {
         // so a resumed run generates it again.
         if (record.error !== null && control.signal.aborted) return null;
         await this.store(record, files);
+        finished = true;
         return record;
       } finally {
+        control.end(finished);
         await removeDir(scratch);
       }
     });

@@ -56,14 +56,18 @@ export async function executeWaves(
     let t0 = 0;
     const row = await executor.run(p, {
       signal,
+      // The deadline is asked first, so that a budget that ran out is recorded as reached.
       start: () => {
         t0 = performance.now();
-        return !signal.aborted && !deadlineHit();
+        return !deadlineHit() && !signal.aborted;
+      },
+      end: (ok) => {
+        if (!ok) return;
+        finished++;
+        if (deadline !== null) recordSampleTime(deadline, (performance.now() - t0) / 1000);
       },
     });
     if (row === null) return null;
-    finished++;
-    if (deadline !== null) recordSampleTime(deadline, (performance.now() - t0) / 1000);
     await store.appendSample(prep.key, row);
     done++;
     await hooks.onSample(row, done, prep.planned.length);
@@ -85,5 +89,7 @@ export async function executeWaves(
   } finally {
     clearTimeout(budgetTimer);
   }
+  // A budget that ran out while samples were running stopped them: say so, even if nothing started after.
+  if (budgetOut.signal.aborted) deadlineHit();
   return { samples, deadline, elapsedS: elapsed(), error };
 }

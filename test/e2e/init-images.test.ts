@@ -25,8 +25,8 @@ models:
   - name: still
     adapter: command
     params:
-      argv: [sh, -c, 'echo "init_image=$1"; ffmpeg -v error -y -loop 1 -i "$1" -frames:v $2 -vf scale=$3:$3 -pix_fmt yuv420p "$4"',
-             sh, "{init_image}", "{num_frames}", "{width}", "{output}"]
+      argv: [sh, -c, 'echo "init_image=$1"; ffmpeg -v error -y -loop 1 -framerate $5 -i "$1" -frames:v $2 -vf scale=$3:$3 -pix_fmt yuv420p "$4"',
+             sh, "{init_image}", "{num_frames}", "{width}", "{output}", "{fps}"]
 tests:
   - id: i2v
     prompts: ${JSON.stringify(PROMPTS)}
