@@ -179,7 +179,7 @@ export function checkCalibration(
 }
 
 /** The fields `apply` and `check` read; the rest of the file is informational. */
-export const calibrationFileSchema = z
+const calibrationFileSchema = z
   .object({
     schema_version: z.number(),
     tool: z.object({ name: z.string(), version: z.string() }),

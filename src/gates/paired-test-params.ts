@@ -5,7 +5,7 @@ import { z } from 'zod';
  * paired with the baseline by sample_id. A regression must be significant AND beyond both magnitude floors
  * (the Perfherder/Otava rule), so a real but irrelevant shift never fails a build.
  */
-export const PAIRED_TEST_DEFAULTS = {
+const PAIRED_TEST_DEFAULTS = {
   test: 't',
   confidence: 0.95,
   seed: 0,
@@ -75,5 +75,3 @@ export const pairedTestParamsSchema = z
       });
     }
   });
-
-export type PairedTestParams = z.infer<typeof pairedTestParamsSchema>;

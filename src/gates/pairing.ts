@@ -49,7 +49,7 @@ export interface PairingResult {
 const WORST_DEFAULT = 5;
 
 /** Direction-normalised delta: how much better the current value is than the baseline. */
-export function directedDelta(current: number, baseline: number, op: DirectionalOp): number {
+function directedDelta(current: number, baseline: number, op: DirectionalOp): number {
   return op === '>=' || op === '>' ? current - baseline : baseline - current;
 }
 

@@ -7,7 +7,7 @@ import { SPRT_OPS } from './sprt-params.js';
  * src/suite/validate.ts turns each finding into a SuiteIssue with the file position of `key`.
  */
 
-export interface GateFacts {
+interface GateFacts {
   /** The gate after the schema (defaults applied). */
   gate: GateConfig;
   /** true: a per-sample path; false: a run-level value; undefined: unknown (the path check failed first). */

@@ -59,9 +59,9 @@ export type SprtTestParams = Pick<
 /** ρ = −ζ(1/2)/√(2π): the expected overshoot of a Gaussian random walk per unit increment SD (Siegmund 1985). */
 export const OVERSHOOT_RHO = 0.5826;
 
-export type SprtDecision = 'continue' | 'accept_h1_no_regression' | 'accept_h0_regression' | 'inconclusive';
+type SprtDecision = 'continue' | 'accept_h1_no_regression' | 'accept_h0_regression' | 'inconclusive';
 
-export interface SprtWave {
+interface SprtWave {
   /** 1-based wave number. */
   wave: number;
   /** Deltas seen in total after this wave. */

@@ -79,7 +79,7 @@ function meanAbsDiffF(a: Float64Array, b: Float64Array): number {
 }
 
 /** The comparison of one candidate video with its baseline video. */
-export async function compareWithBaseline(
+async function compareWithBaseline(
   candidate: string,
   baseline: string,
   p: Params,

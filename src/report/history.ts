@@ -19,7 +19,7 @@ export interface HistoryFilter {
   since?: string;
 }
 
-export function parseSince(text: string): number {
+function parseSince(text: string): number {
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(t)) {
     throw new TemporalCIError('USAGE', `--since "${text}" is not a date`, {

@@ -11,13 +11,13 @@ import type { GateResult } from '../schema/run.js';
  * `llr_history: number[]`, `paired_count`).
  */
 
-export interface SprtLook {
+interface SprtLook {
   wave: number;
   n: number;
   llr: number;
 }
 
-export interface SprtWorst {
+interface SprtWorst {
   key: string;
   prompt: string | null;
   seed: number | null;

@@ -44,7 +44,7 @@ export interface CalibrateOptions {
 }
 
 /** The sequential (sprt_regression) gate whose σ to calibrate: the only one, or the one on `--gate-metric`. */
-export function pickSprtGate(
+function pickSprtGate(
   gates: readonly GateConfig[],
   metric: string | undefined,
 ): { gate: GateConfig; index: number } {

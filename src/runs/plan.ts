@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { TemporalCIError } from '../errors.js';
 import type { VideoSettings } from '../schema/suite.js';
 import type { ResolvedTest } from '../suite/types.js';
-import type { ReferenceTask } from './reference.js';
-import type { PlannedSample } from './types.js';
+import type { PlannedSample, ReferenceTask } from './types.js';
 
 /**
  * Prompts differing only in spacing (around or inside) are the same prompt, and pair across runs. Case is

@@ -65,7 +65,7 @@ export interface PreparedRun {
   lock: RunLock;
 }
 
-export function activeMetrics(suite: LoadedSuite): ActiveMetric[] {
+function activeMetrics(suite: LoadedSuite): ActiveMetric[] {
   return suite.config.metrics.map((m) => {
     const def = getMetric(m.name);
     return { name: m.name.toLowerCase(), def, params: def.params.parse(m.params) };

@@ -6,18 +6,13 @@ import { FrameView } from '../video/frame-view.js';
 import { cropFrame, padFrame, padSizeToMultiple } from '../video/geometry.js';
 import { probeVideo } from '../video/probe.js';
 import type { VideoInfo } from '../video/types.js';
-import type { SuiteFile } from './types.js';
+import type { ReferenceTask } from './types.js';
 
 /**
  * Reference tests for video-to-video models (interpolation, upscaling): from a source clip the engine makes
  * the model's input, and scores the model's output against the held-out truth, frame by frame in lockstep
  * (only the current truth frame is held, whatever the clip length).
  */
-
-/** `source` is named as the suite names it, so a worker on another machine can fetch it (src/runs/types.ts). */
-export type ReferenceTask =
-  | { kind: 'interpolation'; source: SuiteFile; dropEvery: number; padMultiple?: number }
-  | { kind: 'upscale'; source: SuiteFile; scale: number; padMultiple?: number };
 
 /** What the model gets and what it must give back, derived from the probed source. */
 export interface ReferencePlan {

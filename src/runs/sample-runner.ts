@@ -241,7 +241,7 @@ function scratchLayout(root: string, sampleId: string): ScratchLayout {
 }
 
 /** A file a sample produced: its name in the run and where it is now. */
-export interface SampleFile {
+interface SampleFile {
   name: string;
   path: string;
 }

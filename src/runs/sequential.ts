@@ -37,7 +37,7 @@ export function generationOrder<T>(plan: readonly T[], seed: number): T[] {
 }
 
 /** Why a gate needs every planned sample, or null when a subset suffices (its method says). */
-export function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
+function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
   return gateMethod(gate).fullSetReason(gate, isPerSample);
 }
 

@@ -1,5 +1,4 @@
 import type { VideoSettings } from '../schema/suite.js';
-import type { ReferenceTask } from './reference.js';
 
 /** One planned unit of work. */
 export interface PlannedSample {
@@ -24,3 +23,8 @@ export interface PlannedSample {
 export interface SuiteFile {
   name: string;
 }
+
+/** `source` is named as the suite names it, so a worker on another machine can fetch it (src/runs/types.ts). */
+export type ReferenceTask =
+  | { kind: 'interpolation'; source: SuiteFile; dropEvery: number; padMultiple?: number }
+  | { kind: 'upscale'; source: SuiteFile; scale: number; padMultiple?: number };

@@ -96,7 +96,7 @@ const sprtTestParts = {
   worst_deltas: z.array(worstDeltaSchema),
 };
 
-export const sprtTraceSchema = z.discriminatedUnion('decision', [
+const sprtTraceSchema = z.discriminatedUnion('decision', [
   z.object({
     ...sprtParts,
     decision: z.literal('baseline_missing'),
@@ -140,7 +140,7 @@ const pairedPairing = z.object({
   paired_ratio: z.number(),
 });
 
-export const pairedTraceSchema = z.discriminatedUnion('decision', [
+const pairedTraceSchema = z.discriminatedUnion('decision', [
   z.object({ ...pairedParts, decision: z.literal('baseline_missing'), baseline_missing_policy: policy }),
   z.object({
     ...pairedParts,
@@ -182,7 +182,7 @@ export type GateTrace = z.infer<typeof gateTraceSchema>;
  * discriminant, or the original TemporalCI's `upper_threshold`/`llr_history` shape). Only lenient readers
  * look inside it; nothing writes one any more.
  */
-export interface LegacyGateDetail {
+interface LegacyGateDetail {
   readonly method?: undefined;
   readonly [key: string]: unknown;
 }

@@ -308,7 +308,7 @@ export class LocalStore implements RunStore, ArtifactStore {
 }
 
 /** The run lock of a run folder; RUN_LOCKED naming the holder when another session has it. */
-export async function lockRunDir(runDir: string, runId: string, warn: Warn): Promise<HeldLock> {
+async function lockRunDir(runDir: string, runId: string, warn: Warn): Promise<HeldLock> {
   await fs.mkdir(runDir, { recursive: true });
   const file = path.join(runDir, RUN_LOCK_FILE);
   const r = await tryLock(file, { staleMs: RUN_LOCK_STALE_MS, warn });
@@ -351,4 +351,3 @@ async function sizeOf(dir: string): Promise<number> {
 export { addToIndex, deleteTag, loadIndex, readRunRecord, readTags, setTag } from './legacy.js';
 export { INDEX_FILE } from './model-folder.js';
 export { RUN_FILE } from './run-files.js';
-export type { Warn } from './types.js';

@@ -57,12 +57,3 @@ export function locateRunDir(dir: string): { artifactsDir: string; run: RunKey }
   const located = locateModelRoot(path.dirname(abs));
   return { artifactsDir: located.artifactsDir, run: { ...located.model, runId: path.basename(abs) } };
 }
-
-export {
-  addToIndex,
-  deleteTag,
-  loadIndex,
-  readRunRecord,
-  readTags,
-  setTag,
-} from './legacy.js';

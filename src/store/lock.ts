@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync, rmSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeError, TemporalCIError } from '../errors.js';
@@ -139,22 +139,6 @@ function hold(file: string, holder: LockHolder, opts: LockOptions): HeldLock {
       await fs.rm(file, { force: true });
     },
   };
-}
-
-/**
- * Releases the lock when the process exits, for holders that cannot await a release (the `exit` event
- * allows synchronous work only). A SIGKILL skips it; the next holder recovers that lock by its dead pid.
- */
-export function releaseAtExit(lock: HeldLock): void {
-  process.once('exit', () => {
-    try {
-      if (parseHolder(readFileSync(lock.file, 'utf8'))?.token === lock.holder.token) rmSync(lock.file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        process.stderr.write(`warning: lock ${lock.file} not released: ${describeError(e)}\n`);
-      }
-    }
-  });
 }
 
 /** Takes the lock if it is free (or stale); otherwise returns who holds it. */

@@ -18,8 +18,8 @@ import type { Warn } from './types.js';
  * - `run.lock`: held by the session writing the run.
  */
 export const RUN_FILE = 'run.json';
-export const STATE_FILE = 'state.json';
-export const SAMPLES_FILE = 'samples.jsonl';
+const STATE_FILE = 'state.json';
+const SAMPLES_FILE = 'samples.jsonl';
 export const RUN_LOCK_FILE = 'run.lock';
 
 /** Names an artifact may not take: they are the run's own records. */

@@ -104,5 +104,3 @@ export const runKeyOf = (r: Pick<RunRecord, 'project' | 'suite_name' | 'model_na
   model: r.model_name,
   runId: r.run_id,
 });
-
-export const modelKeyOf = (k: ModelKey): ModelKey => ({ project: k.project, suite: k.suite, model: k.model });

@@ -15,7 +15,7 @@ import type { LoadedSuite } from '../../suite/types.js';
 import { formatRunSummary } from '../format-run.js';
 import { err, isInteractive, out, useColor, warn } from '../io.js';
 import { openLocalStore } from '../store.js';
-import type { RunFlags } from './run.js';
+import type { RunFlags } from './run-flags.js';
 
 function runKeyOfState(s: RunState): RunKey {
   return { project: s.project, suite: s.suite_name, model: s.model_name, runId: s.run_id };

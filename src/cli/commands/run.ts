@@ -1,37 +1,6 @@
 import { type Command, Option } from 'commander';
-import type { WebhookFormat } from '../../notify/payload.js';
-import type { NotifyOn } from '../../notify/webhook.js';
 import { collect, nonNegativeInt, positiveInt, positiveNumber, ratio } from './options.js';
-
-export interface RunFlags {
-  model?: string;
-  includeModel: string[];
-  excludeModel: string[];
-  artifactsDir: string;
-  baselineMode: string;
-  ignoreRegression?: boolean;
-  tag?: string;
-  json?: boolean;
-  outputJson?: string;
-  progress: boolean;
-  sample?: number;
-  workers?: number;
-  retries?: number;
-  timeout?: number;
-  deadline?: number;
-  onDeadline?: 'error' | 'fail' | 'evaluate';
-  resume?: string;
-  maxFailedRatio?: number;
-  dryRun?: boolean;
-  gateOverride: string[];
-  report: boolean;
-  reportTop: number;
-  reportUrl?: string;
-  junit?: string;
-  webhookUrl?: string;
-  webhookFormat?: WebhookFormat;
-  notifyOn?: NotifyOn;
-}
+import type { RunFlags } from './run-flags.js';
 
 export function registerRun(program: Command): void {
   program

@@ -23,5 +23,3 @@ export type ReporterOptions<N extends ReporterName> = Parameters<(typeof REPORTE
 export function createReporter<N extends ReporterName>(name: N, opts: ReporterOptions<N>): Reporter {
   return (REPORTERS[name] as (o: ReporterOptions<N>) => Reporter)(opts);
 }
-
-export { reportLocation } from './ci.js';
