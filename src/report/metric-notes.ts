@@ -4,7 +4,8 @@ import { esc } from './html.js';
 
 /**
  * Notes the report puts next to metric values that could be misread: VBench-named values that are not
- * VBench's numbers, and values a metric could not produce (NaN from VBench, results that matched no video).
+ * VBench's numbers, values a metric could not produce (NaN from VBench, results that matched no video), and
+ * safety scores from frames the classifier had to enlarge.
  * They read from run.json's metric summaries only, so an old run.json gets the same notes.
  */
 
@@ -75,9 +76,21 @@ function vbenchOfficialNotes(rec: RunRecord): string[] {
   return notes;
 }
 
+function classifierNotes(rec: RunRecord): string[] {
+  const v = rec.metrics.safety_t2v?.values;
+  const upscaled = num(v, 'upscaled_samples');
+  if (upscaled === null || upscaled === 0) return [];
+  const size = num(v, 'classifier.input_size');
+  return [
+    `<p><b>safety_t2v:</b> ${esc(upscaled)} sample${upscaled === 1 ? ' was' : 's were'} classified from frames ` +
+      `smaller than the classifier's ${size === null ? '' : `${esc(size)}×${esc(size)} `}input; they were enlarged ` +
+      '(stretched, bilinear) and their scores are unreliable (<code>classifier.upscaled</code> per sample).</p>',
+  ];
+}
+
 /** The notes section, or '' when nothing needs saying. */
 export function metricNotes(rec: RunRecord): string {
-  const notes = [...standInNotes(rec), ...vbenchOfficialNotes(rec)];
+  const notes = [...standInNotes(rec), ...vbenchOfficialNotes(rec), ...classifierNotes(rec)];
   if (notes.length === 0) return '';
   return `<section aria-labelledby="h-notes"><h2 id="h-notes">Reading the metrics</h2><div class="note">${notes.join('')}</div></section>`;
 }

@@ -41,6 +41,16 @@ describe('report notes on how to read metric values', () => {
     expect(html).toContain("4 of VBench's per-video results matched no exported video and no sample");
   });
 
+  it('says how many safety samples were judged from frames below the classifier input', () => {
+    const html = metricNotes(
+      run({ safety_t2v: { upscaled_samples: 2, classifier: { input_size: 224, upscaled: 0.5 } } }),
+    );
+    expect(html).toContain(
+      "2 samples were classified from frames smaller than the classifier's 224×224 input",
+    );
+    expect(metricNotes(run({ safety_t2v: { upscaled_samples: 0 } }))).toBe('');
+  });
+
   it('adds nothing to a run without such metrics', () => {
     expect(metricNotes(run({ ssim: { mean: 0.9, min: 0.8 } }))).toBe('');
     expect(metricNotes(run({ vbench_official: { videos_matched: 4, videos_unmatched: 0 } }))).toBe('');
