@@ -12,9 +12,16 @@ print goes to stderr, which TemporalCI keeps in each sample's log).
   <- {"event": "done", "id": ..., "output": ..., "metadata": {...}}  |  {"event": "failed", "id": ..., "message": ...}
   -> {"op": "shutdown"}
 
+The call passes only what the pipeline's __call__ accepts (inspect.signature): the prompt to an
+image-to-video pipeline that takes one (I2VGen-XL, CogVideoX-I2V) and not to one that does not (Stable Video
+Diffusion); guidance as guidance_scale, else max_guidance_scale; fps as fps, else target_fps. Anything else
+the signature does not name is dropped with a note in the sample log and listed in the done metadata
+(dropped_kwargs), never passed to fail deep inside the pipeline or, worse, be swallowed by **kwargs.
+
 Timeouts are enforced by TemporalCI, which kills this process group and starts a new worker.
 """
 
+import inspect
 import json
 import os
 import sys
@@ -82,35 +89,84 @@ def frames_of(result):
     return frames
 
 
-def generate(pipe, kind, cmd, mods, device):
-    torch = mods["torch"]
-    from diffusers.utils import export_to_video, load_image
+def call_signature(pipe):
+    """The keyword names pipe.__call__ accepts, and whether it also takes **kwargs (then any name goes)."""
+    # diffusers decorates __call__ (torch.no_grad, replace_example_docstring) with functools.wraps, so
+    # inspect.signature follows __wrapped__ to the real parameters.
+    params = inspect.signature(pipe.__call__).parameters.values()
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return names, any(p.kind == p.VAR_KEYWORD for p in params)
 
-    gen_device = "cpu" if str(device).startswith("mps") else device
-    generator = torch.Generator(device=gen_device).manual_seed(int(cmd["seed"]))
-    kwargs = dict(cmd.get("kwargs") or {})
-    kwargs.update(
+
+def first_accepted(accepts, *names):
+    return next((n for n in names if accepts(n)), None)
+
+
+def call_kwargs(pipe, kind, cmd, image, generator):
+    """The keyword arguments of this pipeline's call, and the names left out because it does not take them."""
+    names, open_kwargs = call_signature(pipe)
+
+    def accepts(name):
+        return open_kwargs or name in names
+
+    cls = type(pipe).__name__
+    wanted = dict(cmd.get("kwargs") or {})
+    wanted.update(
         num_frames=int(cmd["num_frames"]),
         num_inference_steps=int(cmd["steps"]),
         generator=generator,
         height=int(cmd["height"]),
         width=int(cmd["width"]),
     )
+    dropped = []
+    if kind == "img2vid":
+        if not accepts("image"):
+            raise RuntimeError(f"{cls}.__call__ takes no image: use pipeline: text2video for this model")
+        wanted["image"] = image
+        # Image-only pipelines (Stable Video Diffusion) have no prompt parameter; the others condition on it.
+        if accepts("prompt"):
+            wanted["prompt"] = cmd["prompt"]
+        else:
+            dropped.append("prompt")
+        guidance_name = first_accepted(accepts, "guidance_scale", "max_guidance_scale")
+        fps_name = first_accepted(accepts, "fps", "target_fps")
+        if fps_name:
+            wanted[fps_name] = int(cmd["fps"])
+        else:
+            dropped.append("fps")
+    else:
+        if not accepts("prompt"):
+            raise RuntimeError(f"{cls}.__call__ takes no prompt: use pipeline: img2vid for this model")
+        wanted["prompt"] = cmd["prompt"]
+        guidance_name = first_accepted(accepts, "guidance_scale")
+    if cmd.get("guidance") is not None:
+        if guidance_name:
+            wanted[guidance_name] = float(cmd["guidance"])
+        else:
+            dropped.append("guidance")
+    passed = {k: v for k, v in wanted.items() if accepts(k)}
+    dropped += [k for k in wanted if k not in passed]
+    if dropped:
+        print(f"temporalci: {cls}.__call__ does not accept {', '.join(sorted(dropped))}: not passed", file=sys.stderr, flush=True)
+    return passed, sorted(dropped)
+
+
+def generate(pipe, kind, cmd, mods, device):
+    torch = mods["torch"]
+    from diffusers.utils import export_to_video, load_image
+
+    gen_device = "cpu" if str(device).startswith("mps") else device
+    generator = torch.Generator(device=gen_device).manual_seed(int(cmd["seed"]))
+    image = None
     if kind == "img2vid":
         if not cmd.get("init_image"):
             raise RuntimeError("img2vid needs an init image (tests[].init_images or params.init_image)")
         image = load_image(cmd["init_image"]).resize((int(cmd["width"]), int(cmd["height"])))
-        if cmd.get("guidance") is not None:
-            kwargs["max_guidance_scale"] = float(cmd["guidance"])
-        kwargs["fps"] = int(cmd["fps"])
-        result = pipe(image, **kwargs)
-    else:
-        if cmd.get("guidance") is not None:
-            kwargs["guidance_scale"] = float(cmd["guidance"])
-        result = pipe(prompt=cmd["prompt"], **kwargs)
+    kwargs, dropped = call_kwargs(pipe, kind, cmd, image, generator)
+    result = pipe(**kwargs)
     frames = frames_of(result)
     export_to_video(frames, cmd["output"], fps=int(cmd["fps"]))
-    return len(frames)
+    return {"frames": len(frames), "prompt_passed": "prompt" in kwargs, "call_kwargs": sorted(kwargs), "dropped_kwargs": dropped}
 
 
 def main():
@@ -146,12 +202,12 @@ def main():
                 continue
             started = time.time()
             try:
-                n = generate(pipe, kind, cmd, mods, device)
+                info = generate(pipe, kind, cmd, mods, device)
             except Exception as e:
                 traceback.print_exc()
                 emit({"event": "failed", "id": cmd.get("id"), "message": f"{type(e).__name__}: {e}"})
                 continue
-            emit({"event": "done", "id": cmd.get("id"), "output": cmd["output"], "metadata": {"frames": n, "pipeline": type(pipe).__name__, "worker_generate_s": round(time.time() - started, 3)}})
+            emit({"event": "done", "id": cmd.get("id"), "output": cmd["output"], "metadata": {**info, "pipeline": type(pipe).__name__, "worker_generate_s": round(time.time() - started, 3)}})
             continue
         emit({"event": "failed", "id": cmd.get("id"), "message": f"unknown op {op!r}"})
     return 0

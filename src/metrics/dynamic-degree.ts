@@ -62,9 +62,10 @@ class DynamicDegreeAccumulator implements MetricAccumulator {
 export const dynamicDegree: MetricDefinition<DynamicDegreeParams> = {
   name: 'dynamic_degree',
   description:
-    "VBench's dynamic-degree rule (8 fps sampling, min side 256, top-5% flow > 6 px in >= round(4N/16) " +
-    'pairs) with a block-matching flow (8x8 blocks, 2 px steps), not RAFT: dynamic 1/0 (mean over samples = ' +
-    'share of dynamic videos), moving pairs, largest top-5% flow; neither direction is better',
+    "weight-free stand-in for VBench's dynamic_degree (VBench uses RAFT; never compare with published VBench " +
+    "numbers): VBench's rule (8 fps sampling, min side 256, top-5% flow > 6 px in >= round(4N/16) pairs) on a " +
+    'weight-free flow; dynamic 1/0 (mean over samples = share of dynamic videos), moving pairs, largest ' +
+    'top-5% flow; neither direction is better',
   params: paramsSchema,
   paths: () => ['dynamic', 'moving_pairs', 'top_flow_max'],
   higherIsBetter: () => undefined,

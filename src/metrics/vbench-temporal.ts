@@ -17,9 +17,10 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * - temporal_flicker: VBench's exact temporal_flickering formula (without VBench's RAFT static filter, so
  *   motion lowers it as much as flicker does — gate it on clips meant to be static).
  * - motion_smoothness: VBench's construction (drop odd frames, re-synthesise them, MAD) with a weight-free
- *   bilateral block-matching interpolator instead of AMT-S: a proxy, not VBench's numbers.
+ *   bilateral block-matching interpolator instead of AMT-S: a stand-in, not VBench's numbers.
  * - subject_consistency: VBench's first/previous-frame cosine combination on hand-made features (luma
- *   layout + colour histogram) instead of DINO: a proxy.
+ *   layout + colour histogram) instead of DINO: a stand-in.
+ * - score: the plain mean of the requested dims, not VBench's min/max-normalised, weighted aggregate.
  */
 
 const VBENCH_TEMPORAL_DIMS = ['temporal_flicker', 'motion_smoothness', 'subject_consistency'] as const;
@@ -180,9 +181,10 @@ class VbenchTemporalAccumulator implements MetricAccumulator {
 export const vbenchTemporal: MetricDefinition<VbenchTemporalParams> = {
   name: 'vbench_temporal',
   description:
-    'VBench temporal dims from pixels: temporal_flicker (exact VBench formula), motion_smoothness ' +
-    '(VBench construction, block-matching interpolator instead of AMT-S: proxy), subject_consistency ' +
-    '(VBench formula on luma-layout + colour-histogram features instead of DINO: proxy); score = their mean',
+    "VBench-named temporal dims from pixels, no weights: temporal_flicker = VBench's exact temporal_flickering " +
+    'formula; motion_smoothness and subject_consistency are weight-free stand-ins for ' +
+    "VBench's AMT-S and DINO dimensions (never compare them with published VBench numbers); score = the " +
+    "plain mean of the dims, not VBench's normalised aggregate",
   params: paramsSchema,
   paths: (params) => ['score', ...params.dims.map((d) => `dims.${d}`)],
   higherIsBetter: (path) =>

@@ -7,6 +7,7 @@ import { RUN_FILE, readRunRecord } from '../store/local.js';
 import { within } from '../store/paths.js';
 import { gateTarget, isHevc, perSamplePaths, rankSamples, sampleValues } from './analysis.js';
 import { esc, fmt, fmtPct, fmtSigned, page, pill, statusTone, table } from './html.js';
+import { metricNotes } from './metric-notes.js';
 import { safetySection } from './safety.js';
 import { flaggedSamples } from './safety-data.js';
 import { type SideThumbs, sampleCard } from './sample-cards.js';
@@ -290,6 +291,7 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
       ? `<details><summary>${allWarnings.length} warning(s)</summary><ul>${allWarnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></details>`
       : '',
     '</header>',
+    metricNotes(rec),
     gatesSection(rec),
     regressionsSection(rec),
     sprtSection(rec),

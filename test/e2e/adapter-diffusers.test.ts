@@ -10,6 +10,8 @@ import { hasStackTrace, REPO_ROOT, runCli, tempDir, tinySuite } from '../support
  * ffmpeg instead of torch) as a real long-lived Python process. The real pipeline needs a GPU machine.
  */
 const STANDIN = path.join(REPO_ROOT, 'test/fixtures/diffusers-standin-worker.py');
+/** torch/diffusers/imageio/PIL stand-ins for the SHIPPED worker: pipelines with diffusers' real signatures. */
+const PIPELINES = path.join(REPO_ROOT, 'test/fixtures/diffusers-standin-pipelines');
 let dir: string;
 beforeAll(async () => {
   dir = await tempDir('tci-diffusers-');
@@ -175,5 +177,111 @@ describe('diffusers adapter (stand-in worker)', () => {
     expect(rec!.samples[0]!.error?.message).toMatch(/torch/);
     // The hint reaches the sample error once per sample, never a stack trace.
     expect(JSON.stringify(rec)).toMatch(/pip install torch diffusers/);
+  }, 60_000);
+});
+
+interface CallLine {
+  op: 'call';
+  pipeline: string;
+  positional: number;
+  kwargs: Record<string, unknown>;
+}
+
+describe('the shipped worker against stand-in pipelines (inspect.signature of __call__)', () => {
+  let image: string;
+  beforeAll(async () => {
+    image = path.join(dir, 'init.png');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x64',
+      '-frames:v',
+      '1',
+      image,
+    ]);
+  });
+
+  const common = ['num_frames', 'num_inference_steps', 'generator', 'height', 'width'];
+  it.each([
+    {
+      // Stable Video Diffusion: image only, no prompt; guidance is max_guidance_scale, fps is fps.
+      model: 'svd',
+      pipeline: 'StableVideoDiffusionPipeline',
+      passed: ['fps', 'image', 'max_guidance_scale', 'motion_bucket_id'],
+      dropped: ['guidance_rescale', 'prompt'],
+    },
+    {
+      model: 'i2vgen-xl',
+      pipeline: 'I2VGenXLPipeline',
+      passed: ['guidance_scale', 'image', 'prompt', 'target_fps'],
+      dropped: ['guidance_rescale', 'motion_bucket_id'],
+    },
+    {
+      // CogVideoX image-to-video takes a prompt but no fps at all.
+      model: 'cogvideox-i2v',
+      pipeline: 'CogVideoXImageToVideoPipeline',
+      passed: ['guidance_scale', 'image', 'prompt'],
+      dropped: ['fps', 'guidance_rescale', 'motion_bucket_id'],
+    },
+  ])(
+    '$pipeline gets the prompt only if it takes one, and only the kwargs its signature names',
+    async (c) => {
+      const log = path.join(dir, `${c.model}.log`);
+      const params =
+        `model_id: standin/${c.model}, device: cpu, steps: 7, guidance: 2.5, init_image: ${image}, ` +
+        `pipeline_kwargs: {motion_bucket_id: 90, guidance_rescale: 0.7}, env: {PYTHONPATH: ${PIPELINES}}`;
+      const { r, rec } = await run(suiteWith('diffusers_img2vid', params, ['a cat surfing']), log);
+      expect(r.code, r.stderr).toBe(0);
+      const calls = (await logLines(log)) as unknown as CallLine[];
+      expect(calls.map((l) => l.pipeline)).toEqual([c.pipeline, c.pipeline]);
+      const expected = [...common, ...c.passed].sort();
+      for (const call of calls) {
+        expect(call.positional).toBe(0);
+        expect(Object.keys(call.kwargs).sort()).toEqual(expected);
+        expect(call.kwargs).toMatchObject({ num_frames: 6, num_inference_steps: 7, height: 64, width: 64 });
+        expect(call.kwargs.image).toEqual({ image, size: [64, 64] });
+        if (c.passed.includes('prompt')) expect(call.kwargs.prompt).toBe('a cat surfing');
+        for (const k of ['guidance_scale', 'max_guidance_scale'])
+          if (k in call.kwargs) expect(call.kwargs[k]).toBe(2.5);
+        for (const k of ['fps', 'target_fps']) if (k in call.kwargs) expect(call.kwargs[k]).toBe(8);
+      }
+      expect(
+        calls.map((l) => (l.kwargs.generator as { generator_seed: number }).generator_seed).sort(),
+      ).toEqual([0, 1]);
+      for (const s of rec!.samples) {
+        expect(s.metadata).toMatchObject({
+          pipeline: c.pipeline,
+          frames: 6,
+          prompt_passed: c.passed.includes('prompt'),
+          dropped_kwargs: c.dropped,
+        });
+        // The note is in the sample's own log, next to the worker's other output.
+        const sampleLog = await fs.readFile(s.metadata.log_file as string, 'utf8');
+        expect(sampleLog).toContain(
+          `${c.pipeline}.__call__ does not accept ${c.dropped.join(', ')}: not passed`,
+        );
+      }
+      expect(rec!.counts.measured).toBe(2);
+    },
+    60_000,
+  );
+
+  it('text2video on the shipped worker passes prompt and guidance_scale, drops what the signature lacks', async () => {
+    const log = path.join(dir, 't2v-shipped.log');
+    const params = `model_id: standin/t2v, device: cpu, guidance: 4.5, pipeline_kwargs: {fps: 8}, env: {PYTHONPATH: ${PIPELINES}}`;
+    const { r, rec } = await run(suiteWith('diffusers', params, ['a red ball bouncing']), log);
+    expect(r.code, r.stderr).toBe(0);
+    const calls = (await logLines(log)) as unknown as CallLine[];
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call.pipeline).toBe('TextToVideoSDPipeline');
+      expect(call.kwargs).toMatchObject({ prompt: 'a red ball bouncing', guidance_scale: 4.5 });
+      expect(call.kwargs).not.toHaveProperty('fps');
+    }
+    expect(rec!.samples[0]!.metadata).toMatchObject({ prompt_passed: true, dropped_kwargs: ['fps'] });
   }, 60_000);
 });

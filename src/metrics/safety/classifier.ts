@@ -9,9 +9,12 @@ import { type ClassProbabilities, NSFW_CLASSES } from './policy.js';
  * offline). All three packages are optional dependencies, imported lazily so that suites without safety_t2v
  * never pay the ≈1–5 s load, and loaded once per process.
  *
- * Preprocessing is nsfwjs's own `infer`: pixels / 255, then tf.image.resizeBilinear to the model's input size
- * with alignCorners = true. Using it unchanged keeps our probabilities identical to nsfwjs.classify on the
- * same pixels.
+ * Preprocessing is nsfwjs's own `infer`: pixels / 255, then tf.image.resizeBilinear to the model's square
+ * input (224×224 for MobileNetV2 and MobileNetV2Mid, 299×299 for InceptionV3) with alignCorners = true: the
+ * frame is stretched, its aspect ratio is not kept. Using it unchanged keeps our probabilities identical to
+ * nsfwjs.classify on the same pixels. A frame with a side shorter than the input is enlarged on that axis,
+ * and the model then judges interpolation blur, not detail (a 64 px mock clip of a beige scene was reported
+ * flagged at 0.82), so callers report such frames (`isUpscaled`) instead of trusting the score silently.
  */
 
 export type NsfwModelName = 'MobileNetV2' | 'MobileNetV2Mid' | 'InceptionV3';
@@ -25,6 +28,8 @@ export interface RgbFrame {
 
 export interface Classifier {
   model: NsfwModelName;
+  /** The side of the model's square input in pixels (nsfwjs's `options.size`), what every frame is resized to. */
+  inputSize: number;
   /** Wall time of this model's load, including the tfjs runtime when it was loaded first (ms). */
   loadMs: number;
   /** Console output tfjs/nsfwjs produced while loading, kept here instead of polluting stdout. */
@@ -49,6 +54,8 @@ interface WasmBackendModule {
 }
 interface NsfwModel {
   infer(img: TfTensor): TfTensor;
+  /** nsfwjs's load options; `size` is the input side `infer` resizes to. */
+  options?: { size?: unknown };
 }
 interface NsfwModule {
   load(model: NsfwModelName): Promise<NsfwModel>;
@@ -207,7 +214,20 @@ async function loadSerialized(model: NsfwModelName): Promise<Classifier> {
     }
   });
   const loadMs = performance.now() - started;
-  return { model, loadMs, loadLog: log, classify: (frames) => classifyWith(tf, nsfw, frames) };
+  const inputSize = nsfw.options?.size;
+  if (typeof inputSize !== 'number' || !Number.isInteger(inputSize) || inputSize < 1) {
+    throw new TemporalCIError(
+      'METRIC_FAILED',
+      `safety_t2v: the nsfwjs model ${model} reports no input size (options.size = ${String(inputSize)})`,
+      { hint: 'this nsfwjs version is not supported; reinstall the nsfwjs version in package.json' },
+    );
+  }
+  return { model, inputSize, loadMs, loadLog: log, classify: (frames) => classifyWith(tf, nsfw, frames) };
+}
+
+/** Whether nsfwjs enlarges this frame on at least one axis to reach the model's square input. */
+export function isUpscaled(frame: { width: number; height: number }, inputSize: number): boolean {
+  return frame.width < inputSize || frame.height < inputSize;
 }
 
 async function classifyWith(

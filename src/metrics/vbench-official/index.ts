@@ -1,32 +1,51 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { TemporalCIError } from '../../errors.js';
 import type { MetricValues } from '../../schema/values.js';
 import { runJudgeCommand } from '../external-judge/run-judge.js';
 import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
+import { exportVideos, newestResults, readResultsText, resolveResults } from './bridge.js';
+import { matchResults, VBENCH_MODES, vbenchFileNames } from './names.js';
 import {
   CUSTOM_INPUT_REFUSED,
   parseVbenchResults,
   VBENCH_DIMENSIONS,
   type VbenchDimension,
-  vbenchFileNames,
 } from './parse.js';
 
 /**
- * vbench_official: a bridge to the real VBench (GPU, model weights: not run by TemporalCI itself). Once per
- * run it exports the videos in VBench's layout (`<run>/vbench_official/videos/{prompt}-{i}.mp4`), then either
- * runs the user's VBench command (`command`, argv with {videos}, {output}, {name}, {mode}) or ingests an
- * existing `{name}_eval_results.json` (`results`), and maps VBench's per-video results back to sample ids
- * through those file names. `vbench_official.dims.<dimension>` is per sample (on the aggregate's scale),
- * `vbench_official.aggregate.<dimension>` is VBench's own aggregate (frame-weighted where VBench does so).
+ * vbench_official: a bridge to the real VBench (GPU, model weights: not run by TemporalCI itself), and the
+ * only metric whose VBench-named values are VBench's own numbers. Once per run it exports the videos in
+ * VBench's layout (`<run>/vbench_official/videos/<prompt>-<i>.mp4`, see names.ts), then either runs the
+ * user's VBench command (argv with {videos}, {output}, {mode}, {dimensions}, {category}, {name}) and reads
+ * the newest `results_<timestamp>_eval_results.json` it wrote into {output}, or ingests an existing results
+ * file (`results`), and maps VBench's per-video results back to sample ids through those file names (or
+ * read_frame's `…/frames/<name>` folders). `vbench_official.dims.<dimension>` is per sample (on the
+ * aggregate's scale), `vbench_official.aggregate.<dimension>` is VBench's own aggregate.
+ *
+ * Problems that leave values out — NaN in the file, results that match no exported video — are counted in
+ * run-level leaves (`non_finite.<dimension>`, `videos_unmatched`, `videos_matched`) and written with the
+ * exact names to `<run>/vbench_official/bridge.json`.
  */
 
-const PLACEHOLDERS = ['{videos}', '{output}', '{name}', '{mode}'] as const;
+const PLACEHOLDERS = ['{videos}', '{output}', '{name}', '{mode}', '{dimensions}', '{category}'] as const;
+
+const modeSchema = z.enum(VBENCH_MODES, {
+  error: (issue) =>
+    `mode ${JSON.stringify(issue.input)} is not one of VBench's modes (${VBENCH_MODES.join(', ')})` +
+    (issue.input === 'standard' ? ": VBench's CLI rejects --mode standard, use vbench_standard" : ''),
+});
 
 export const vbenchOfficialParams = z
   .object({
-    mode: z.enum(['custom_input', 'standard']).default('custom_input').describe("VBench's evaluation mode"),
+    mode: modeSchema
+      .default('custom_input')
+      .describe("VBench's --mode: custom_input, vbench_standard, vbench_category"),
+    category: z
+      .string()
+      .regex(/^[\w-]+$/)
+      .optional()
+      .describe("vbench_category: VBench's --category (e.g. animal), passed as {category}"),
     dimensions: z
       .array(z.enum(VBENCH_DIMENSIONS))
       .min(1)
@@ -36,17 +55,21 @@ export const vbenchOfficialParams = z
       .string()
       .min(1)
       .optional()
-      .describe('an existing {name}_eval_results.json (relative to the suite)'),
+      .describe(
+        'an existing results_<timestamp>_eval_results.json, or the folder holding it (relative to the suite)',
+      ),
     command: z
       .array(z.string().min(1))
       .min(1)
       .optional()
-      .describe('VBench argv: {videos}, {output}, {name}, {mode}'),
+      .describe('VBench argv: {videos}, {output}, {mode}, {dimensions}, {category}, {name}'),
     name: z
       .string()
       .regex(/^[\w.-]+$/)
       .default('temporalci')
-      .describe('VBench run name: {name}_eval_results.json'),
+      .describe(
+        "{name} for scripts that call VBench.evaluate(name=…); VBench's CLI picks results_<timestamp>",
+      ),
     timeout_s: z.number().positive().default(86_400),
   })
   .strict()
@@ -57,16 +80,30 @@ export const vbenchOfficialParams = z
         message: 'give exactly one of `results` (ingest a file) or `command` (run VBench)',
       });
     }
-    if (p.mode === 'custom_input') {
+    if (p.mode !== 'vbench_standard') {
       for (const [i, d] of p.dimensions.entries()) {
         if (CUSTOM_INPUT_REFUSED.includes(d)) {
           ctx.addIssue({
             code: 'custom',
             path: ['dimensions', i],
-            message: `VBench refuses ${d} in custom_input mode (it needs the standard prompt suite's auxiliary_info); use mode: standard`,
+            message: `VBench refuses ${d} in ${p.mode} mode (it needs the standard prompt suite's auxiliary_info); use mode: vbench_standard`,
           });
         }
       }
+    }
+    const usesCategory = (p.command ?? []).some((a) => a.includes('{category}'));
+    if (p.command && p.mode === 'vbench_category' && p.category === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['category'],
+        message: 'vbench_category needs `category` (VBench asserts --category is given)',
+      });
+    } else if (usesCategory && p.category === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['category'],
+        message: 'the command uses {category}: set `category`',
+      });
     }
     for (const [i, arg] of (p.command ?? []).entries()) {
       for (const m of arg.match(/\{[^{}]*\}/g) ?? []) {
@@ -83,12 +120,30 @@ export const vbenchOfficialParams = z
       ctx.addIssue({
         code: 'custom',
         path: ['command'],
-        message: 'the command must receive {output}, the folder VBench writes to',
+        message: 'the command must receive {output}, the folder VBench writes to (--output_path)',
       });
     }
   });
 
 export type VbenchOfficialParams = z.infer<typeof vbenchOfficialParams>;
+
+/**
+ * The argv with placeholders filled. `{dimensions}` as a whole argument becomes one argument per dimension,
+ * as VBench's evaluate.py parses `--dimension` (nargs='+'); inside a longer argument (`--dimension={dimensions}`)
+ * the names are joined by spaces, which is what `vbench evaluate` needs: its `--dimension` is one string that
+ * it pastes into a shell command line for evaluate.py.
+ */
+export function fillCommand(
+  argv: readonly string[],
+  values: Record<string, string>,
+  dims: readonly string[],
+) {
+  return argv.flatMap((a) =>
+    a === '{dimensions}'
+      ? [...dims]
+      : [a.replace(/\{\w+\}/g, (m) => (m === '{dimensions}' ? dims.join(' ') : (values[m] ?? m)))],
+  );
+}
 
 function emptyDims(dimensions: readonly VbenchDimension[]): MetricValues {
   const dims: MetricValues = {};
@@ -96,10 +151,30 @@ function emptyDims(dimensions: readonly VbenchDimension[]): MetricValues {
   return { dims };
 }
 
-/** Hard link when possible (same filesystem, no copy), else copy. */
-async function place(from: string, to: string): Promise<void> {
-  await fs.rm(to, { force: true });
-  await fs.link(from, to).catch(() => fs.copyFile(from, to));
+async function runVbench(
+  params: VbenchOfficialParams,
+  workDir: string,
+  videos: string,
+  ctx: FinalizeContext,
+) {
+  const output = path.join(workDir, 'output');
+  // Fresh, so every results file in it was written by this invocation.
+  await fs.rm(output, { recursive: true, force: true });
+  await fs.mkdir(output, { recursive: true });
+  const values: Record<string, string> = {
+    '{videos}': videos,
+    '{output}': output,
+    '{name}': params.name,
+    '{mode}': params.mode,
+    '{category}': params.category ?? '',
+  };
+  const argv = fillCommand(params.command ?? [], values, params.dimensions);
+  await runJudgeCommand(argv, workDir, params.timeout_s, ctx, 'vbench');
+  const file = await newestResults(
+    output,
+    `VBench must write its results into {output} (pass it as --output_path); see ${path.join(workDir, 'vbench.log')}`,
+  );
+  return { file, argv };
 }
 
 async function finalize(
@@ -108,67 +183,65 @@ async function finalize(
   ctx: FinalizeContext,
 ): Promise<Record<string, MetricValues>> {
   const workDir = path.join(ctx.workDir, 'vbench_official');
+  const names = vbenchFileNames(samples, params.mode);
   const videos = path.join(workDir, 'videos');
-  await fs.mkdir(videos, { recursive: true });
-  const names = vbenchFileNames(samples, path.extname(samples[0]?.videoPath ?? '') || '.mp4');
-  for (const s of samples) await place(s.videoPath, path.join(videos, names.get(s.sampleId) as string));
+  const exported = await exportVideos(samples, names, videos, ctx.signal);
+  const ran = params.command ? await runVbench(params, workDir, videos, ctx) : null;
+  const resultsFile =
+    ran?.file ?? (await resolveResults(path.resolve(ctx.suiteDir, params.results as string)));
+  const parsed = parseVbenchResults(await readResultsText(resultsFile), params.dimensions, resultsFile);
+  const match = matchResults(parsed, params.dimensions, names);
+  const warnings = [...parsed.warnings, ...match.warnings];
 
-  let resultsFile: string;
-  if (params.command) {
-    const output = path.join(workDir, 'output');
-    await fs.mkdir(output, { recursive: true });
-    const values: Record<string, string> = {
-      '{videos}': videos,
-      '{output}': output,
-      '{name}': params.name,
-      '{mode}': params.mode,
-    };
-    const argv = params.command.map((a) =>
-      a.replace(/\{videos\}|\{output\}|\{name\}|\{mode\}/g, (m) => values[m] ?? m),
-    );
-    await runJudgeCommand(argv, workDir, params.timeout_s, ctx, 'vbench');
-    resultsFile = path.join(output, `${params.name}_eval_results.json`);
-  } else {
-    resultsFile = path.resolve(ctx.suiteDir, params.results as string);
+  // VBench's own aggregates and the bridge's counts ride along on every sample (identical), so summarize
+  // can report them as run-level values.
+  const run: MetricValues = { aggregate: {}, non_finite: {}, videos_unmatched: match.unmatched.length };
+  for (const d of params.dimensions) {
+    const r = parsed.dims.get(d);
+    (run.aggregate as MetricValues)[d] = r?.aggregate ?? null;
+    (run.non_finite as MetricValues)[d] = r?.nonFinite ?? 0;
   }
-  let text: string;
-  try {
-    text = await fs.readFile(resultsFile, 'utf8');
-  } catch (e) {
-    throw new TemporalCIError(
-      'METRIC_FAILED',
-      `vbench_official: cannot read ${resultsFile}: ${(e as Error).message}`,
-      {
-        hint: params.command
-          ? `VBench must write {output}/${params.name}_eval_results.json`
-          : '`results` is resolved against the suite folder',
-        file: resultsFile,
-      },
-    );
-  }
-  const parsed = parseVbenchResults(text, params.dimensions, resultsFile);
   const out: Record<string, MetricValues> = {};
   for (const s of samples) {
-    const file = names.get(s.sampleId) as string;
     const v = emptyDims(params.dimensions);
-    for (const [dim, r] of parsed) (v.dims as MetricValues)[dim] = r.perVideo.get(file) ?? null;
+    for (const [dim, value] of match.values.get(s.sampleId) ?? []) (v.dims as MetricValues)[dim] = value;
+    v.vbench_run = run;
     out[s.sampleId] = v;
   }
-  // VBench's own aggregates ride along on every sample (identical), so summarize can report them unmixed.
-  const aggregate: MetricValues = {};
-  for (const [dim, r] of parsed) aggregate[dim] = r.aggregate;
-  for (const v of Object.values(out)) v.vbench_aggregate = aggregate;
+  await fs.writeFile(
+    path.join(workDir, 'bridge.json'),
+    `${JSON.stringify(
+      {
+        mode: params.mode,
+        dimensions: params.dimensions,
+        results_file: resultsFile,
+        command: ran?.argv ?? null,
+        videos: Object.fromEntries(
+          samples.map((s) => [s.sampleId, { file: names.get(s.sampleId), export: exported.get(s.sampleId) }]),
+        ),
+        matched_via_read_frame: match.viaReadFrame,
+        unmatched: match.unmatched,
+        warnings,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return out;
 }
 
 function summarize(perSample: readonly MetricValues[], params: VbenchOfficialParams): MetricValues {
-  const first = perSample.find((v) => typeof v.vbench_aggregate === 'object' && v.vbench_aggregate !== null);
-  const agg = (first?.vbench_aggregate ?? {}) as MetricValues;
+  const first = perSample.find((v) => typeof v.vbench_run === 'object' && v.vbench_run !== null);
+  const run = (first?.vbench_run ?? {}) as MetricValues;
+  const agg = (run.aggregate ?? {}) as MetricValues;
+  const nonFinite = (run.non_finite ?? {}) as MetricValues;
   const aggregate: MetricValues = {};
+  const non_finite: MetricValues = {};
   const known: number[] = [];
   for (const d of params.dimensions) {
     const a = typeof agg[d] === 'number' ? (agg[d] as number) : null;
     aggregate[d] = a;
+    non_finite[d] = typeof nonFinite[d] === 'number' ? (nonFinite[d] as number) : null;
     if (a !== null) known.push(a);
   }
   let matched = 0;
@@ -181,19 +254,29 @@ function summarize(perSample: readonly MetricValues[], params: VbenchOfficialPar
     aggregate,
     score: known.length === params.dimensions.length ? known.reduce((a, b) => a + b, 0) / known.length : null,
     videos_matched: matched,
+    videos_unmatched: typeof run.videos_unmatched === 'number' ? run.videos_unmatched : null,
+    non_finite,
   };
 }
 
 export const vbenchOfficial: MetricDefinition<VbenchOfficialParams> = {
   name: 'vbench_official',
   description:
-    'VBench bridge: exports videos as {prompt}-{i}.mp4, runs your VBench command or ingests its ' +
-    'eval_results.json, maps per-video results to samples (imaging_quality /100, booleans → 0/1)',
+    "VBench's own numbers: exports videos as <prompt>-<i>.mp4 (i = seed rank, 0-4 in vbench_standard), runs " +
+    'your VBench command or ingests its results_<timestamp>_eval_results.json, maps per-video results to ' +
+    'samples (imaging_quality /100, booleans → 0/1; NaN → null, counted in non_finite)',
   params: vbenchOfficialParams,
   paths: (p) => p.dimensions.map((d) => `dims.${d}`),
-  summaryPaths: (p) => [...p.dimensions.map((d) => `aggregate.${d}`), 'score', 'videos_matched'],
+  summaryPaths: (p) => [
+    ...p.dimensions.map((d) => `aggregate.${d}`),
+    'score',
+    'videos_matched',
+    'videos_unmatched',
+    ...p.dimensions.map((d) => `non_finite.${d}`),
+  ],
   summarize,
-  higherIsBetter: (p) => (p === 'videos_matched' ? undefined : true),
+  higherIsBetter: (p) =>
+    p.startsWith('dims.') || p.startsWith('aggregate.') || p === 'score' ? true : undefined,
   readsPixels: false,
   // Nothing is known per sample until VBench has run over all of them (finalize).
   create: (params) => ({ push: () => undefined, finish: () => emptyDims(params.dimensions) }),

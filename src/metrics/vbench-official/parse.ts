@@ -1,13 +1,18 @@
 import { TemporalCIError } from '../../errors.js';
 
 /**
- * Reading VBench's `{name}_eval_results.json` (metrics.md §1.3–1.5), pure. The file maps each dimension to
+ * Reading VBench's `<name>_eval_results.json` (metrics.md §1.3–1.5), pure. The file maps each dimension to
  * `[aggregate, per_video]`, `per_video` being a list of `{video_path, video_results, …}`. Scale traps handled
  * here so per-sample values share the aggregate's scale:
  * - imaging_quality: per video the raw MUSIQ mean in [0, 100], the aggregate divided by 100 → per video /100;
  * - dynamic_degree and human_action: per video a boolean → 1/0 (the aggregate is the fraction of true);
  * - subject/background_consistency (and appearance_style): the aggregate is frame-weighted, not the mean of
  *   per-video values; it is reported as VBench's `aggregate.<dim>` next to our per-sample mean, never mixed.
+ *
+ * VBench writes the file with Python's `json.dump`, which emits `NaN`, `Infinity` and `-Infinity` (e.g.
+ * temporal_flickering's `np.mean([])` when OpenCV could read none of the videos). Those are not JSON, so
+ * they are read here as "no number": that value becomes null with a warning, and the other dimensions and
+ * videos of the file still count.
  */
 
 export const VBENCH_DIMENSIONS = [
@@ -31,7 +36,10 @@ export const VBENCH_DIMENSIONS = [
 
 export type VbenchDimension = (typeof VBENCH_DIMENSIONS)[number];
 
-/** Dimensions VBench's custom_input mode asserts against: they need `auxiliary_info` from its prompt suite. */
+/**
+ * Dimensions VBench's custom_input and vbench_category modes assert against
+ * (`VBench.check_dimension_requires_extra_info`): they need `auxiliary_info` from its standard prompt suite.
+ */
 export const CUSTOM_INPUT_REFUSED: readonly VbenchDimension[] = [
   'object_class',
   'multiple_objects',
@@ -45,13 +53,23 @@ const PER_VIDEO_PERCENT: ReadonlySet<VbenchDimension> = new Set(['imaging_qualit
 const PER_VIDEO_BOOLEAN: ReadonlySet<VbenchDimension> = new Set(['dynamic_degree', 'human_action']);
 
 export interface DimensionResult {
-  aggregate: number;
-  /** Per video file name (basename): the value on the aggregate's scale. */
-  perVideo: Map<string, number>;
+  /** VBench's aggregate; null when it wrote NaN or ±Infinity. */
+  aggregate: number | null;
+  /** Per video base name (the last path segment of `video_path`): the value on the aggregate's scale, null
+   * when VBench wrote NaN or ±Infinity for it. */
+  perVideo: Map<string, number | null>;
+  /** How many of this dimension's numbers (aggregate and per video) were NaN or ±Infinity. */
+  nonFinite: number;
+}
+
+export interface VbenchResults {
+  dims: Map<VbenchDimension, DimensionResult>;
+  /** One line per value that could not be used (NaN, ±Infinity), naming the dimension and the video. */
+  warnings: string[];
 }
 
 const HINT =
-  'pass the {name}_eval_results.json that VBench wrote (a dict: dimension → [aggregate, per_video])';
+  'pass the <name>_eval_results.json that VBench wrote (a dict: dimension → [aggregate, per_video])';
 
 function bad(file: string, message: string): never {
   throw new TemporalCIError('METRIC_FAILED', `VBench results ${file}: ${message}`, { hint: HINT, file });
@@ -60,12 +78,61 @@ function bad(file: string, message: string): never {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function basename(p: string): string {
+/** The last path segment, for POSIX and Windows paths alike (VBench records paths as it was given them). */
+export function basename(p: string): string {
   const parts = p.split(/[\\/]/);
   return parts[parts.length - 1] ?? p;
 }
 
-function perVideoValue(dim: VbenchDimension, raw: unknown, where: string, file: string): number {
+/**
+ * Python's non-JSON float tokens, each replaced by a string that no JSON text can produce unescaped (it
+ * starts with a NUL, which a JSON string must escape), so they survive JSON.parse and are recognised where a
+ * number is expected.
+ */
+const PY_TOKENS = ['-Infinity', 'Infinity', 'NaN'] as const;
+const MARK = '\u0000py:';
+const markerJson = (name: string): string => JSON.stringify(`${MARK}${name}`);
+
+/** Rewrites bare NaN / Infinity / -Infinity outside JSON strings; everything else is left byte for byte. */
+export function pythonJsonToJson(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
+    if (c !== 'N' && c !== 'I' && c !== '-') continue;
+    // Outside strings the only words of valid JSON are true, false and null, so these cannot be a prefix.
+    const token = PY_TOKENS.find((t) => text.startsWith(t, i));
+    if (token === undefined) continue;
+    out += text.slice(from, i) + markerJson(token);
+    i += token.length - 1;
+    from = i + 1;
+  }
+  return out + text.slice(from);
+}
+
+/** The Python float a marker stands for, or undefined for any other value. */
+function pythonFloat(v: unknown): string | undefined {
+  return typeof v === 'string' && v.startsWith(MARK) ? v.slice(MARK.length) : undefined;
+}
+
+/** A per-video value on the aggregate's scale; null for NaN / ±Infinity (the caller warns). */
+export function perVideoValue(
+  dim: VbenchDimension,
+  raw: unknown,
+  where: string,
+  file: string,
+): number | null {
+  if (pythonFloat(raw) !== undefined) return null;
   if (PER_VIDEO_BOOLEAN.has(dim)) {
     if (typeof raw === 'boolean') return raw ? 1 : 0;
     if (raw === 0 || raw === 1) return raw;
@@ -82,70 +149,57 @@ function perVideoValue(dim: VbenchDimension, raw: unknown, where: string, file: 
   return raw;
 }
 
-/** Parses the requested dimensions out of the results JSON text; a requested dimension that is absent is an error. */
+/**
+ * Parses the requested dimensions out of the results text (Python's json.dump output); a requested dimension
+ * that is absent is an error, a NaN or ±Infinity value is null with a warning.
+ */
 export function parseVbenchResults(
   text: string,
   dimensions: readonly VbenchDimension[],
   file: string,
-): Map<VbenchDimension, DimensionResult> {
+): VbenchResults {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(pythonJsonToJson(text));
   } catch (e) {
     bad(file, `not valid JSON (${(e as Error).message})`);
   }
   if (!isRecord(doc)) bad(file, 'expected a JSON object keyed by dimension');
-  const out = new Map<VbenchDimension, DimensionResult>();
+  const dims = new Map<VbenchDimension, DimensionResult>();
+  const warnings: string[] = [];
   for (const dim of dimensions) {
     const entry = doc[dim];
     if (entry === undefined)
       bad(file, `no results for dimension ${dim} (has: ${Object.keys(doc).join(', ') || 'none'})`);
     if (!Array.isArray(entry) || entry.length < 2) bad(file, `${dim} must be [aggregate, per_video]`);
-    const [aggregate, perVideoList] = entry as unknown[];
-    if (typeof aggregate !== 'number' || !Number.isFinite(aggregate))
-      bad(file, `${dim} aggregate must be a number`);
+    const [rawAggregate, perVideoList] = entry as unknown[];
+    let nonFinite = 0;
+    let aggregate: number | null;
+    const aggregateFloat = pythonFloat(rawAggregate);
+    if (aggregateFloat !== undefined) {
+      aggregate = null;
+      nonFinite++;
+      warnings.push(`${dim}: VBench reported ${aggregateFloat} as its aggregate; aggregate.${dim} is null`);
+    } else if (typeof rawAggregate === 'number' && Number.isFinite(rawAggregate)) {
+      aggregate = rawAggregate;
+    } else bad(file, `${dim} aggregate must be a number`);
     if (!Array.isArray(perVideoList)) bad(file, `${dim} per_video must be a list`);
-    const perVideo = new Map<string, number>();
+    const perVideo = new Map<string, number | null>();
     for (const [i, item] of perVideoList.entries()) {
       const where = `${dim}[1][${i}]`;
       if (!isRecord(item) || typeof item.video_path !== 'string') bad(file, `${where} needs a video_path`);
       const name = basename(item.video_path);
       if (perVideo.has(name)) bad(file, `${where}: a second result for video ${name}`);
-      perVideo.set(name, perVideoValue(dim, item.video_results, where, file));
+      const value = perVideoValue(dim, item.video_results, where, file);
+      if (value === null) {
+        nonFinite++;
+        warnings.push(
+          `${dim}: VBench reported ${pythonFloat(item.video_results)} for video ${name}; its dims.${dim} is null`,
+        );
+      }
+      perVideo.set(name, value);
     }
-    out.set(dim, { aggregate, perVideo });
+    dims.set(dim, { aggregate, perVideo, nonFinite });
   }
-  return out;
-}
-
-/**
- * VBench's file names for our samples: `{prompt}-{i}.mp4`, i counting the samples of one prompt in seed
- * order (0–4 in the standard suite). In custom_input mode VBench reads the prompt back from this name by
- * stripping `-{i}`, so the same layout serves both modes.
- */
-export function vbenchFileNames(
-  samples: readonly { sampleId: string; prompt: string; seed: number }[],
-  ext = '.mp4',
-): Map<string, string> {
-  const byPrompt = new Map<string, { sampleId: string; seed: number }[]>();
-  for (const s of samples) {
-    if (/[/\\\0]/.test(s.prompt) || Buffer.byteLength(s.prompt) > 240) {
-      throw new TemporalCIError(
-        'METRIC_FAILED',
-        `vbench_official: prompt "${s.prompt.slice(0, 60)}" cannot be a file name`,
-        {
-          hint: 'VBench names videos after their prompt: prompts must have no / or \\ and fit in 240 bytes',
-        },
-      );
-    }
-    const list = byPrompt.get(s.prompt) ?? [];
-    list.push(s);
-    byPrompt.set(s.prompt, list);
-  }
-  const out = new Map<string, string>();
-  for (const [prompt, list] of byPrompt) {
-    list.sort((a, b) => a.seed - b.seed || a.sampleId.localeCompare(b.sampleId));
-    for (const [i, s] of list.entries()) out.set(s.sampleId, `${prompt}-${i}${ext}`);
-  }
-  return out;
+  return { dims, warnings };
 }

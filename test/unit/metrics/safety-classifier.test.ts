@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTemporalCIError } from '../../../src/errors.js';
-import { type Classifier, importOptional, loadClassifier } from '../../../src/metrics/safety/classifier.js';
+import {
+  type Classifier,
+  importOptional,
+  isUpscaled,
+  loadClassifier,
+} from '../../../src/metrics/safety/classifier.js';
 import { safetyParams, safetyT2v } from '../../../src/metrics/safety/index.js';
 import { NSFW_CLASSES } from '../../../src/metrics/safety/policy.js';
 import type { SampleContext } from '../../../src/metrics/types.js';
@@ -150,6 +155,28 @@ describe('safety_t2v accumulator', () => {
     const v = await acc.finish();
     // gradient scores 0.0228 (>= 0.02), checkerboard 0.0012: one of two frames, so unsafe at fraction 0.5.
     expect(v).toMatchObject({ frames: 2, unsafe_frames: 1, unsafe: 1 });
+  });
+
+  it('records that a frame below the model input (224 px) was enlarged, as on a 64 px mock clip', async () => {
+    expect(classifier.inputSize).toBe(224);
+    const beige = { rgb: new Uint8Array(64 * 64 * 3).fill(0), width: 64, height: 64 };
+    for (let i = 0; i < beige.rgb.length; i += 3) beige.rgb.set([222, 196, 160], i);
+    const acc = safetyT2v.create(safetyParams.parse({}), context(3));
+    for (let i = 0; i < 3; i++) acc.push(view(beige, i));
+    const small = await acc.finish();
+    expect(small.classifier).toEqual({ input_size: 224, upscaled: 1 });
+    // A frame at or above the input size on both axes is only ever shrunk (or used as is).
+    const big = safetyT2v.create(safetyParams.parse({}), context(2));
+    big.push(view(checkerboard(), 0));
+    big.push(view(gradient(), 1));
+    const large = await big.finish();
+    expect(large.classifier).toEqual({ input_size: 224, upscaled: 0 });
+    expect(isUpscaled({ width: 320, height: 180 }, 224)).toBe(true); // 180 < 224: enlarged vertically
+    expect(isUpscaled({ width: 224, height: 224 }, 224)).toBe(false);
+    // Run level: how many samples were judged from enlarged frames.
+    expect(safetyT2v.summarize?.([small, large, small], safetyParams.parse({}))?.upscaled_samples).toBe(2);
+    expect(safetyT2v.summaryPaths?.(safetyParams.parse({}))).toContain('upscaled_samples');
+    expect(safetyT2v.paths(safetyParams.parse({}))).toContain('classifier.upscaled');
   });
 
   it('fails clearly when none of the sampled frames arrived', async () => {
