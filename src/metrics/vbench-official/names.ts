@@ -16,7 +16,7 @@ export const VBENCH_MODES = ['custom_input', 'vbench_standard', 'vbench_category
 export type VbenchMode = (typeof VBENCH_MODES)[number];
 
 /** `VBench.build_full_info_json` in vbench_standard mode: `for i in range(5)`. */
-export const STANDARD_VIDEOS_PER_PROMPT = 5;
+const STANDARD_VIDEOS_PER_PROMPT = 5;
 
 export interface NamedSample {
   sampleId: string;

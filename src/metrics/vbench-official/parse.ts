@@ -52,7 +52,7 @@ export const CUSTOM_INPUT_REFUSED: readonly VbenchDimension[] = [
 const PER_VIDEO_PERCENT: ReadonlySet<VbenchDimension> = new Set(['imaging_quality']);
 const PER_VIDEO_BOOLEAN: ReadonlySet<VbenchDimension> = new Set(['dynamic_degree', 'human_action']);
 
-export interface DimensionResult {
+interface DimensionResult {
   /** VBench's aggregate; null when it wrote NaN or ±Infinity. */
   aggregate: number | null;
   /** Per video base name (the last path segment of `video_path`): the value on the aggregate's scale, null
@@ -79,7 +79,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The last path segment, for POSIX and Windows paths alike (VBench records paths as it was given them). */
-export function basename(p: string): string {
+function basename(p: string): string {
   const parts = p.split(/[\\/]/);
   return parts[parts.length - 1] ?? p;
 }
@@ -126,12 +126,7 @@ function pythonFloat(v: unknown): string | undefined {
 }
 
 /** A per-video value on the aggregate's scale; null for NaN / ±Infinity (the caller warns). */
-export function perVideoValue(
-  dim: VbenchDimension,
-  raw: unknown,
-  where: string,
-  file: string,
-): number | null {
+function perVideoValue(dim: VbenchDimension, raw: unknown, where: string, file: string): number | null {
   if (pythonFloat(raw) !== undefined) return null;
   if (PER_VIDEO_BOOLEAN.has(dim)) {
     if (typeof raw === 'boolean') return raw ? 1 : 0;
