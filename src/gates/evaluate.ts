@@ -1,3 +1,4 @@
+import { findMetric } from '../metrics/registry.js';
 import type { GateRecord, MeasuredRun } from '../schema/measured.js';
 import type { GateResult, RegressionResult } from '../schema/run.js';
 import type { GateAggregate, GateConfig } from '../schema/suite.js';
@@ -81,6 +82,15 @@ export function evaluateThresholdGate(gate: GateConfig, index: number, run: Meas
     actual: actual.value,
     sample_count: actual.sampleCount,
   };
+  const pairing = baselinePairing(run, gate.metric);
+  if (pairing !== null && pairing.paired === 0) {
+    // Nothing to compare with is not a regression (a first run, other seeds); it is said, never hidden.
+    return {
+      ...base,
+      passed: true,
+      reason: `not evaluated: none of ${pairing.samples} samples has a baseline video of the same sample_id (a first run, other seeds, or a baseline that did not keep its videos: artifacts.video must keep them for ${splitMetricPath(gate.metric).metric} gates)`,
+    };
+  }
   if (actual.value === null) {
     // A missing metric can never pass: a gate that silently passes on no data is how regressions ship.
     return { ...base, passed: false, reason: `metric missing: no sample produced "${gate.metric}"` };
@@ -90,8 +100,20 @@ export function evaluateThresholdGate(gate: GateConfig, index: number, run: Meas
   return {
     ...base,
     passed,
-    reason: `${agg}${fmt(actual.value)} ${passed ? 'satisfies' : 'violates'} ${gate.op} ${fmt(gate.value)} (n=${actual.sampleCount})`,
+    reason: `${agg}${fmt(actual.value)} ${passed ? 'satisfies' : 'violates'} ${gate.op} ${fmt(gate.value)} (n=${actual.sampleCount}${pairing !== null && pairing.paired < pairing.samples ? `; ${pairing.paired} of ${pairing.samples} samples had a baseline video` : ''})`,
   };
+}
+
+/**
+ * For a metric measured against the baseline's videos (`needsBaselineVideos`), how many samples had one:
+ * its `paired` leaf is 1 for those. Null for every other metric.
+ */
+function baselinePairing(run: MeasuredRun, metricPath: string): { paired: number; samples: number } | null {
+  const { metric } = splitMetricPath(metricPath);
+  if (findMetric(metric)?.needsBaselineVideos !== true) return null;
+  let paired = 0;
+  for (const s of run.samples) if (getLeaf(s.metrics[metric], 'paired') === 1) paired++;
+  return { paired, samples: run.samples.length };
 }
 
 /**

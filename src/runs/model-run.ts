@@ -85,19 +85,25 @@ async function finalizeRun(
   if (!prep.metrics.some((m) => m.def.finalize)) return;
   const workDir = await makeScratchDir('tci-finalize-');
   try {
-    const videoPath = async (s: SampleRecord): Promise<string> => {
-      const key = { run: prep.key, name: s.video_path as string };
-      const local = artifacts.localPath(key);
-      if (local !== null) return local;
-      const copy = path.join(workDir, '.videos', path.basename(key.name));
-      await artifacts.fetchTo(key, copy);
+    // A local path of a stored video: in place for a local store, else fetched into the scratch folder.
+    const local = async (run: RunKey, name: string, as: string): Promise<string> => {
+      const inPlace = artifacts.localPath({ run, name });
+      if (inPlace !== null) return inPlace;
+      const copy = path.join(workDir, '.videos', as);
+      await artifacts.fetchTo({ run, name }, copy);
       return copy;
     };
+    const baselineRun = prep.baseline === null ? null : { ...prep.key, runId: prep.baseline.runId };
     await finalizeMetrics(prep.metrics, samples, {
       workDir,
       suiteDir: prep.suite.dir,
       signal: prep.opts.signal,
-      videoPath,
+      videoPath: (s) => local(prep.key, s.video_path as string, path.basename(s.video_path as string)),
+      baselineVideo: async (sampleId) => {
+        const name = prep.baselineVideos.get(sampleId);
+        if (name === undefined || baselineRun === null) return null;
+        return local(baselineRun, name, `baseline-${path.basename(name)}`);
+      },
     });
     for (const name of await filesUnder(workDir)) {
       if (!name.startsWith('.videos/'))

@@ -318,6 +318,33 @@ export const suiteSchema = z
   })
   .strict();
 
+/**
+ * The suite as a user writes it, for the JSON Schema: a gates entry may also be `{ preset: <name> }` (a
+ * versioned default gate set, src/suite/presets.ts, which then adds the metrics it needs). The loader
+ * expands presets before `suiteSchema` checks the result.
+ */
+export const suiteInputSchema = suiteSchema.extend({
+  metrics: z
+    .array(metricSchema)
+    .optional()
+    .describe('metrics measured on every video (a gate preset adds the ones it needs)'),
+  gates: z
+    .array(
+      z.union([
+        gateSchema,
+        z
+          .object({
+            preset: nonEmpty.describe(
+              'a gate preset, e.g. video_regression (newest) or video_regression@1 (pinned)',
+            ),
+          })
+          .strict(),
+      ]),
+    )
+    .min(1)
+    .describe('pass/fail rules: gates, or { preset: video_regression } for the default set'),
+});
+
 export type SuiteConfig = z.infer<typeof suiteSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type TestConfig = z.infer<typeof testSchema>;

@@ -91,11 +91,19 @@ export function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
 
 /** Maps paths in the parsed data back to 1-based line:col in the file. */
 export class SourceLocator {
+  /** Paths of the checked data that are not the file's own (expanded gate presets), mapped to the file's. */
+  private toSource: (path: readonly PathSegment[]) => readonly PathSegment[] = (p) => p;
+
   constructor(
     readonly file: string,
     private readonly doc: Document | undefined,
     private readonly lines: LineCounter | undefined,
   ) {}
+
+  /** Issues found in data derived from the file (a gate preset expanded in place) point at their origin. */
+  mapPaths(toSource: (path: readonly PathSegment[]) => readonly PathSegment[]): void {
+    this.toSource = toSource;
+  }
 
   pos(offset: number): { line: number; col: number } {
     if (!this.lines) return { line: 1, col: 1 };
@@ -107,7 +115,8 @@ export class SourceLocator {
    * Position of the value at `path` (or of its key when `at` is 'key'). When the path does not exist (a
    * missing key), the deepest existing node: the parent mapping.
    */
-  locate(path: readonly PathSegment[], at: 'key' | 'value' = 'value'): { line: number; col: number } {
+  locate(checked: readonly PathSegment[], at: 'key' | 'value' = 'value'): { line: number; col: number } {
+    const path = this.toSource(checked);
     let node: unknown = this.doc?.contents;
     let best: Node | undefined = isNode(node) ? node : undefined;
     for (let i = 0; i < path.length; i++) {
@@ -149,7 +158,12 @@ export class SourceLocator {
     extra: { expected?: string; found?: string; hint?: string; at?: 'key' | 'value' } = {},
   ): SuiteIssue {
     const { at, ...rest } = extra;
-    const issue: SuiteIssue = { file: this.file, ...this.locate(path, at), path: formatPath(path), message };
+    const issue: SuiteIssue = {
+      file: this.file,
+      ...this.locate(path, at),
+      path: formatPath(this.toSource(path)),
+      message,
+    };
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) Object.assign(issue, { [k]: v });
     return issue;
   }

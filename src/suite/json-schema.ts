@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { suiteSchema } from '../schema/suite.js';
+import { suiteInputSchema } from '../schema/suite.js';
 
 export const SUITE_SCHEMA_ID = 'https://temporalci.dev/schema/suite-v1.json';
 
@@ -9,7 +9,7 @@ export const SUITE_SCHEMA_ID = 'https://temporalci.dev/schema/suite-v1.json';
  * paths) are not expressible here; `temporalci validate` checks those.
  */
 export function suiteJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(suiteSchema, { io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(suiteInputSchema, { io: 'input' }) as Record<string, unknown>;
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: SUITE_SCHEMA_ID,

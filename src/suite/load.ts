@@ -6,7 +6,16 @@ import { type SuiteIssue, SuiteValidationError, TemporalCIError } from '../error
 import type { VideoSettings } from '../schema/suite.js';
 import { type SuiteConfig, suiteSchema, type TestConfig, testSchema } from '../schema/suite.js';
 import { resolveInitImages } from './init-images.js';
-import { describeValue, mapZodIssues, type PathSegment, SourceLocator, valueAt } from './issues.js';
+import {
+  describeValue,
+  didYouMean,
+  mapZodIssues,
+  type PathSegment,
+  quoteList,
+  SourceLocator,
+  valueAt,
+} from './issues.js';
+import { expandPresets, PRESET_NAMES } from './presets.js';
 import { resolveTestPrompts } from './prompts.js';
 import { resolveReferenceTest } from './reference-tests.js';
 import type { LoadedSuite, ResolvedTest } from './types.js';
@@ -194,9 +203,23 @@ export async function validateSuiteBytes(
   const dir = path.dirname(abs);
   const text = new TextDecoder('utf-8').decode(bytes);
   const parsed = parseSuiteText(file, text);
-  const { locator, data, warnings } = parsed;
+  const { locator, warnings } = parsed;
   const issues = [...parsed.issues];
-  if (data === undefined) return { issues };
+  if (parsed.data === undefined) return { issues };
+  // Gate presets are expanded first, so their gates and metrics are checked like hand-written ones.
+  const expanded = expandPresets(parsed.data);
+  locator.mapPaths(expanded.toSource);
+  const data = expanded.data;
+  for (const u of expanded.unknown) {
+    const guess = didYouMean(u.name, PRESET_NAMES);
+    issues.push(
+      locator.issue(['gates', u.index, 'preset'], `unknown gate preset "${u.name}"`, {
+        expected: `one of ${quoteList(PRESET_NAMES)}`,
+        found: `string "${u.name}"`,
+        hint: guess ? `did you mean \`${guess}\`?` : 'README "Default gates" lists the presets',
+      }),
+    );
+  }
 
   const r = suiteSchema.safeParse(data);
   if (!r.success)

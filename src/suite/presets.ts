@@ -85,3 +85,73 @@ export function findPreset(ref: string): GatePreset | undefined {
   if (version === undefined) return versions.sort((a, b) => b.version - a.version)[0];
   return versions.find((p) => String(p.version) === version);
 }
+
+/** Where each gate of the expanded list came from: its index in the file, and whether a preset wrote it. */
+interface GateSource {
+  index: number;
+  preset: boolean;
+}
+
+export interface PresetExpansion {
+  /** The suite data with every `{ preset: … }` gate replaced by the preset's gates, and its metrics added. */
+  data: unknown;
+  /** Maps a path in the expanded data back to the file: a preset's gate points at its `preset:` line. */
+  toSource: (path: readonly (string | number)[]) => readonly (string | number)[];
+  /** `{ preset: … }` entries that name no preset. */
+  unknown: { index: number; name: string }[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A gates entry that opts into a preset: `{ preset: name }` and nothing else. */
+function presetRef(item: unknown): string | undefined {
+  if (!isObject(item) || !('preset' in item) || Object.keys(item).length !== 1) return undefined;
+  return typeof item.preset === 'string' ? item.preset : undefined;
+}
+
+/**
+ * Expands gate presets in raw suite data, before the schema and the registries check it (so the preset's
+ * gates are validated like hand-written ones). A metric the preset needs is added with the preset's params
+ * when the suite does not list it; a listed one keeps the suite's params (the gates then check its paths).
+ */
+export function expandPresets(data: unknown): PresetExpansion {
+  const identity = { data, toSource: (p: readonly (string | number)[]) => p, unknown: [] };
+  if (!isObject(data) || !Array.isArray(data.gates)) return identity;
+  const refs = data.gates.map(presetRef);
+  if (refs.every((r) => r === undefined)) return identity;
+  const gates: unknown[] = [];
+  const sources: GateSource[] = [];
+  const unknown: { index: number; name: string }[] = [];
+  const metrics: unknown[] = Array.isArray(data.metrics) ? [...data.metrics] : [];
+  const listed = new Set(metrics.filter(isObject).map((m) => m.name));
+  data.gates.forEach((item, index) => {
+    const ref = refs[index];
+    if (ref === undefined) {
+      gates.push(item);
+      sources.push({ index, preset: false });
+      return;
+    }
+    const preset = findPreset(ref);
+    if (preset === undefined) {
+      unknown.push({ index, name: ref });
+      return;
+    }
+    for (const g of preset.gates) {
+      gates.push(structuredClone(g));
+      sources.push({ index, preset: true });
+    }
+    for (const m of preset.metrics) {
+      if (listed.has(m.name)) continue;
+      listed.add(m.name);
+      metrics.push(structuredClone(m));
+    }
+  });
+  const toSource = (path: readonly (string | number)[]): readonly (string | number)[] => {
+    if (path[0] !== 'gates' || typeof path[1] !== 'number') return path;
+    const src = sources[path[1]];
+    if (src === undefined) return path;
+    return src.preset ? ['gates', src.index, 'preset'] : ['gates', src.index, ...path.slice(2)];
+  };
+  return { data: { ...data, gates, metrics }, toSource, unknown };
+}

@@ -4,7 +4,11 @@ import { TemporalCIError } from '../../errors.js';
 import { atomicWriteFile } from '../../platform/fs.js';
 import { out } from '../io.js';
 
-function starterSuite(project: string, adapter: string, metric: string): string {
+function starterSuite(project: string, adapter: string, metric: string | undefined): string {
+  const extra =
+    metric === undefined
+      ? ''
+      : `\n  - name: ${metric}          # measured and reported; add a gate to gate it`;
   return `# A TemporalCI suite, written by \`temporalci init\`. It runs as-is with the mock model:
 #   npx temporalci run ${'{file}'} --baseline-mode none
 # Every key is documented in README.md under "Suite YAML reference".
@@ -25,12 +29,13 @@ tests:
       num_frames: 25
       fps: 8
       resolution: 256
-metrics:
-  - name: ${metric}
+metrics:                 # the preset below adds the metrics its gates read${extra}
+  - name: vbench_temporal
 gates:
-  - metric: ${metric}.score
-    op: ">="
-    value: 0.7
+  # The default gate set, pinned to its version: it catches noise, flicker, judder, dropped frames, blur,
+  # freezes, colour shifts and heavy compression, and passes re-encodes, small tone changes, other seeds and
+  # reruns (README: "Default gates"). Add your own gates below it.
+  - preset: video_regression@1
 `;
 }
 
@@ -41,14 +46,14 @@ export function registerInit(program: Command): void {
     .option('--output <file>', 'where to write it', 'temporalci.yaml')
     .option('--project <name>', 'project name', 'my-project')
     .option('--adapter <name>', 'adapter of the starter model', 'mock')
-    .option('--metric <name>', 'metric of the starter gate', 'vbench_temporal')
+    .option('--metric <name>', 'also measure this metric (the preset gates its own)')
     .option('--force', 'overwrite an existing file')
     .action(
       async (flags: {
         output: string;
         project: string;
         adapter: string;
-        metric: string;
+        metric?: string;
         force?: boolean;
       }) => {
         const exists = await fs
