@@ -5,8 +5,8 @@
  *   - rgb24 only (decodeFrames, what every sample paid before),
  *   - rgb24 + planes (decodeFrameViews, what every sample pays now),
  *   - planes only (decodeFrames-like single output of yuv420p, the floor if rgb were derived in JS instead).
- * Frames are consumed and dropped; wall time covers ffmpeg decoding and our frame assembly. Node CPU is the
- * measuring thread's (process.cpuUsage), i.e. what the metrics then do not get.
+ * Frames are consumed and dropped; wall time covers ffmpeg decoding and our frame assembly. Node CPU is this
+ * process's (process.cpuUsage, ffmpeg not included), i.e. what the metrics then do not get.
  *
  *   npx tsx bench/decode-planes.ts
  */
@@ -110,7 +110,7 @@ export async function benchDecodePlanes(): Promise<BenchResult[]> {
         note: 'reference: rgb24 only',
       },
       {
-        name: 'node CPU, rgb24 + planes',
+        name: 'node process CPU, rgb24 + planes',
         value: cpuMs(dual),
         unit: 'ms/frame',
         reference: cpuMs(rgb),
