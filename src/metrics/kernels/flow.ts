@@ -25,7 +25,7 @@
 import { buildLumaPyramid, estimateForwardMotion, type LumaPyramid } from './block-match.js';
 
 /** Block side and window margin (the LK window is blockSize + 2·MARGIN square). */
-export const FLOW_BLOCK = 8;
+const FLOW_BLOCK = 8;
 const MARGIN = 2;
 const LEVELS = 4;
 const MAX_ITERATIONS = 10;

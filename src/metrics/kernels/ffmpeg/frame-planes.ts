@@ -22,8 +22,3 @@ export function planePairs(metric: string, a: FrameView, b: FrameView): PlanePai
   }
   return pa.planes.map((p, k) => ({ a: p.data, b: pb.planes[k]!.data, width: p.width, height: p.height }));
 }
-
-/** ffmpeg's component letters for a plane count: gray has only Y. */
-export function componentNames(count: number): readonly string[] {
-  return count === 1 ? ['y'] : ['y', 'u', 'v'];
-}
