@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, decodeFrameViews } from '../../../src/video/decode.js';
@@ -102,6 +103,21 @@ describe('decodeFrameViews: rgb24 and the stored planes from one decode', () => 
     };
     await expect(run()).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect(await gone()).toEqual([]);
+  });
+
+  it("reports a faststart mp4 cut in half as VIDEO_INVALID with ffmpeg's words, like the rgb24 decoder", async () => {
+    const fast = join(dir, 'fast.mp4');
+    lavfi(fast, 'testsrc=size=96x64:rate=15', ['-t', '2', '-c:v', 'libx264', '-movflags', '+faststart']);
+    const cut = join(dir, 'fast-cut.mp4');
+    const whole = await readFile(fast);
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const e = await views(cut).then(
+      () => undefined,
+      (err: unknown) => err as { code?: string; message: string },
+    );
+    expect(e?.code).toBe('VIDEO_INVALID');
+    expect(e?.message.startsWith(`${cut}: `)).toBe(true);
+    expect(e?.message).toMatch(/ffmpeg: "/);
   });
 
   it('holds back both pipes while the consumer waits (memory stays bounded)', async () => {
