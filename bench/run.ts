@@ -4,7 +4,9 @@
  * Pass names to run a subset: `npm run bench -- core sprt`.
  */
 import { benchCore } from './core.js';
+import { benchDecodePlanes } from './decode-planes.js';
 import { benchSsim } from './ffmpeg-parity.js';
+import { benchFlow } from './flow.js';
 import { benchKernels } from './kernels.js';
 import { benchMeasure } from './measure.js';
 import { benchMemory } from './memory.js';
@@ -16,6 +18,8 @@ import type { BenchResult } from './types.js';
 const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   core: ['regression_core: wall time and stage shares', benchCore],
   ssim: ['SSIM: our port vs the ffmpeg ssim filter', benchSsim],
+  planes: ['decode: rgb24 + stored planes vs rgb24 only', benchDecodePlanes],
+  flow: ['dynamic_degree flow vs the replaced bilateral flow', benchFlow],
   kernels: ['metric kernels: block search and SAD, 512x512 pair', benchKernels],
   measure: ['measure: full metric set vs ffmpeg decode-only', benchMeasure],
   memory: ['memory: peak RSS, 60 s vs 5 s clip', benchMemory],

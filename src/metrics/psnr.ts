@@ -2,15 +2,20 @@ import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { checkReferenceSize, FrameSizeGuard, PAIR_MODES, requireReference } from './ffmpeg-shared.js';
-import { PsnrClip, planeSse, psnrFromMse } from './kernels/ffmpeg/psnr.js';
+import { planePairs } from './kernels/ffmpeg/frame-planes.js';
+import { PsnrClip, psnrFrame, psnrFromMse } from './kernels/ffmpeg/psnr.js';
 import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './types.js';
 
 /**
- * ffmpeg's `psnr` filter (exact port, metrics.md §4.4) on BT.601 luma, between consecutive frames.
- * `mean` is the filter's clip `average`: 10·log10(255²/mean MSE), not the mean of per-pair PSNR.
+ * ffmpeg's `psnr` filter (exact port, metrics.md §4.4) on the planes as the file stores them, so
+ * `mode: reference` gives what `ffmpeg -i out.mp4 -i truth.mp4 -lavfi psnr` prints: `mean` is its `y:`
+ * (10·log10(255²/mean luma MSE): the filter averages MSE over frames, not per-frame PSNR), `u`/`v` its
+ * `u:`/`v:` (null for gray), `average` its `average:` (from the area-weighted frame MSE) and `average_min`
+ * its `min:` (the worst frame). `min` and `mse_mean` are the luma's worst frame and mean MSE.
  * Identical frames have infinite PSNR (ffmpeg prints inf); JSON cannot hold Infinity, so values are capped
  * at `max_db` (default 100 dB) and `mse_mean` is reported alongside, uncapped.
  * With `mode: reference` each scored frame is compared with its held-out truth instead of its predecessor.
+ * Frames built from rgb24 alone carry their BT.601 luma as one gray plane (then average = y).
  */
 
 const paramsSchema = z
@@ -24,7 +29,10 @@ export type PsnrParams = z.output<typeof paramsSchema>;
 
 class PsnrAccumulator implements MetricAccumulator {
   private readonly guard: FrameSizeGuard;
-  private readonly clip = new PsnrClip();
+  /** Per plane (Y, U, V) and for the area-weighted frame MSE, the filter's clip sums. */
+  private readonly planes = [new PsnrClip(), new PsnrClip(), new PsnrClip()];
+  private readonly average = new PsnrClip();
+  private planeCount = 0;
   private prev: FrameView | undefined;
 
   constructor(
@@ -40,35 +48,51 @@ class PsnrAccumulator implements MetricAccumulator {
     const other = this.reference === undefined ? this.prev : this.reference.frameAt(frame.index);
     if (other !== undefined) {
       if (this.reference !== undefined) checkReferenceSize('psnr', frame, other);
-      const pixels = frame.width * frame.height;
-      const mse = planeSse(frame.luma, other.luma, frame.width, frame.height) / pixels;
-      this.clip.push(mse);
-      this.reference?.record('psnr', frame.index, Math.min(psnrFromMse(mse), this.maxDb));
+      const r = psnrFrame(planePairs('psnr', frame, other));
+      this.planeCount = r.mse.length;
+      for (const [k, m] of r.mse.entries()) this.planes[k]!.push(m);
+      this.average.push(r.mseAvg);
+      this.reference?.record('psnr', frame.index, Math.min(psnrFromMse(r.mse[0]!), this.maxDb));
+      this.reference?.record('psnr.average', frame.index, Math.min(r.psnrAvg, this.maxDb));
     }
     this.prev = frame;
   }
 
   finish(): MetricValues {
-    if (this.clip.count === 0) return { mean: null, min: null, mse_mean: null };
+    const y = this.planes[0]!;
+    if (y.count === 0) {
+      return { mean: null, min: null, mse_mean: null, u: null, v: null, average: null, average_min: null };
+    }
+    const cap = (db: number): number => Math.min(db, this.maxDb);
+    const chroma = (k: number): number | null =>
+      this.planeCount > k ? cap(this.planes[k]!.average()) : null;
     return {
-      mean: Math.min(this.clip.average(), this.maxDb),
-      min: Math.min(this.clip.min(), this.maxDb),
-      mse_mean: this.clip.meanMse(),
+      mean: cap(y.average()),
+      min: cap(y.min()),
+      mse_mean: y.meanMse(),
+      u: chroma(1),
+      v: chroma(2),
+      average: cap(this.average.average()),
+      average_min: cap(this.average.min()),
     };
   }
 }
 
+const HIGHER = new Set(['mean', 'min', 'u', 'v', 'average', 'average_min']);
+
 export const psnr: MetricDefinition<PsnrParams> = {
   name: 'psnr',
   description:
-    'ffmpeg psnr filter (exact port: integer SSE, 10*log10(255^2/MSE)) on luma between consecutive frames ' +
-    '(mode: reference = against the held-out truth); ' +
-    'mean = 10*log10(255^2/mean MSE) as ffmpeg averages, min = worst pair, dB capped at max_db (identical = ' +
-    'inf in ffmpeg), higher = more similar; mse_mean lower = more similar',
+    "ffmpeg psnr filter (exact port: integer SSE, 10*log10(255^2/MSE)) on the file's stored planes, " +
+    'between consecutive frames (mode: reference = against the held-out truth, what `ffmpeg -lavfi psnr` ' +
+    'prints for the two files): mean = y = 10*log10(255^2/mean luma MSE) as ffmpeg averages, min = worst ' +
+    'luma pair, u/v chroma, average = ffmpeg average over the area-weighted MSE, average_min its worst ' +
+    'frame; dB capped at max_db (identical = inf in ffmpeg), higher = more similar; mse_mean (luma) lower = ' +
+    'more similar',
   params: paramsSchema,
-  paths: () => ['mean', 'min', 'mse_mean'],
+  paths: () => ['mean', 'min', 'mse_mean', 'u', 'v', 'average', 'average_min'],
   higherIsBetter: (path) => {
-    if (path === 'mean' || path === 'min') return true;
+    if (HIGHER.has(path)) return true;
     return path === 'mse_mean' ? false : undefined;
   },
   readsPixels: true,

@@ -63,6 +63,8 @@ export interface SpawnOptions {
   stderrLimit?: number;
   /** Time between SIGTERM and SIGKILL when the group is killed; 0 (the default) sends SIGKILL at once. */
   killGraceMs?: number;
+  /** Extra output pipes after stderr (fd 3, 4, …), e.g. for ffmpeg writing several outputs: `child.stdio[3+]`. */
+  extraPipes?: number;
 }
 
 /** A spawned process whose end is already being watched, so no 'error' event can go unhandled. */
@@ -100,6 +102,7 @@ export function spawnChild(command: string, args: readonly string[], opts: Spawn
       opts.stdin === true ? 'pipe' : 'ignore',
       opts.stdout ?? 'pipe',
       stderrMode === 'tail' ? 'pipe' : stderrMode,
+      ...Array.from({ length: opts.extraPipes ?? 0 }, () => 'pipe' as const),
     ],
     windowsHide: true,
   });

@@ -4,6 +4,7 @@ import { getMetric } from '../metrics/registry.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
 import type { MetricValues } from '../schema/values.js';
 import { decodeFrameViews } from '../video/decode.js';
+import { planeFormatFor } from '../video/planes.js';
 import { probeVideo } from '../video/probe.js';
 import type { VideoInfo } from '../video/types.js';
 import { MeasureStageError, measureStream, type StreamMetric } from './measure-stream.js';
@@ -42,15 +43,33 @@ export interface MeasureOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What `measure` prints. Full-reference values come first: with a reference, they are what the user asked
+ * for. `no_reference` holds the metrics of the video alone — ssim and psnr there compare consecutive frames.
+ */
 export interface MeasureResult {
   video: VideoInfo;
-  metrics: Record<string, MetricValues>;
-  reference?: {
-    path: string;
-    /** Full-reference ssim/psnr over every frame (ffmpeg ports on luma). */
-    metrics: Record<string, MetricValues>;
+  /** With a reference: ssim and psnr of each frame against the reference's, as `ffmpeg -lavfi ssim/psnr`. */
+  full_reference?: {
+    reference: VideoInfo;
+    /** The plane layout compared (e.g. `yuv420p`), and whether ffmpeg had to convert a side to it. */
+    planes: string;
+    metrics: { ssim: MetricValues; psnr: MetricValues };
+    /** Per frame: `ssim` (Y), `ssim.all`, `psnr` (Y), `psnr.average`, as [index, value] in frame order. */
     per_frame: Record<string, [number, number | null][]>;
   };
+  no_reference: { metrics: Record<string, MetricValues> };
+}
+
+/** The plane layout of a comparison, saying when it is not both files' stored layout. */
+function planesLabel(video: VideoInfo, ref: VideoInfo): string {
+  const { format, converted } = planeFormatFor(ref.pixelFormat);
+  const notes: string[] = [];
+  if (converted) notes.push(`reference converted by ffmpeg from ${ref.pixelFormat}`);
+  if (video.pixelFormat !== format.name) {
+    notes.push(`video converted by ffmpeg from ${video.pixelFormat}`);
+  }
+  return notes.length === 0 ? format.name : `${format.name} (${notes.join('; ')})`;
 }
 
 function checkPair(video: VideoInfo, ref: VideoInfo): void {
@@ -84,8 +103,9 @@ export async function measureVideo(file: string, opts: MeasureOptions = {}): Pro
   });
   const video = await probeVideo(path.resolve(file));
   let truth: TruthStream | undefined;
+  let ref: VideoInfo | undefined;
   if (opts.reference !== undefined) {
-    const ref = await probeVideo(path.resolve(opts.reference));
+    ref = await probeVideo(path.resolve(opts.reference));
     checkPair(video, ref);
     truth = new TruthStream(ref.path, ref.frameCount, () => true, undefined);
   }
@@ -121,18 +141,18 @@ export async function measureVideo(file: string, opts: MeasureOptions = {}): Pro
   } catch (e) {
     throw e instanceof MeasureStageError ? e.inner : e;
   }
-  const result: MeasureResult = { video, metrics: {} };
-  const refMetrics: Record<string, MetricValues> = {};
-  for (const [name, v] of Object.entries(values)) {
-    if (name.startsWith(REF)) refMetrics[name.slice(REF.length)] = v;
-    else result.metrics[name] = v;
-  }
-  if (truth !== undefined && opts.reference !== undefined) {
-    result.reference = {
-      path: path.resolve(opts.reference),
-      metrics: refMetrics,
+  const noReference: Record<string, MetricValues> = {};
+  for (const [name, v] of Object.entries(values)) if (!name.startsWith(REF)) noReference[name] = v;
+  const result: MeasureResult = { video, no_reference: { metrics: noReference } };
+  if (truth === undefined || ref === undefined) return result;
+  return {
+    video,
+    full_reference: {
+      reference: ref,
+      planes: planesLabel(video, ref),
+      metrics: { ssim: values[`${REF}ssim`]!, psnr: values[`${REF}psnr`]! },
       per_frame: truth.perFrameJson(),
-    };
-  }
-  return result;
+    },
+    no_reference: result.no_reference,
+  };
 }

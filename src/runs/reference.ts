@@ -4,7 +4,8 @@ import { decodeFrames, decodeFrameViews } from '../video/decode.js';
 import { encodeFrames } from '../video/encode.js';
 import { FrameView } from '../video/frame-view.js';
 import { cropFrame, padFrame, padSizeToMultiple } from '../video/geometry.js';
-import { probeVideo } from '../video/probe.js';
+import { cropPlanes, planeFormatFor } from '../video/planes.js';
+import { probeHeader, probeVideo } from '../video/probe.js';
 import type { VideoInfo } from '../video/types.js';
 import type { ReferenceTask } from './types.js';
 
@@ -149,6 +150,10 @@ export function checkReferenceOutput(info: VideoInfo, plan: ReferencePlan): { cr
  * The truth, decoded in lockstep with the measured video. `frames()` yields the measured frames (cropped
  * back from the padded size when needed) and, before each, advances the truth to the same index, so metrics
  * calling `frameAt(i)` synchronously get the matching truth frame.
+ *
+ * Both sides carry their stored planes for the plane-exact ssim/psnr: the truth's as the file stores them,
+ * the measured video's in the truth's layout (its own when they agree, as they do for two yuv420p files;
+ * otherwise ffmpeg converts the measured side, as its ssim filter would have to).
  */
 export class TruthStream implements ReferenceFrames {
   /** Per metric, per frame index: the value `record` was given (for the per-frame report). */
@@ -183,10 +188,11 @@ export class TruthStream implements ReferenceFrames {
   }
 
   async *frames(measured: string, signal?: AbortSignal): AsyncGenerator<FrameView> {
-    const truth = decodeFrameViews(this.truthPath, { signal });
+    const planes = planeFormatFor((await probeHeader(this.truthPath)).pixelFormat).format;
+    const truth = decodeFrameViews(this.truthPath, { signal, planes });
     let count = 0;
     try {
-      for await (const frame of decodeFrameViews(measured, { signal })) {
+      for await (const frame of decodeFrameViews(measured, { signal, planes })) {
         if (count >= this.truthFrames) throw this.countError(`more than ${this.truthFrames}`);
         const t = await truth.next();
         if (t.done === true) throw this.countError(`more than ${count}`);
@@ -209,7 +215,9 @@ export class TruthStream implements ReferenceFrames {
   }
 }
 
+/** The top-left width×height of a frame, its rgb24 and its stored planes alike. */
 function cropView(frame: FrameView, width: number, height: number): FrameView {
   const data = cropFrame(frame.rgb, frame.width, frame.height, 3, width, height);
-  return new FrameView({ index: frame.index, width, height, format: 'rgb24', data });
+  const planes = frame.hasStoredPlanes ? cropPlanes(frame.planes, width, height) : undefined;
+  return new FrameView({ index: frame.index, width, height, format: 'rgb24', data }, planes);
 }

@@ -11,7 +11,7 @@ import type { GateConfig, MetricConfig } from '../schema/suite.js';
  * no-reference metric at all. VBench pairs its temporal scores with dynamic degree for the same reason.
  * Each gate below says what it catches; README ("Default gates") has the table and the measured values.
  */
-export interface GatePreset {
+interface GatePreset {
   name: string;
   version: number;
   description: string;
@@ -73,13 +73,13 @@ const VIDEO_REGRESSION_1: GatePreset = {
 };
 
 /** Every version of every preset; the newest version of a name is what the bare name means. */
-export const GATE_PRESETS: readonly GatePreset[] = [VIDEO_REGRESSION_1];
+const GATE_PRESETS: readonly GatePreset[] = [VIDEO_REGRESSION_1];
 
 export const PRESET_NAMES = [
   ...new Set(GATE_PRESETS.flatMap((p) => [p.name, `${p.name}@${p.version}`])),
 ] as readonly string[];
 
-export function findPreset(ref: string): GatePreset | undefined {
+function findPreset(ref: string): GatePreset | undefined {
   const [name, version] = ref.split('@');
   const versions = GATE_PRESETS.filter((p) => p.name === name);
   if (version === undefined) return versions.sort((a, b) => b.version - a.version)[0];

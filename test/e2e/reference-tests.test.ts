@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/schema/run.js';
 import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
+import { HAS_REFERENCE_FFMPEG } from '../support/ffmpeg-version.js';
 
 /**
  * Reference tests through the built CLI: the shipped interpolation example (ffmpeg minterpolate as the
@@ -54,7 +55,7 @@ describe('examples/interpolation_minterpolate.yaml', () => {
     expect(s.video).toMatchObject({ width: 128, height: 96, frame_count: 35 });
     const psnr = s.metrics.psnr as { mean: number };
     const ssim = s.metrics.ssim as { mean: number };
-    expect(psnr.mean).toBeGreaterThan(24);
+    expect(psnr.mean).toBeGreaterThan(25.3);
     expect(psnr.mean).toBeLessThan(100);
     expect(ssim.mean).toBeGreaterThan(0.89);
     const perFrame = JSON.parse(
@@ -75,7 +76,7 @@ describe('examples/interpolation_minterpolate.yaml', () => {
       artifacts,
     ]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
-    expect(r.stdout).toMatch(/gate {2}psnr\.mean >= 24 .* FAIL/);
+    expect(r.stdout).toMatch(/gate {2}psnr\.mean >= 25\.3 .* FAIL/);
     expect(r.stdout).toMatch(/gate {2}ssim\.mean >= 0\.89 .* FAIL/);
     expect(r.stdout).toMatch(/regression {2}psnr\.mean .* REGRESSED/);
   });
@@ -120,6 +121,36 @@ describe('upscale and mismatches', () => {
     expect((s.metrics.psnr as { mean: number }).mean).toBeGreaterThan(20);
     expect((s.metrics.psnr as { mean: number }).mean).toBeLessThan(60);
   });
+
+  it.skipIf(!HAS_REFERENCE_FFMPEG)(
+    "scores on the stored planes: the run's values are ffmpeg's ssim/psnr of the cropped output",
+    async () => {
+      const file = path.join(work, 'up-parity.yaml');
+      const test =
+        '  - id: up\n    type: upscale\n    sources: [src.mp4]\n    scale: 2\n    pad_multiple: 32';
+      await fs.writeFile(file, suite(test, `${FF}, "-vf", "scale=iw*2:ih*2:flags=bicubic", ${OUT}`));
+      const r = await runCli(['run', file, '--baseline-mode', 'none', '--artifacts-dir', artifacts]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const runDir = runDirOf(r.stdout);
+      const s = (await record(runDir)).samples[0]!;
+      const psnr = s.metrics.psnr as Record<string, number>;
+      const ssim = s.metrics.ssim as Record<string, number>;
+      // The truth stream compares stored planes: the values are ffmpeg's on the cropped output vs the source.
+      const output = path.join(runDir, 'videos', `${s.sample_id}.mp4`);
+      const graph = '[0:v]crop=96:64:0:0[a];[a]split[a1][a2];[1:v]split[b1][b2];[a1][b1]ssim;[a2][b2]psnr';
+      const ff = spawnSync(
+        'ffmpeg',
+        ['-hide_banner', '-i', output, '-i', path.join(work, 'src.mp4'), '-lavfi', graph, '-f', 'null', '-'],
+        { encoding: 'utf8' },
+      );
+      expect(ff.status, ff.stderr).toBe(0);
+      const num = (re: RegExp): number => Number(re.exec(ff.stderr)?.[1]);
+      expect(Math.abs(ssim.mean! - num(/SSIM Y:([\d.]+)/))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(ssim.all! - num(/ All:([\d.]+)/))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(psnr.mean! - num(/PSNR y:([\d.]+)/))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(psnr.average! - num(/ average:([\d.]+)/))).toBeLessThanOrEqual(1e-6);
+    },
+  );
 
   it('a wrong output size is a clear per-sample error', async () => {
     const file = path.join(work, 'bad-size.yaml');

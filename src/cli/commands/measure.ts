@@ -25,9 +25,12 @@ export function registerMeasure(program: Command): void {
     .command('measure')
     .description('measure pixel metrics on one video file (MP4, WebM, MKV, ...) without a suite')
     .argument('<video>', 'the video file to measure')
-    .option('--reference <file>', 'truth video: adds full-reference ssim and psnr per frame and per clip')
+    .option(
+      '--reference <file>',
+      "truth video: adds full-reference ssim and psnr on the stored planes (as ffmpeg's filters), per frame and per clip",
+    )
     .option('--metrics <names>', `comma-separated metrics (default: ${DEFAULT_MEASURE_METRICS.join(',')})`)
-    .option('--json', 'print as JSON (with per-frame reference values)')
+    .option('--json', 'print as JSON: video, full_reference (with per-frame values), no_reference')
     .action(async (video: string, flags: { reference?: string; metrics?: string; json?: boolean }) => {
       const metrics = flags.metrics
         ?.split(',')
@@ -39,15 +42,28 @@ export function registerMeasure(program: Command): void {
         return;
       }
       const v = r.video;
-      out(`${v.path}: ${v.width}x${v.height}, ${v.frameCount} frames at ${v.fps} fps (${v.codec})`);
-      const rows = Object.entries(r.metrics).flatMap(([name, values]) => leaves(values, name));
-      if (r.reference !== undefined) {
-        out(`reference: ${r.reference.path}`);
-        for (const [name, values] of Object.entries(r.reference.metrics)) {
-          rows.push(...leaves(values, `reference.${name}`));
-        }
+      out(
+        `${v.path}: ${v.width}x${v.height}, ${v.frameCount} frames at ${v.fps} fps (${v.codec}, ${v.pixelFormat})`,
+      );
+      const sections: { title: string; rows: [string, number | null][] }[] = [];
+      const section = (title: string, values: Record<string, MetricValues>): void => {
+        sections.push({ title, rows: Object.entries(values).flatMap(([name, mv]) => leaves(mv, name)) });
+      };
+      const full = r.full_reference;
+      if (full !== undefined) {
+        section(
+          `full reference, against ${full.reference.path} (${full.planes} planes, as ffmpeg's ssim/psnr):`,
+          full.metrics,
+        );
       }
-      const width = Math.max(...rows.map(([k]) => k.length));
-      for (const [k, val] of rows) out(`  ${k.padEnd(width)}  ${fmt(val)}`);
+      section(
+        `no reference${full === undefined ? '' : ', this video alone'} (ssim/psnr compare consecutive frames):`,
+        r.no_reference.metrics,
+      );
+      const width = Math.max(...sections.flatMap((s) => s.rows.map(([k]) => k.length)));
+      for (const s of sections) {
+        out(s.title);
+        for (const [k, val] of s.rows) out(`  ${k.padEnd(width)}  ${fmt(val)}`);
+      }
     });
 }

@@ -28,6 +28,69 @@ export function resizeBilinear(src: Uint8Array, w: number, h: number, tw: number
   return out;
 }
 
+/** Source span [start, end) and per-tap weights of each output sample of an area (box) resize. */
+function areaTaps(n: number, tn: number): { start: Int32Array; weights: Float64Array[] } {
+  const scale = n / tn;
+  const start = new Int32Array(tn);
+  const weights: Float64Array[] = [];
+  for (let o = 0; o < tn; o++) {
+    const lo = o * scale;
+    const hi = Math.min(n, (o + 1) * scale);
+    const first = Math.floor(lo);
+    const last = Math.min(n - 1, Math.ceil(hi) - 1);
+    const w = new Float64Array(last - first + 1);
+    for (let k = first; k <= last; k++) w[k - first] = (Math.min(hi, k + 1) - Math.max(lo, k)) / scale;
+    start[o] = first;
+    weights.push(w);
+  }
+  return { start, weights };
+}
+
+/**
+ * Area (box-filter) downscale of an 8-bit plane: each output pixel is the coverage-weighted mean of the
+ * source pixels under it (ffmpeg's `area`, OpenCV's INTER_AREA). Bilinear sampling at a factor of 2 or more
+ * skips pixels and aliases fine texture, which shifts where a pattern seems to be by a fraction of a pixel
+ * from frame to frame; a flow measured to sub-pixel accuracy must not inherit that. Sizes must not grow.
+ */
+export function resizeArea(src: Uint8Array, w: number, h: number, tw: number, th: number): Uint8Array {
+  if (tw === w && th === h) return src;
+  if (tw > w || th > h) throw new RangeError(`resizeArea only shrinks (${w}x${h} -> ${tw}x${th})`);
+  if (w === 2 * tw && h === 2 * th) return halve(src, w, tw, th);
+  const cols = areaTaps(w, tw);
+  const rows = areaTaps(h, th);
+  const tmp = new Float64Array(tw * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < tw; x++) {
+      const wts = cols.weights[x]!;
+      let acc = 0;
+      for (let k = 0, i = y * w + cols.start[x]!; k < wts.length; k++, i++) acc += wts[k]! * src[i]!;
+      tmp[y * tw + x] = acc;
+    }
+  }
+  const out = new Uint8Array(tw * th);
+  for (let y = 0; y < th; y++) {
+    const wts = rows.weights[y]!;
+    const y0 = rows.start[y]!;
+    for (let x = 0; x < tw; x++) {
+      let acc = 0;
+      for (let k = 0; k < wts.length; k++) acc += wts[k]! * tmp[(y0 + k) * tw + x]!;
+      out[y * tw + x] = Math.round(acc);
+    }
+  }
+  return out;
+}
+
+/** resizeArea for an exact factor of 2 (512 → 256, the common case): the same rounded 2×2 means, in integers. */
+function halve(src: Uint8Array, w: number, tw: number, th: number): Uint8Array {
+  const out = new Uint8Array(tw * th);
+  for (let y = 0; y < th; y++) {
+    for (let x = 0, i = 2 * y * w, o = y * tw; x < tw; x++, i += 2, o++) {
+      out[o] = (src[i]! + src[i + 1]! + src[i + w]! + src[i + w + 1]! + 2) >> 2;
+    }
+  }
+  return out;
+}
+
 /**
  * resizeBilinear on each channel of packed rgb24 in one pass (no de-interleaving; column taps computed
  * once). The arithmetic per channel is resizeBilinear's, so the bytes are the same.

@@ -206,6 +206,12 @@ export function shutdownMetricWorkers(): Promise<void> {
 
 let nextSession = 1;
 
+/** The bytes themselves when they own their whole buffer and may move; otherwise a copy that can. */
+function movable(bytes: Uint8Array, transfer: boolean): Uint8Array {
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return transfer && own ? bytes : bytes.slice();
+}
+
 /** One sample's metrics in one worker: push frames in order, then finish (or close on failure). */
 export class MetricSession {
   private inFlight = 0;
@@ -321,16 +327,20 @@ export class MetricSession {
   }
 
   /**
-   * Sends a frame. `transfer` moves its buffer to the worker (the caller's view is detached afterwards);
+   * Sends a frame. `transfer` moves its buffers to the worker (the caller's views are detached afterwards);
    * otherwise the worker gets one copy. Resolves once fewer than MAX_IN_FLIGHT frames are queued.
    */
   async push(frame: FrameView, transfer: boolean): Promise<void> {
-    const own = frame.rgb.byteOffset === 0 && frame.rgb.byteLength === frame.rgb.buffer.byteLength;
-    const rgb = transfer && own ? frame.rgb : frame.rgb.slice();
-    this.post(
-      { kind: 'frame', session: this.id, index: frame.index, width: frame.width, height: frame.height, rgb },
-      [rgb.buffer as ArrayBuffer],
-    );
+    const rgb = movable(frame.rgb, transfer);
+    const buffers = [rgb.buffer as ArrayBuffer];
+    let planes: { format: string; data: Uint8Array } | undefined;
+    if (frame.hasStoredPlanes) {
+      const data = movable(frame.planes.buffer, transfer);
+      planes = { format: frame.planes.format.name, data };
+      buffers.push(data.buffer as ArrayBuffer);
+    }
+    const { index, width, height } = frame;
+    this.post({ kind: 'frame', session: this.id, index, width, height, rgb, planes }, buffers);
     this.inFlight++;
     if (this.inFlight < MAX_IN_FLIGHT) return;
     await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,8 @@ import type { SampleContext } from '../types.js';
 
 /**
  * Messages between the measuring thread and a metric worker (pool.ts, worker.ts). One worker serves one
- * sample at a time (a session); frames travel as transferred rgb24 buffers, never structured-cloned.
+ * sample at a time (a session); frames travel as transferred buffers (rgb24, and the stored planes when the
+ * decoder delivered them), never structured-cloned.
  */
 
 /** What a worker-side metric knows: the sample context minus the reference stream (which stays in-thread). */
@@ -21,7 +22,17 @@ export interface WorkerMetricSpec {
 
 export type ToWorker =
   | { kind: 'open'; session: number; metrics: WorkerMetricSpec[]; ctx: WorkerSampleContext }
-  | { kind: 'frame'; session: number; index: number; width: number; height: number; rgb: Uint8Array }
+  | {
+      kind: 'frame';
+      session: number;
+      index: number;
+      width: number;
+      height: number;
+      rgb: Uint8Array;
+      /** The stored planes (FrameView.planes) as one buffer and its ffmpeg pix_fmt; absent for frames made
+       * from rgb24 alone, whose gray plane the worker derives the same way. */
+      planes?: { format: string; data: Uint8Array };
+    }
   | { kind: 'finish'; session: number }
   /** Drop a session's state without results (decode failed or the run was interrupted). */
   | { kind: 'close'; session: number };

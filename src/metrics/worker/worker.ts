@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { describeError, isTemporalCIError } from '../../errors.js';
 import { FrameView } from '../../video/frame-view.js';
+import { type FramePlanes, planesOf, storedPlaneFormat } from '../../video/planes.js';
 import { getMetric } from '../registry.js';
 import type { MetricAccumulator } from '../types.js';
 import type { FromWorker, MetricOutcome, ToWorker, WorkerError } from './protocol.js';
@@ -30,6 +31,13 @@ function toError(e: unknown): WorkerError {
 }
 
 const sessions = new Map<number, Slot[]>();
+
+/** The planes a frame message carries, rebuilt over its transferred buffer. */
+function storedPlanes(p: { format: string; data: Uint8Array }, width: number, height: number): FramePlanes {
+  const format = storedPlaneFormat(p.format);
+  if (format === undefined) throw new Error(`metrics worker: unknown plane format ${p.format}`);
+  return planesOf(format, width, height, p.data);
+}
 
 function send(msg: FromWorker): void {
   port!.postMessage(msg);
@@ -77,15 +85,18 @@ port.on('message', (msg: ToWorker) => {
     case 'frame': {
       const slots = sessions.get(msg.session);
       if (slots !== undefined) {
-        const frame = new FrameView({
-          index: msg.index,
-          width: msg.width,
-          height: msg.height,
-          format: 'rgb24',
-          data: msg.rgb,
-        });
+        let frame: FrameView | undefined;
+        try {
+          frame = new FrameView(
+            { index: msg.index, width: msg.width, height: msg.height, format: 'rgb24', data: msg.rgb },
+            msg.planes === undefined ? undefined : storedPlanes(msg.planes, msg.width, msg.height),
+          );
+        } catch (e) {
+          // A frame the worker cannot rebuild fails every metric of the session, each at its finish.
+          for (const s of slots) s.error ??= toError(e);
+        }
         for (const s of slots) {
-          if (s.acc === undefined || s.error !== undefined) continue;
+          if (frame === undefined || s.acc === undefined || s.error !== undefined) continue;
           try {
             s.acc.push(frame);
           } catch (e) {

@@ -120,6 +120,8 @@ describe('ffmpeg-port metrics', () => {
     ).toBeLessThanOrEqual(1e-6);
     const minRef = Math.min(...ssimRef.frames.map((f) => cNumber(f['lavfi.ssim.Y'])));
     expect(absDiff(leaf(ssim, 'min'), minRef)).toBeLessThanOrEqual(1e-6);
+    // One gray plane: ffmpeg's All is its Y, and so is ours.
+    expect(leaf(ssim, 'all')).toBe(leaf(ssim, 'mean'));
     const psnr = await measure('psnr', frames);
     expect(
       absDiff(leaf(psnr, 'mean'), logValue(psnrRef.log, /PSNR y:\S+ average:(\S+)/)),
@@ -127,6 +129,8 @@ describe('ffmpeg-port metrics', () => {
     expect(
       absDiff(leaf(psnr, 'min'), logValue(psnrRef.log, /PSNR y:\S+ average:\S+ min:(\S+)/)),
     ).toBeLessThanOrEqual(1e-6);
+    expect(leaf(psnr, 'average')).toBe(leaf(psnr, 'mean'));
+    expect(leaf(psnr, 'average_min')).toBe(leaf(psnr, 'min'));
     const vm = await measure('vmaf_motion', frames);
     expect(absDiff(leaf(vm, 'mean'), logValue(vmRef.log, /VMAF Motion avg: (\S+)/))).toBeLessThanOrEqual(
       5e-4 + 1e-9,
@@ -150,8 +154,11 @@ describe('ffmpeg-port metrics', () => {
   it('read a frozen clip as frozen: SSIM 1, PSNR at its cap, no motion, no cut', async () => {
     const f = noisePlane(W, H, 42);
     const frames = [f, f, f, f];
-    expect(await measure('ssim', frames)).toEqual({ mean: 1, min: 1 });
-    expect(await measure('psnr', frames, { max_db: 80 })).toEqual({ mean: 80, min: 80, mse_mean: 0 });
+    // Frames made from rgb24 carry one gray plane: no chroma, and All = Y, average = y.
+    expect(await measure('ssim', frames)).toEqual({ mean: 1, min: 1, u: null, v: null, all: 1, all_min: 1 });
+    expect(await measure('psnr', frames, { max_db: 80 })).toEqual({
+      ...{ mean: 80, min: 80, mse_mean: 0, u: null, v: null, average: 80, average_min: 80 },
+    });
     expect(await measure('vmaf_motion', frames)).toEqual({ mean: 0, max: 0 });
     expect(await measure('ti', frames)).toEqual({ mean: 0, max: 0 });
     expect(await measure('scene_score', frames)).toEqual({ max: 0, mean: 0, cuts: 0 });
@@ -159,14 +166,17 @@ describe('ffmpeg-port metrics', () => {
 
   it('report null when there is nothing to compare, and reject a frame of another size', async () => {
     const one = [noisePlane(W, H, 1)];
-    expect(await measure('ssim', one)).toEqual({ mean: null, min: null });
-    expect(await measure('psnr', one)).toEqual({ mean: null, min: null, mse_mean: null });
+    const noSsim = { mean: null, min: null, u: null, v: null, all: null, all_min: null };
+    expect(await measure('ssim', one)).toEqual(noSsim);
+    expect(await measure('psnr', one)).toEqual({
+      ...{ mean: null, min: null, mse_mean: null, u: null, v: null, average: null, average_min: null },
+    });
     expect(await measure('scene_score', one)).toEqual({ max: null, mean: null, cuts: null });
     expect((await measure('ti', one)).mean).toBe(0);
     const tiny = findMetric('ssim')!.create({ mode: 'consecutive' }, ctx());
     tiny.push(view(0, new Uint8Array(36), 6, 6));
     tiny.push(view(1, new Uint8Array(36), 6, 6));
-    expect(tiny.finish()).toEqual({ mean: null, min: null });
+    expect(tiny.finish()).toEqual(noSsim);
     for (const name of NAMES) {
       const def = findMetric(name)!;
       const acc = def.create(def.params.parse({}), ctx());

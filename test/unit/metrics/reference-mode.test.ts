@@ -57,8 +57,11 @@ describe('full-reference ssim and psnr', () => {
 
   it('identical output: ssim 1, psnr capped, mse 0', () => {
     const { ref, recorded } = truthOf(truth, () => true);
-    expect(run('ssim', truth, ref)).toEqual({ mean: 1, min: 1 });
-    expect(run('psnr', truth, ref)).toEqual({ mean: 100, min: 100, mse_mean: 0 });
+    // Frames made from rgb24 carry their luma as one gray plane: no chroma, All = Y, average = y.
+    expect(run('ssim', truth, ref)).toEqual({ mean: 1, min: 1, u: null, v: null, all: 1, all_min: 1 });
+    expect(run('psnr', truth, ref)).toEqual({
+      ...{ mean: 100, min: 100, mse_mean: 0, u: null, v: null, average: 100, average_min: 100 },
+    });
     expect(recorded.filter(([m]) => m === 'psnr').map(([, i]) => i)).toEqual([0, 1, 2, 3]);
   });
 

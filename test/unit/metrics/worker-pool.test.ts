@@ -1,9 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findMetric } from '../../../src/metrics/registry.js';
 import { runsOffThread } from '../../../src/metrics/worker/eligible.js';
 import { MetricSession, setMetricThreads, shutdownMetricWorkers } from '../../../src/metrics/worker/pool.js';
 import type { WorkerSampleContext } from '../../../src/metrics/worker/protocol.js';
 import type { MetricValues } from '../../../src/schema/values.js';
+import { decodeFrameViews } from '../../../src/video/decode.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import { bandLimitedTexture, frameView, panClip } from '../../support/synthetic.js';
 
@@ -131,6 +136,43 @@ describe('metric worker pool', () => {
     for (const f of clip()) await next.push(f, true);
     const [o] = await next.finish();
     expect(o).toEqual({ name: 'ssim', ok: true, values: inThread('ssim', clip()) });
+  });
+
+  it('carries the stored planes of decoded frames to the worker, with the same values', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tci-pool-'));
+    try {
+      const file = join(dir, 'clip.mp4');
+      execFileSync('ffmpeg', [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=70x46:r=8:d=1'],
+        ...['-pix_fmt', 'yuv420p', file],
+      ]);
+      const decoded = async (): Promise<FrameView[]> => {
+        const out: FrameView[] = [];
+        for await (const f of decodeFrameViews(file)) out.push(f);
+        return out;
+      };
+      const names = ['ssim', 'psnr'];
+      const specs = names.map((n) => ({
+        name: n,
+        registryName: n,
+        params: findMetric(n)!.params.parse({}) as Record<string, unknown>,
+      }));
+      const session = await MetricSession.open(specs, ctx, new AbortController().signal);
+      const frames = await decoded();
+      expect(frames[0]!.hasStoredPlanes).toBe(true);
+      for (const f of frames) await session.push(f, true);
+      expect(frames[0]!.planes.buffer.byteLength).toBe(0); // the planes moved too
+      const outcomes = await session.finish();
+      const expected = await decoded();
+      for (const o of outcomes) {
+        if (!o.ok) throw new Error(`${o.name}: ${o.error.message}`);
+        expect(o.values).toEqual(inThread(o.name, expected));
+        // Chroma is measured, so the worker saw yuv420p planes, not a gray plane derived from rgb24.
+        expect(o.values.u).toEqual(expect.any(Number));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps reference-mode and model metrics in-thread', () => {

@@ -213,15 +213,18 @@ export interface PlanePair {
 export interface SsimFrameResult {
   /** Per-plane SSIM in the order given (Y, U, V for yuv; R, G, B for gbrp as ffmpeg reports them). */
   planes: number[];
-  /** ffmpeg's `All`: planes weighted by area (weights held in float32, as the filter's `coefs`). */
+  /** ffmpeg's `All`: planes weighted by area (double weights, as 5.1's `coefs`; older builds held them in
+   * float32, which put identical yuv420p frames at 1 + 3e-8). */
   all: number;
   /** ffmpeg's `dB`: 10·log10(1/(1 − All)); +Infinity for identical frames. */
   db: number;
 }
 
-/** ffmpeg `ssim_db(ssim, weight)`: 10·log10(weight/(weight − ssim)). */
+/** ffmpeg `ssim_db(ssim, weight)`: 10·log10(weight/(weight − ssim)), +Infinity within 1e-9 of equal. */
 function ssimDb(ssim: number, weight = 1): number {
-  return 10 * Math.log10(weight / (weight - ssim));
+  return Math.abs(weight - ssim) > 1e-9
+    ? 10 * Math.log10(weight / (weight - ssim))
+    : Number.POSITIVE_INFINITY;
 }
 
 /** SSIM of a multi-plane frame pair, exactly as the filter combines its planes into `All` and `dB`. */
@@ -237,7 +240,7 @@ export function ssimFrame(
   for (const p of planes) {
     const v = ssimPlane(p.a, p.b, p.width, p.height, p.stride ?? p.width, scratch);
     values.push(v);
-    all += f32((p.width * p.height) / area) * v;
+    all += ((p.width * p.height) / area) * v;
   }
   return { planes: values, all, db: ssimDb(all) };
 }
