@@ -11,6 +11,7 @@ import { benchKernels } from './kernels.js';
 import { benchMeasure } from './measure.js';
 import { benchMemory } from './memory.js';
 import { printResults } from './print.js';
+import { benchRegression } from './regression.js';
 import { benchSafety } from './safety.js';
 import { benchSprt } from './sprt.js';
 import type { BenchResult } from './types.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   measure: ['measure: full metric set vs ffmpeg decode-only', benchMeasure],
   memory: ['memory: peak RSS, 60 s vs 5 s clip', benchMemory],
   sprt: ['SPRT: samples to decision vs fixed-N', benchSprt],
+  regression: ['regression check: false alarms under no change, power on a 3 % drop', benchRegression],
   safety: ['safety_t2v classifier: load and per-sample cost', benchSafety],
 };
 

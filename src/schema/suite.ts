@@ -324,10 +324,6 @@ export const suiteSchema = z
  * expands presets before `suiteSchema` checks the result.
  */
 export const suiteInputSchema = suiteSchema.extend({
-  metrics: z
-    .array(metricSchema)
-    .optional()
-    .describe('metrics measured on every video (a gate preset adds the ones it needs)'),
   gates: z
     .array(
       z.union([

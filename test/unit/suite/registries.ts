@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { AdapterDefinition } from '../../../src/adapters/types.js';
 import { TemporalCIError } from '../../../src/errors.js';
+import { freezeRatio } from '../../../src/metrics/freeze-ratio.js';
+import { sharpness } from '../../../src/metrics/sharpness.js';
 import type { MetricDefinition } from '../../../src/metrics/types.js';
+import { vsBaselineMetric } from '../../../src/metrics/vs-baseline.js';
 import type { MetricValues } from '../../../src/schema/values.js';
 import type { SuiteRegistries } from '../../../src/suite/validate.js';
 
@@ -89,8 +92,9 @@ const t2vOfficial = {
   create: () => frameCounter('member'),
 };
 
+// The default gate preset reads these three; the real definitions (their params and paths are all it needs).
 const METRICS = Object.fromEntries(
-  [vbenchTemporal, safetyT2v, t2vOfficial].map((m) => [
+  [vbenchTemporal, safetyT2v, t2vOfficial, freezeRatio, sharpness, vsBaselineMetric].map((m) => [
     m.name,
     m as unknown as MetricDefinition<Record<string, unknown>>,
   ]),
