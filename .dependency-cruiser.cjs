@@ -44,6 +44,14 @@ module.exports = {
       from: { path: '^src/' },
       to: { path: '^(test|bench|scripts)/' },
     },
+    {
+      name: 'files-through-the-store',
+      comment:
+        'the engine and the renderers reach files only through the store ports (src/store) and src/platform, so the same code runs on a laptop folder and on a fleet',
+      severity: 'error',
+      from: { path: '^src/(runs|report)/' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
+    },
     ...upward,
   ],
   options: {

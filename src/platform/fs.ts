@@ -72,3 +72,11 @@ export async function fileSize(file: string): Promise<number | null> {
 export async function appendText(file: string, text: string): Promise<void> {
   await fs.appendFile(file, text);
 }
+
+/** Whether a regular file is at `file` (false when absent or not a file). */
+export async function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}

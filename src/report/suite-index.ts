@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { atomicWriteFile } from '../platform/fs.js';
+import { atomicWriteFile, isFile } from '../platform/fs.js';
 import type { IndexEntry } from '../schema/files.js';
 import type { RunRecord } from '../schema/run.js';
 import { LocalStore } from '../store/local.js';
@@ -144,13 +143,6 @@ export async function writeSuiteIndex(suiteRoot: string, warn: Warn): Promise<st
   const file = path.join(suiteRoot, SUITE_INDEX_FILE);
   await atomicWriteFile(file, suiteIndexHtml(title, cards));
   return file;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 }
 
 /** Writes <modelRoot>/trend.html over the last runs, as `temporalci trend` does by default. */

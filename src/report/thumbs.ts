@@ -1,18 +1,14 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../errors.js';
+import { isFile } from '../platform/fs.js';
 import type { SampleRecord } from '../schema/run.js';
 import { writeThumbnails } from '../video/thumbnails.js';
 import type { SideThumbs } from './sample-cards.js';
 
 const THUMBS_DIR = 'thumbs';
 
-export async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
+/** Whether the file is there (a thumbnail written earlier, a kept video). */
+export const exists = isFile;
 
 /**
  * Thumbnails of the report's videos, written once per (video, blur) even when two sections show the same
