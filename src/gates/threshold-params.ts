@@ -18,7 +18,7 @@ export const REGRESSION_DEFAULTS = {
   /** Two-sided false-alarm level of the test on no-change runs. */
   alpha: 0.05,
   /** Pairs by sample_id needed for the paired test; fewer = Welch on the two runs as wholes. */
-  min_pairs: 5,
+  min_pairs: 3,
 } as const;
 
 export const thresholdParamsSchema = z

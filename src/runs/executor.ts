@@ -1,3 +1,4 @@
+import path from 'node:path';
 import pLimit from 'p-limit';
 import { describeError } from '../errors.js';
 import { makeScratchDir, removeDir } from '../platform/fs.js';
@@ -41,6 +42,18 @@ export interface LocalExecutorOptions {
   sample: Omit<SampleRunContext, 'signal'>;
 }
 
+/**
+ * Adapters report where they wrote things (`metadata.log_file`, `work_dir`) inside the sample's scratch
+ * folder, which is gone once the sample is stored: such paths are rewritten to where the files are kept now.
+ */
+function relocatePaths(record: SampleRecord, scratch: string, kept: (name: string) => string): void {
+  const prefix = scratch.endsWith(path.sep) ? scratch : scratch + path.sep;
+  for (const [key, value] of Object.entries(record.metadata)) {
+    if (typeof value !== 'string' || !value.startsWith(prefix)) continue;
+    record.metadata[key] = kept(value.slice(prefix.length).split(path.sep).join('/'));
+  }
+}
+
 /** Today's machine: a bounded pool over `runSample`, each sample in a scratch folder of its own. */
 export class LocalExecutor implements SampleExecutor {
   private readonly limit;
@@ -64,6 +77,11 @@ export class LocalExecutor implements SampleExecutor {
         // so a resumed run generates it again.
         if (record.error !== null && control.signal.aborted) return null;
         await this.store(record, files);
+        relocatePaths(
+          record,
+          scratch,
+          (name) => this.opts.artifacts.localPath({ run: this.opts.run, name }) ?? name,
+        );
         finished = true;
         return record;
       } finally {

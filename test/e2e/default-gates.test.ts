@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/schema/run.js';
-import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
+import { hasStackTrace, REPO_ROOT, runCli, tempDir } from '../support/cli.js';
 
 /**
  * The verdict a user gets out of the box: the suite `temporalci init` writes, its default gates untouched.
@@ -10,37 +10,68 @@ import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
  * degradation at the reference strengths (README, "Default gates") fails with exit 2 and names the gate
  * that caught it; a re-encode, a small tone change, other seeds and a rerun pass.
  */
-const DEGRADATIONS: [string, string][] = [
-  ['noise', '{noise: 8}'],
-  ['flicker', '{flicker: 6}'],
-  ['judder', '{judder: 2}'],
-  ['dropped frames', '{drop_frames: 0.25}'],
-  ['blur', '{blur: 1.5}'],
-  ['freeze', '{freeze_after: 8}'],
-  ['colour shift', '{color_shift: [18, -8, -8]}'],
-  ['heavy compression', '{crf: 46}'],
+type Params = Record<string, unknown>;
+const DEGRADATIONS: [string, Params][] = [
+  ['noise', { noise: 8 }],
+  ['flicker', { flicker: 6 }],
+  ['judder', { judder: 2 }],
+  ['dropped frames', { drop_frames: 0.25 }],
+  ['blur', { blur: 1.5 }],
+  ['freeze', { freeze_after: 8 }],
+  ['colour shift', { color_shift: [18, -8, -8] }],
+  ['heavy compression', { crf: 46 }],
 ];
-const BENIGN: [string, string][] = [
-  ['a re-encode at crf 26', '{crf: 26}'],
-  ['gamma 1.02', '{gamma: 1.02}'],
+const BENIGN: [string, Params][] = [
+  ['a re-encode at crf 26', { crf: 26 }],
+  ['gamma 1.02', { gamma: 1.02 }],
 ];
 
+/**
+ * The suites under test: the one `init` writes (its model has `params: {}`), and the shipped
+ * examples/regression_core.yaml (block-style params; its first three samples, to keep CI time bounded).
+ */
+interface Source {
+  name: string;
+  text: () => Promise<string>;
+  withParams: (text: string, p: Params) => string;
+  extra: string[];
+}
+
 let dir: string;
-let starter: string;
 beforeAll(async () => {
   dir = await tempDir('tci-default-gates-');
-  const file = path.join(dir, 'temporalci.yaml');
-  const init = await runCli(['init', '--output', file]);
-  expect(init.code, init.stderr).toBe(0);
-  starter = await fs.readFile(file, 'utf8');
-  const base = await run('baseline', starter, ['--baseline-mode', 'none', '--tag', 'golden']);
-  expect(base.code, base.stderr).toBe(0);
-}, 180_000);
+});
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function run(name: string, text: string, extra: string[] = ['--baseline-mode', 'tag:golden']) {
+const SOURCES: Source[] = [
+  {
+    name: 'the suite init writes',
+    text: async () => {
+      const file = path.join(dir, 'temporalci.yaml');
+      const init = await runCli(['init', '--output', file]);
+      expect(init.code, init.stderr).toBe(0);
+      return fs.readFile(file, 'utf8');
+    },
+    withParams: (text, p) => text.replace('params: {}', `params: ${JSON.stringify(p)}`),
+    extra: [],
+  },
+  {
+    name: 'examples/regression_core.yaml',
+    text: () => fs.readFile(path.join(REPO_ROOT, 'examples', 'regression_core.yaml'), 'utf8'),
+    withParams: (text, p) =>
+      text.replace(
+        '      noise_scale: 0.06\n',
+        `      noise_scale: 0.06\n${Object.entries(p)
+          .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`)
+          .join('')}`,
+      ),
+    extra: ['--sample', '3'],
+  },
+];
+
+async function run(name: string, text: string, extra: string[]) {
   const file = path.join(dir, `${name.replace(/\W+/g, '_')}.yaml`);
   const json = `${file}.json`;
   await fs.writeFile(file, text);
@@ -60,8 +91,6 @@ async function run(name: string, text: string, extra: string[] = ['--baseline-mo
   return { code: r.code, rec, stdout: r.stdout, stderr: r.stderr };
 }
 
-const withParams = (params: string) => starter.replace('params: {}', `params: ${params}`);
-
 /** What failed, in words: gates that failed and regressions that regressed. */
 function caughtBy(rec: RunRecord): string[] {
   return [
@@ -70,10 +99,27 @@ function caughtBy(rec: RunRecord): string[] {
   ];
 }
 
-describe('default gates (the suite init writes)', () => {
+describe.each(SOURCES)('default gates: $name', (source) => {
+  let starter: string;
+  const tag = source.name.replace(/\W+/g, '_');
+  const candidate = (name: string, text: string) =>
+    run(`${tag}-${name}`, text, ['--baseline-mode', `tag:${tag}`, ...source.extra]);
+  const withParams = (p: Params) => source.withParams(starter, p);
+  beforeAll(async () => {
+    starter = await source.text();
+    const base = await run(`${tag}-baseline`, starter, [
+      '--baseline-mode',
+      'none',
+      '--tag',
+      tag,
+      ...source.extra,
+    ]);
+    expect(base.code, base.stderr).toBe(0);
+  }, 180_000);
+
   for (const [what, params] of DEGRADATIONS) {
-    it(`catches ${what} (${params})`, async () => {
-      const { code, rec, stdout } = await run(what, withParams(params));
+    it(`catches ${what} (${JSON.stringify(params)})`, async () => {
+      const { code, rec, stdout } = await candidate(what, withParams(params));
       expect(rec.status, JSON.stringify(caughtBy(rec))).toBe('FAIL');
       expect(code).toBe(2);
       expect(caughtBy(rec).length).toBeGreaterThan(0);
@@ -89,15 +135,18 @@ describe('default gates (the suite init writes)', () => {
   }
 
   for (const [what, params] of BENIGN) {
-    it(`passes ${what} (${params})`, async () => {
-      const { code, rec } = await run(what, withParams(params));
+    it(`passes ${what} (${JSON.stringify(params)})`, async () => {
+      const { code, rec } = await candidate(what, withParams(params));
       expect(caughtBy(rec)).toEqual([]);
       expect(code).toBe(0);
     }, 120_000);
   }
 
   it('passes other seeds of the same model, saying the samples did not pair', async () => {
-    const { code, rec } = await run('other seeds', starter.replace('seeds: [0, 1, 2]', 'seeds: [3, 4, 5]'));
+    const { code, rec } = await candidate(
+      'other seeds',
+      starter.replace('seeds: [0, 1, 2]', 'seeds: [3, 4, 5]'),
+    );
     expect(caughtBy(rec)).toEqual([]);
     expect(code).toBe(0);
     expect(rec.gates.find((g) => g.metric === 'vs_baseline.ssim')?.reason).toMatch(/^not evaluated/);
@@ -105,7 +154,7 @@ describe('default gates (the suite init writes)', () => {
   }, 120_000);
 
   it('passes a rerun', async () => {
-    const { code, rec } = await run('rerun', starter);
+    const { code, rec } = await candidate('rerun', starter);
     expect(caughtBy(rec)).toEqual([]);
     expect(code).toBe(0);
     expect(rec.gates.find((g) => g.metric === 'vs_baseline.ssim')?.actual).toBe(1);
