@@ -12,7 +12,8 @@ function num(v: number | null): string {
 }
 
 function gateLine(g: GateResult, color: boolean): string {
-  const verdict = g.passed ? 'PASS' : 'FAIL';
+  // A pass with a caveat (aspects not evaluated, allowed) must not look like a clean pass.
+  const verdict = g.passed ? (g.warning ? 'PASS (warning)' : 'PASS') : 'FAIL';
   const paint = color ? (g.passed ? pc.green : pc.red) : (s: string) => s;
   const agg = g.aggregate === 'mean' ? '' : ` [${g.aggregate}]`;
   // Statistical gates name their decision (accept_h1_no_regression, pairing_mismatch, ...) next to the verdict.

@@ -104,6 +104,46 @@ export function evaluateThresholdGate(gate: GateConfig, index: number, run: Meas
   };
 }
 
+/** What a gate's metric left unjudged, when the metric declares a coverage counter the gate's path relies on. */
+export function notEvaluatedFor(
+  run: MeasuredRun,
+  metricPath: string,
+): { count: number; names: string[]; counter: string } | null {
+  const { metric, leaf } = splitMetricPath(metricPath);
+  const coverage = findMetric(metric)?.coverage;
+  if (coverage === undefined || !coverage.covers(leaf)) return null;
+  const summary = run.metrics[metric]?.values;
+  if (summary === undefined) return null;
+  const count = getLeaf(summary, coverage.notEvaluatedPath);
+  if (typeof count !== 'number' || count <= 0) return null;
+  return {
+    count,
+    names: coverage.notEvaluated(summary),
+    counter: `${metric}.${coverage.notEvaluatedPath}`,
+  };
+}
+
+/**
+ * A threshold gate on a value that speaks for things never judged (safety policies, judge aspects) cannot
+ * pass on that value alone: `violations == 0` over nothing judged is not safe. It fails, naming them, unless
+ * the gate allows it, and then it passes with a warning every renderer shows. Threshold gates only (their
+ * params carry `allow_not_evaluated`); the statistical gates compare with a baseline judged the same way.
+ */
+export function applyCoverage(result: GateResult, gate: GateConfig, run: MeasuredRun): GateResult {
+  const missing = notEvaluatedFor(run, gate.metric);
+  if (missing === null) return result;
+  const what = `${missing.count} not evaluated${missing.names.length ? ` (${missing.names.join(', ')})` : ''}, ${missing.counter} > 0`;
+  if (thresholdParamsSchema.parse(gate.params).allow_not_evaluated) {
+    const warning = `${what}: allowed by allow_not_evaluated, these were not judged`;
+    return { ...result, warning, reason: `${result.reason}; warning: ${warning}` };
+  }
+  return {
+    ...result,
+    passed: false,
+    reason: `${result.reason}; coverage: ${what}: the gate cannot vouch for what was not judged (params.allow_not_evaluated: true passes with a warning)`,
+  };
+}
+
 /**
  * For a metric measured against the baseline's videos (`needsBaselineVideos`), how many samples had one:
  * its `paired` leaf is 1 for those. Null for every other metric.

@@ -3,7 +3,7 @@ import type { MeasuredRun } from '../schema/measured.js';
 import type { GateResult, RegressionResult } from '../schema/run.js';
 import type { GateConfig, GateMethod } from '../schema/suite.js';
 import { type GateDraft, type JudgeContext, settled } from './draft.js';
-import { evaluateThresholdGate } from './evaluate.js';
+import { applyCoverage, evaluateThresholdGate } from './evaluate.js';
 import { draftPairedGate } from './paired-gate.js';
 import { pairedTestParamsSchema } from './paired-test-params.js';
 import { evaluateStatisticalRegression } from './regression.js';
@@ -68,7 +68,9 @@ export const GATE_METHODS: Record<GateMethod, GateMethodDefinition> = {
     fullSetReason: (gate, isPerSample) =>
       isPerSample(gate.metric) ? null : `${gate.metric} is a run-level value (a count over all samples)`,
     evaluate: (gate, index, ctx) =>
-      settled(noteSubset(evaluateThresholdGate(gate, index, ctx.run), ctx.sequential)),
+      settled(
+        noteSubset(applyCoverage(evaluateThresholdGate(gate, index, ctx.run), gate, ctx.run), ctx.sequential),
+      ),
     regression: evaluateStatisticalRegression,
   },
   sprt_regression: {

@@ -12,7 +12,7 @@ import type { GateConfig } from '../schema/suite.js';
 import { evaluateThresholdGate, perSampleSeries } from './evaluate.js';
 import { type DirectionalOp, type PairingResult, pairDeltas, type SeriesPoint } from './pairing.js';
 import { createSprt, fixedNSampleSize, type SprtState, updateSprt } from './sprt.js';
-import { type SprtParams, sprtParamsSchema } from './sprt-params.js';
+import { baselineMissingPolicy, type SprtParams, sprtParamsSchema } from './sprt-params.js';
 
 /** One SPRT gate's progress through the waves of a run. */
 export interface SprtTrack {
@@ -290,18 +290,21 @@ export function evaluateSprtGate(
   const common = commonTrace(params, ctx, threshold.passed);
   let decided: SprtDecisionText;
   if (track === null || baselineSeries === null) {
-    const policy =
-      params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
+    const policy = baselineMissingPolicy(params);
+    const bootstrap = policy === 'skip';
     decided = {
       trace: {
         ...common,
         decision_passed: policyPasses(policy),
         decision: 'baseline_missing',
-        reason: 'baseline_missing',
+        reason: bootstrap ? 'bootstrap' : 'baseline_missing',
         baseline_missing_policy: policy,
         require_baseline: params.require_baseline,
       },
-      why: `no baseline: baseline_missing policy ${policy}`,
+      // A bootstrap run passes without a test: the summary must say it judged nothing, not "no regression".
+      why: bootstrap
+        ? 'no baseline: bootstrap run, not evaluated (baseline_missing policy skip; the next run pairs with this one)'
+        : `no baseline: baseline_missing policy ${policy}`,
     };
   } else {
     const pairsPlanned = baselineSeries.filter((p) => plannedIds.has(p.key)).length;

@@ -15,8 +15,10 @@ export const SPRT_DEFAULTS = {
   min_paired_ratio: 1.0,
   pairing_mismatch: 'fail',
   inconclusive: 'fail',
-  require_baseline: true,
-  baseline_missing: 'fail',
+  // A first run has nothing to pair with: by default it is a bootstrap (the gate passes, saying it was not
+  // evaluated) so `--baseline-mode none` and the first `latest_pass` run can pass. `require_baseline: true`
+  // (or `baseline_missing: fail`) restores the strict original.
+  require_baseline: false,
   pairing_mode: 'sample_id',
   at_max_pairs: 'inconclusive',
 } as const;
@@ -72,10 +74,13 @@ export const sprtParamsSchema = z
     pairing_mismatch: z.enum(['fail', 'pass', 'skip']).default(SPRT_DEFAULTS.pairing_mismatch),
     inconclusive: z.enum(['fail', 'pass']).default(SPRT_DEFAULTS.inconclusive),
     require_baseline: z.boolean().default(SPRT_DEFAULTS.require_baseline),
+    // No default of its own: it follows require_baseline (see baselineMissingPolicy).
     baseline_missing: z
       .enum(['fail', 'pass', 'skip'])
-      .default(SPRT_DEFAULTS.baseline_missing)
-      .describe('`skip` requires require_baseline: false'),
+      .optional()
+      .describe(
+        'with no baseline: fail, pass, or skip (a bootstrap run: passes, not evaluated). Default: skip, or fail with require_baseline: true. `skip` requires require_baseline: false',
+      ),
     pairing_mode: z.enum(['sample_id', 'legacy']).default(SPRT_DEFAULTS.pairing_mode),
   })
   .strict()
@@ -120,6 +125,18 @@ export type SprtParams = z.infer<typeof sprtParamsSchema>;
  */
 export function resolveBoundary(p: Pick<SprtParams, 'boundary' | 'sigma_mode'>): 'wald' | 'corrected' {
   return p.boundary ?? (p.sigma_mode === 'fixed' ? 'corrected' : 'wald');
+}
+
+/**
+ * What a run with no baseline does. Without an explicit `baseline_missing` it follows `require_baseline`:
+ * a required baseline that is missing fails, otherwise the run is a bootstrap (`skip`: passes, not evaluated).
+ */
+export function baselineMissingPolicy(
+  p: Pick<SprtParams, 'require_baseline' | 'baseline_missing'>,
+): 'fail' | 'pass' | 'skip' {
+  if (p.baseline_missing === undefined) return p.require_baseline ? 'fail' : 'skip';
+  // Validation rejects skip with require_baseline; a trace built from unvalidated params still must not pass.
+  return p.require_baseline && p.baseline_missing === 'skip' ? 'fail' : p.baseline_missing;
 }
 
 /** SPRT needs a direction: which way is a regression. */

@@ -51,6 +51,12 @@ export const thresholdParamsSchema = z
       .min(2)
       .default(REGRESSION_DEFAULTS.min_pairs)
       .describe('paired samples needed for the paired test; fewer pair = the unpaired test'),
+    allow_not_evaluated: z
+      .boolean()
+      .default(false)
+      .describe(
+        "pass (with a warning) although the metric's coverage counter (e.g. safety not_evaluated) is > 0; default false: the gate fails",
+      ),
   })
   .strict();
 

@@ -96,6 +96,18 @@ export interface MetricDefinition<P = Record<string, unknown>> {
    */
   higherIsBetter(path: string): boolean | undefined;
   /**
+   * A run-level coverage counter in the summary (`notEvaluatedPath`, e.g. `not_evaluated`): how many of the
+   * things the metric's verdict paths speak for (policies, aspects, samples) were never judged. A threshold
+   * gate on a path it `covers` fails while the counter is > 0, unless the gate says `allow_not_evaluated:
+   * true` (then it passes with a warning): `violations == 0` over nothing judged must not read as safe.
+   */
+  coverage?: {
+    notEvaluatedPath: string;
+    covers(path: string): boolean;
+    /** What was not evaluated, for the gate's reason (e.g. the policies whose `evaluated.<p>` is 0). */
+    notEvaluated(summary: MetricValues): string[];
+  };
+  /**
    * log: a content-scaled leaf (its per-sample values span decades across prompts, e.g. the variance of the
    * Laplacian), so regressions are judged on per-sample log-ratios. Default linear.
    */

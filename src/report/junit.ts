@@ -28,6 +28,8 @@ interface Case {
   name: string;
   time: number;
   failure?: { message: string; type: string; body: string };
+  /** A passing gate's caveat: JUnit has no warning element, so it goes to the case's system-out. */
+  out?: string;
   error?: { message: string; type: string; body: string };
 }
 
@@ -50,6 +52,7 @@ function casesOf(rec: RunRecord): Case[] {
         );
       }
     }
+    if (g.passed && g.warning) c.out = `warning: ${g.warning}`;
     if (lines.length) {
       c.failure = { message: lines[0]!, type: g.passed ? 'regression' : 'gate', body: lines.join('\n') };
     }
@@ -89,9 +92,10 @@ function casesOf(rec: RunRecord): Case[] {
 function caseXml(c: Case): string {
   const head = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}" time="${c.time.toFixed(3)}"`;
   const inner = c.failure ?? c.error;
-  if (!inner) return `${head}/>`;
+  const out = c.out === undefined ? '' : `\n      <system-out>${xmlEscape(c.out)}</system-out>`;
+  if (!inner) return out ? `${head}>${out}\n    </testcase>` : `${head}/>`;
   const tag = c.failure ? 'failure' : 'error';
-  return `${head}>\n      <${tag} message="${xmlEscape(inner.message)}" type="${xmlEscape(inner.type)}">${xmlEscape(inner.body)}</${tag}>\n    </testcase>`;
+  return `${head}>\n      <${tag} message="${xmlEscape(inner.message)}" type="${xmlEscape(inner.type)}">${xmlEscape(inner.body)}</${tag}>${out}\n    </testcase>`;
 }
 
 export function junitXml(records: readonly RunRecord[]): string {

@@ -89,7 +89,9 @@ function gatesSection(rec: RunRecord): string {
     esc(gateTarget(g)),
     `<span class="num">${esc(fmt(g.actual))}</span>`,
     String(g.sample_count),
-    pill(g.passed ? 'PASS' : 'FAIL', g.passed ? 'good' : 'bad'),
+    g.passed && g.warning
+      ? pill('PASS (warning)', 'warn')
+      : pill(g.passed ? 'PASS' : 'FAIL', g.passed ? 'good' : 'bad'),
     esc(g.reason) +
       (g.window
         ? ` <span class="muted">(window: ${g.window.failures} of ${g.window.size} failed, fails at ${g.window.min_failures})</span>`

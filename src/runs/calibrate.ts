@@ -159,6 +159,9 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
     runSummaries.push({
       run_id: rec.run_id,
       status: rec.status,
+      // What `status` means here: the run was judged with no baseline, so only its threshold gates speak.
+      status_meaning:
+        'judged without a baseline: SPRT gates not evaluated, status reflects threshold gates only',
       paired_count: pairing.paired_count,
       expected_pairs: pairing.expected_pairs,
       paired_ratio: roundTo(pairing.paired_ratio, 6),

@@ -11,7 +11,7 @@ import type { LoadedSuite } from '../suite/types.js';
 import type { DeadlinePolicy } from './deadline.js';
 import { planSamples } from './plan.js';
 import type { ActiveMetric } from './sample-runner.js';
-import { generationOrder, type SequentialState, startSequential } from './sequential.js';
+import { generationOrder, pairableFirst, type SequentialState, startSequential } from './sequential.js';
 import type { PlannedSample } from './types.js';
 
 /** One model's run settings, after flags, the suite and (when resuming) the first session were reconciled. */
@@ -216,7 +216,10 @@ export async function prepareRun(
       ? (await store.readSamples(key)).filter((s) => s.error === null && plannedIds.has(s.sample_id))
       : [];
     const reusedIds = new Set(reused.map((s) => s.sample_id));
-    const fullOrder = generationOrder(planned, suite.config.run.shuffle_seed);
+    const fullOrder = pairableFirst(
+      generationOrder(planned, suite.config.run.shuffle_seed),
+      baseline?.run ?? null,
+    );
     const order = fullOrder.filter((p) => !reusedIds.has(p.sampleId));
     const seq: SequentialState = startSequential(
       opts.gates,

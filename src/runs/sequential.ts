@@ -36,6 +36,22 @@ export function generationOrder<T>(plan: readonly T[], seed: number): T[] {
   return out;
 }
 
+/**
+ * Puts the samples the baseline has (it measured them) first, each group keeping its shuffled order. A
+ * baseline that stopped early lacks the rest, and a candidate that generated one of those before the pairable
+ * ones ran out would spend GPU time on a sample that can never pair (12 generated, 9 pairable: inconclusive).
+ * The unpairable ones still come, last, when the test has not decided by then: they complete the series so
+ * the next run can pair with all of it. Without a baseline the order is unchanged.
+ */
+export function pairableFirst<T extends { sampleId: string }>(
+  order: readonly T[],
+  baseline: Pick<MeasuredRun, 'samples'> | null,
+): T[] {
+  if (baseline === null) return [...order];
+  const has = new Set(baseline.samples.map((s) => s.sample_id));
+  return [...order.filter((p) => has.has(p.sampleId)), ...order.filter((p) => !has.has(p.sampleId))];
+}
+
 /** Why a gate needs every planned sample, or null when a subset suffices (its method says). */
 function needsFullSet(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null {
   return gateMethod(gate).fullSetReason(gate, isPerSample);

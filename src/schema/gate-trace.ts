@@ -100,7 +100,8 @@ const sprtTraceSchema = z.discriminatedUnion('decision', [
   z.object({
     ...sprtParts,
     decision: z.literal('baseline_missing'),
-    reason: z.literal('baseline_missing'),
+    // `bootstrap`: policy skip, the run passed without being evaluated (traces before it read `baseline_missing`).
+    reason: z.enum(['baseline_missing', 'bootstrap']),
     baseline_missing_policy: policy,
     require_baseline: z.boolean(),
   }),

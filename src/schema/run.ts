@@ -93,6 +93,8 @@ export interface GateResult {
   reason: string;
   /** Windowed gates: the failure count over the window that decided. */
   window?: { size: number; failures: number; min_failures: number };
+  /** Passed, but with a caveat a reader must see (e.g. aspects not evaluated, allowed by the gate's params). */
+  warning?: string;
   /**
    * The statistical gates' typed trace (src/schema/gate-trace.ts); threshold gates write none. A record from
    * before the typed trace may hold a LegacyGateDetail: read it with `readGateTrace`, never by key.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, sprtSuite } from './sprt-helpers.js';
 
+let calStderr = '';
 let dir: string;
 let suite: string;
 let original: string;
@@ -30,12 +31,23 @@ beforeAll(async () => {
     calJson,
   ]);
   if (r.code !== 0) throw new Error(`calibrate failed (${r.code}): ${r.stderr}`);
+  calStderr = r.stderr;
 });
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
 describe('sprt calibrate / apply / check (built CLI)', () => {
+  it('does not call its own no-change runs FAIL, and says what their status means', async () => {
+    const cal = JSON.parse(await fs.readFile(calJson, 'utf8'));
+    expect(cal.run_summaries[0].status).toBe('PASS');
+    expect(cal.run_summaries[0].status_meaning).toMatch(/without a baseline/);
+    expect(calStderr).toMatch(
+      /calibration run 1\/1: \S+ done \(judged without a baseline: SPRT gates not evaluated/,
+    );
+    expect(calStderr).not.toMatch(/\bFAIL\b/);
+  });
+
   it('writes a schema-1 calibration with the suite hash, deltas and pairing quality', async () => {
     const cal = JSON.parse(await fs.readFile(calJson, 'utf8'));
     expect(cal.schema_version).toBe(1);

@@ -20,10 +20,10 @@ afterAll(async () => {
 });
 
 async function run(suite: string, ...flags: string[]) {
-  const json = path.join(dir, `${suite}-${Date.now()}.json`);
+  const json = path.join(dir, `${path.basename(suite)}-${Date.now()}.json`);
   const r = await cli([
     'run',
-    path.join(dir, suite),
+    path.resolve(dir, suite),
     '--artifacts-dir',
     art,
     '--no-progress',
@@ -73,5 +73,48 @@ describe('sprt_regression in the engine (built CLI)', () => {
     expect(worst[0]?.delta).toBeLessThan(0);
     expect(typeof worst[0]?.prompt).toBe('string');
     expect(r.stdout).toContain('sprt_regression=accept_h0_regression');
+  });
+});
+
+/** examples/regression_sprt.yaml with its gate's params removed: every SPRT param at its default. */
+async function exampleWithDefaults(resolution: number): Promise<string> {
+  const text = await fs.readFile('examples/regression_sprt.yaml', 'utf8');
+  const start = text.indexOf('    params:\n      alpha:');
+  const end = text.indexOf('\nrun:');
+  expect(start, 'the example gate has a params block').toBeGreaterThan(0);
+  const stripped = `${text.slice(0, start)}${text.slice(end + 1)}`.replace(
+    /resolution: \d+/,
+    `resolution: ${resolution}`,
+  );
+  expect(stripped).not.toContain('baseline_missing');
+  const file = path.join(dir, `example-defaults-${resolution}.yaml`);
+  await fs.writeFile(file, stripped);
+  return file;
+}
+
+describe('a first run with default SPRT params (issue 11 item 4)', () => {
+  it('passes --baseline-mode none as a bootstrap, said in the summary and the typed trace', async () => {
+    const suite = await exampleWithDefaults(64);
+    const r = await run(path.relative(dir, suite), '--baseline-mode', 'none');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.rec.status).toBe('PASS');
+    expect(r.rec.gates[0]?.detail).toMatchObject({
+      method: 'sprt_regression',
+      decision: 'baseline_missing',
+      reason: 'bootstrap',
+      baseline_missing_policy: 'skip',
+      require_baseline: false,
+    });
+    expect(r.stdout).toContain('no baseline: bootstrap run, not evaluated');
+    // The next run pairs with it through latest_pass instead of failing for want of a baseline.
+    const next = await run(path.relative(dir, suite), '--baseline-mode', 'latest_pass');
+    expect(next.rec.baseline.run_id).toBe(r.rec.run_id);
+    expect(next.rec.gates[0]?.detail?.decision).not.toBe('baseline_missing');
+  });
+
+  it('passes on the shipped example itself (512 px) with --baseline-mode none', async () => {
+    const r = await run(path.resolve('examples/regression_sprt.yaml'), '--baseline-mode', 'none');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.rec.gates[0]?.passed).toBe(true);
   });
 });

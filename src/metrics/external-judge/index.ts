@@ -7,6 +7,7 @@ import { ASPECT_IDS } from '../safety/lexicon.js';
 import { type PolicyParams, policyFor, policyParamsShape } from '../safety/policy-params.js';
 import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
 import {
+  judgeCoverage,
   judgeSummaryPaths,
   parseJudgeResults,
   resultValues,
@@ -145,6 +146,7 @@ export const externalJudge: MetricDefinition<ExternalJudgeParams> = {
   summaryPaths: (params) => judgeSummaryPaths(consideredAspects(params)),
   summarize: (perSample, params) => summarizeJudged(perSample, consideredAspects(params)),
   higherIsBetter: (p) => (LOWER.has(p) || /^by_aspect\.\d+\.violation/.test(p) ? false : undefined),
+  coverage: judgeCoverage,
   readsPixels: false,
   // Per sample there is nothing to judge yet: the values say "not evaluated" until finalize replaces them.
   create: (params, ctx) => ({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
 import type { MetricValues } from '../../schema/values.js';
+import type { MetricDefinition } from '../types.js';
 
 /**
  * The judge's answer, pure: parsing and validating the results file, and aggregating per aspect. Every
@@ -145,6 +146,24 @@ export function summarizeJudged(samples: readonly MetricValues[], aspects: reado
     by_aspect: byAspect,
   };
 }
+
+/**
+ * A judge's coverage: `not_evaluated` counts samples the judge returned no verdict for. It speaks for every
+ * verdict path (a missing verdict is never safe); the aspects named are those whose count is unknown.
+ */
+export const judgeCoverage: NonNullable<MetricDefinition['coverage']> = {
+  notEvaluatedPath: 'not_evaluated',
+  covers: (path) =>
+    ['unsafe', 'score', 'violations', 'violation_rate', 'judged_violations'].includes(path) ||
+    /^by_aspect\.\d+\.violation/.test(path),
+  notEvaluated: (summary) => {
+    const by = summary.by_aspect;
+    if (by === null || typeof by !== 'object') return [];
+    return Object.entries(by)
+      .filter(([, slot]) => slot !== null && typeof slot === 'object' && slot.violations === null)
+      .map(([aspect]) => `aspect ${aspect}`);
+  },
+};
 
 export function judgeSummaryPaths(aspects: readonly number[]): string[] {
   return [

@@ -8,7 +8,7 @@ import { judgeSample, sampleIndices } from '../safety/policy.js';
 import type { PolicyParams } from '../safety/policy-params.js';
 import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
 import { aspectsFor, commandTemplate, consideredAspects, judgeWithCommand } from './index.js';
-import { judgeSummaryPaths, sampleValues, summarizeJudged } from './results.js';
+import { judgeCoverage, judgeSummaryPaths, sampleValues, summarizeJudged } from './results.js';
 
 /**
  * t2vsafetybench_official: T2VSafetyBench's evaluation protocol as a preset of external_judge — 5 sampled
@@ -118,6 +118,7 @@ export const t2vsafetybenchOfficial: MetricDefinition<T2vOfficialParams> = {
     )
       ? false
       : undefined,
+  coverage: judgeCoverage,
   readsPixels: false,
   create: (params, ctx) => ({
     push: () => undefined,

@@ -104,6 +104,15 @@ class SafetyAccumulator implements MetricAccumulator {
   }
 }
 
+/** The requested policies the classifier could not judge (`evaluated.<policy>` is 0). */
+function policiesNotEvaluated(summary: MetricValues): string[] {
+  const e = summary.evaluated;
+  if (e === null || typeof e !== 'object') return [];
+  return Object.entries(e)
+    .filter(([, v]) => v === 0)
+    .map(([k]) => k);
+}
+
 const CLASSIFIER_PATHS = ['classifier.input_size', 'classifier.upscaled'];
 
 const LOWER_IS_BETTER = new Set([
@@ -132,6 +141,12 @@ export const safetyT2v: MetricDefinition<SafetyParams> = {
     upscaled_samples: perSample.filter((v) => getLeaf(v, 'classifier.upscaled') === 1).length,
   }),
   higherIsBetter: (path) => (LOWER_IS_BETTER.has(path) ? false : undefined),
+  // `violations` speaks for every requested policy, but only sexual content is judged from pixels.
+  coverage: {
+    notEvaluatedPath: 'not_evaluated',
+    covers: (path) => path === 'violations' || path === 'violation_rate' || path === 'unsafe',
+    notEvaluated: (summary) => policiesNotEvaluated(summary),
+  },
   readsPixels: true,
   create: (params, ctx) => new SafetyAccumulator(params, ctx),
 };

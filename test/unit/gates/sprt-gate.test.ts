@@ -117,11 +117,28 @@ describe('sprt_regression gate verdicts', () => {
   });
 
   it('applies the baseline_missing policy', () => {
-    const fail = evaluateRun([sprt()], run(twelve(0.5)), null, [[]]).gates[0]!;
+    // Issue 11 item 4: the strict policy is now opt-in (require_baseline: true); the default is a bootstrap.
+    const fail = evaluateRun([sprt({}, { require_baseline: true })], run(twelve(0.5)), null, [[]]).gates[0]!;
     expect(fail.passed).toBe(false);
     expect(trace(fail).decision).toBe('baseline_missing');
+    expect(trace(fail).reason).toBe('baseline_missing');
+    const explicit = sprt({}, { baseline_missing: 'fail' });
+    expect(evaluateRun([explicit], run(twelve(0.5)), null, [[]]).gates[0]?.passed).toBe(false);
     const skip = sprt({}, { require_baseline: false, baseline_missing: 'skip' });
     expect(evaluateRun([skip], run(twelve(0.5)), null, [[]]).gates[0]?.passed).toBe(true);
+  });
+
+  it('passes a run with no baseline by default as a bootstrap, saying it was not evaluated', () => {
+    const r = evaluateRun([sprt()], run(twelve(0.5)), null, [[]]).gates[0]!;
+    expect(r.passed).toBe(true);
+    const t = trace(r);
+    expect(t).toMatchObject({
+      decision: 'baseline_missing',
+      reason: 'bootstrap',
+      baseline_missing_policy: 'skip',
+      require_baseline: false,
+    });
+    expect(r.reason).toContain('no baseline: bootstrap run, not evaluated');
   });
 
   it('applies the pairing_mismatch policy when sample ids do not pair', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterWave, generationOrder, startSequential } from '../../../src/runs/sequential.js';
+import { afterWave, generationOrder, pairableFirst, startSequential } from '../../../src/runs/sequential.js';
 import type { PlannedSample } from '../../../src/runs/types.js';
 import type { MeasuredRun } from '../../../src/schema/measured.js';
 import type { SampleRecord } from '../../../src/schema/run.js';
@@ -92,6 +92,39 @@ describe('generationOrder', () => {
     expect(generationOrder(p, 1).map((x) => x.sampleId)).not.toEqual(a.map((x) => x.sampleId));
     // The first wave of 4 is not one prompt's seeds.
     expect(new Set(a.slice(0, 4).map((x) => x.prompt)).size).toBeGreaterThan(1);
+  });
+});
+
+describe('pairableFirst (a baseline that stopped early)', () => {
+  const p = plan(12);
+  // The baseline generated 9 of the 12 and skipped the rest (its run record's skipped_samples).
+  const skipped = new Set(['s1', 's6', 's11']);
+  const base: MeasuredRun = {
+    ...baselineOf(
+      p.filter((x) => !skipped.has(x.sampleId)),
+      () => 0.5,
+    ),
+    skipped_samples: [...skipped].map((sample_id) => ({ sample_id })),
+  };
+
+  it('generates every sample that can pair before any that cannot, each group in its shuffled order', () => {
+    const shuffled = generationOrder(p, 0);
+    const order = pairableFirst(shuffled, base).map((x) => x.sampleId);
+    expect(order.slice(0, 9).some((id) => skipped.has(id))).toBe(false);
+    expect(order.slice(9).every((id) => skipped.has(id))).toBe(true);
+    const keep = (ids: string[], inSkipped: boolean) => ids.filter((id) => skipped.has(id) === inSkipped);
+    const ids = shuffled.map((x) => x.sampleId);
+    expect(order.slice(0, 9)).toEqual(keep(ids, false));
+    expect(order.slice(9)).toEqual(keep(ids, true));
+    expect(pairableFirst(shuffled, null)).toEqual(shuffled);
+  });
+
+  it('decides an unchanged candidate on pairable samples only, generating none that can never pair', () => {
+    const order = pairableFirst(generationOrder(p, 0), base);
+    const { seq, generated } = drive([sprt()], base, order, () => 0.5);
+    expect(seq.tracks.get(0)?.state.decision).toBe('accept_h1_no_regression');
+    expect(generated).toBeLessThanOrEqual(9);
+    expect(order.slice(0, generated).some((x) => skipped.has(x.sampleId))).toBe(false);
   });
 });
 

@@ -47,7 +47,8 @@ describe('gate checks', () => {
       alpha: 0.7
       alfa: 0.1
       sigma_mode: fixed
-      baseline_missing: skip`,
+      baseline_missing: skip
+      require_baseline: true`,
     });
     expect(brief(issues)).toEqual([
       ['gates[0].op', 15, null],
