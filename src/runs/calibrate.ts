@@ -103,6 +103,27 @@ function notesFor(
   return notes;
 }
 
+/** One no-change run of the calibration, judged without a baseline; an ERROR ends the calibration. */
+async function calibrationRun(suite: LoadedSuite, model: string, opts: CalibrateOptions): Promise<RunRecord> {
+  const r = await runSuite(suite, {
+    store: opts.store,
+    artifacts: opts.artifacts,
+    baselineMode: 'none',
+    model,
+    signal: opts.signal,
+    warn: opts.warn,
+  });
+  const rec = r.runs[0]?.record;
+  if (!rec || rec.status === 'ERROR') {
+    throw new TemporalCIError(
+      'RUN_FAILED',
+      `a calibration run ended in error: ${rec?.errors.join('; ') ?? 'interrupted'}`,
+      { hint: 'fix the run (`temporalci run`) before calibrating' },
+    );
+  }
+  return rec;
+}
+
 export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) {
   if (!(Number.isInteger(opts.runs) && opts.runs >= 1)) {
     throw new TemporalCIError('USAGE', `--runs must be a whole number >= 1, got ${opts.runs}`);
@@ -116,28 +137,7 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
     });
   }
   const model = models[0]!;
-  const common = {
-    store: opts.store,
-    artifacts: opts.artifacts,
-    baselineMode: 'none',
-    model: model.name,
-    signal: opts.signal,
-    warn: opts.warn,
-  };
-  const once = async (): Promise<RunRecord> => {
-    const r = await runSuite(suite, common);
-    const rec = r.runs[0]?.record;
-    if (!rec || rec.status === 'ERROR') {
-      throw new TemporalCIError(
-        'RUN_FAILED',
-        `a calibration run ended in error: ${rec?.errors.join('; ') ?? 'interrupted'}`,
-        {
-          hint: 'fix the run (`temporalci run`) before calibrating',
-        },
-      );
-    }
-    return rec;
-  };
+  const once = (): Promise<RunRecord> => calibrationRun(suite, model.name, opts);
   const key = { project: suite.config.project, suite: suite.config.suite_name, model: model.name };
   const baseline = opts.baselineRunId
     ? await opts.store.readRun({ ...key, runId: opts.baselineRunId })
