@@ -164,7 +164,11 @@ describe('models, metrics, tests', () => {
 
 describe('gate param schemas', () => {
   it('threshold: both floors default and must be >= 0', () => {
-    expect(thresholdParamsSchema.parse({})).toEqual({ ...THRESHOLD_DEFAULTS, ...REGRESSION_DEFAULTS });
+    expect(thresholdParamsSchema.parse({})).toEqual({
+      ...THRESHOLD_DEFAULTS,
+      ...REGRESSION_DEFAULTS,
+      allow_not_evaluated: false,
+    });
     expect(REGRESSION_DEFAULTS).toEqual({ regression_test: 'auto', alpha: 0.05, min_pairs: 3 });
     expect(THRESHOLD_DEFAULTS).toEqual({ min_absolute_change: 1e-6, min_relative_change: 0.01 });
     expect(thresholdParamsSchema.safeParse({ min_relative_change: -0.1 }).success).toBe(false);
