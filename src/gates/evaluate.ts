@@ -174,11 +174,22 @@ export function evaluateRegression(
   const base = resolveGateActual(baseline, gate.metric, gate.aggregate).value;
   if (cur === null || base === null) return undefined;
   const tolerance = thresholdParamsSchema.parse(gate.params);
-  const delta = cur - base;
-  const worseBy = direction === 'higher_is_better' ? -delta : delta;
-  const relative = base === 0 ? null : delta / Math.abs(base);
+  const worseBy = direction === 'higher_is_better' ? base - cur : cur - base;
   const regressed =
     worseBy > tolerance.min_absolute_change && worseBy > tolerance.min_relative_change * Math.abs(base);
+  return regressionResult(gate, index, direction, base, cur, tolerance, regressed);
+}
+
+/** The record of one regression check, whichever way it was judged (plain here, statistical in regression.ts). */
+export function regressionResult(
+  gate: GateConfig,
+  index: number,
+  direction: 'higher_is_better' | 'lower_is_better',
+  base: number,
+  cur: number,
+  tolerance: { min_absolute_change: number; min_relative_change: number },
+  regressed: boolean,
+): RegressionResult {
   return {
     gate_index: index,
     metric: gate.metric,
@@ -186,8 +197,8 @@ export function evaluateRegression(
     direction,
     baseline: base,
     current: cur,
-    delta,
-    relative_delta: relative,
+    delta: cur - base,
+    relative_delta: base === 0 ? null : (cur - base) / Math.abs(base),
     tolerance: {
       min_absolute_change: tolerance.min_absolute_change,
       min_relative_change: tolerance.min_relative_change,

@@ -5,7 +5,7 @@ import type { GateConfig } from '../schema/suite.js';
 import { mean } from '../stats/aggregate.js';
 import { welchTest } from '../stats/welch.js';
 import { directionOf } from './compare.js';
-import { evaluateRegression, perSampleSeries, splitMetricPath } from './evaluate.js';
+import { evaluateRegression, perSampleSeries, regressionResult, splitMetricPath } from './evaluate.js';
 import { pairedTest } from './paired-test.js';
 import { type ThresholdParams, thresholdParamsSchema } from './threshold-params.js';
 
@@ -56,19 +56,7 @@ function result(
   regressed: boolean,
   test: RegressionTest,
 ): RegressionResult {
-  return {
-    gate_index: index,
-    metric: gate.metric,
-    aggregate: gate.aggregate,
-    direction,
-    baseline: base,
-    current: cur,
-    delta: cur - base,
-    relative_delta: base === 0 ? null : (cur - base) / Math.abs(base),
-    tolerance: { min_absolute_change: p.min_absolute_change, min_relative_change: p.min_relative_change },
-    regressed,
-    test,
-  };
+  return { ...regressionResult(gate, index, direction, base, cur, p, regressed), test };
 }
 
 /** Back from the comparison scale to the metric's units (a geometric mean on the log scale). */
