@@ -35,9 +35,17 @@ sys.stdout = sys.stderr
 INSTALL_HINT = "pip install torch diffusers transformers accelerate imageio imageio-ffmpeg pillow"
 
 
+# Written on stderr after each reply: stdout and stderr are separate pipes, so TemporalCI waits for this
+# line to know that everything the request printed has reached the sample's log.
+END_MARK = "\x1etemporalci:end "
+
+
 def emit(event):
     PROTOCOL.write(json.dumps(event) + "\n")
     PROTOCOL.flush()
+    if event["event"] in ("done", "failed") and event.get("id") is not None:
+        sys.stderr.write(f"{END_MARK}{event['id']}\n")
+        sys.stderr.flush()
 
 
 def import_stack():
@@ -194,7 +202,7 @@ def main():
                 traceback.print_exc()
                 emit({"event": "fatal", "code": "load_failed", "message": f"cannot load {cmd.get('model_id')}: {e}", "hint": "check model_id, dtype and device; the sample log has the traceback"})
                 return 4
-            emit({"event": "ready", "info": {"torch": mods["torch"].__version__, "diffusers": mods["diffusers"].__version__, "device": device, "pipeline": type(pipe).__name__}})
+            emit({"event": "ready", "stderr_marks": True, "info": {"torch": mods["torch"].__version__, "diffusers": mods["diffusers"].__version__, "device": device, "pipeline": type(pipe).__name__}})
             continue
         if op == "generate":
             if pipe is None:

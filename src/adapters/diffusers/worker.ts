@@ -14,6 +14,8 @@ export interface WorkerEvent {
   output?: string;
   info?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  /** On `ready`: the worker ends each reply with an END_MARK line on stderr. */
+  stderr_marks?: boolean;
 }
 
 export interface WorkerSpec {
@@ -28,6 +30,8 @@ export interface WorkerSpec {
 }
 
 const STDERR_TAIL_LINES = 40;
+/** The stderr line a worker writes after each reply (python/temporalci_diffusers_worker.py). */
+const END_MARK = '\x1etemporalci:end ';
 
 /**
  * A long-lived Python process that loads a pipeline once and serves one generation at a time over JSON
@@ -44,6 +48,11 @@ export class DiffusersWorker {
   private logFile: string | null = null;
   private logWrites: Promise<void> = Promise.resolve();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether the running worker writes END_MARK lines; a user's older worker script may not. */
+  private marks = false;
+  /** Request ids whose END_MARK arrived, and who waits for one. */
+  private ended = new Set<string>();
+  private endWaiters = new Map<string, () => void>();
   /** A missing package does not appear between samples: fail fast instead of respawning every time. */
   private fatal: TemporalCIError | null = null;
   starts = 0;
@@ -70,6 +79,9 @@ export class DiffusersWorker {
     try {
       if (this.proc === null) await this.start(signal);
       const reply = await this.exchange({ ...command, id }, signal, null, (e) => e.id === id);
+      // stdout and stderr are two pipes: the reply can overtake what the request printed. The tail
+      // and the sample's log are complete once the request's END_MARK (or the worker's end) arrives.
+      if (this.marks) await this.endOf(id);
       return reply;
     } finally {
       await this.logWrites;
@@ -127,6 +139,18 @@ export class DiffusersWorker {
       throw err;
     }
     this.info = ready.info ?? {};
+    this.marks = ready.stderr_marks === true;
+  }
+
+  private endOf(id: string): Promise<void> {
+    if (this.ended.delete(id) || this.proc === null) return Promise.resolve();
+    return new Promise((resolve) => this.endWaiters.set(id, resolve));
+  }
+
+  private releaseEndWaiters(): void {
+    for (const resolve of this.endWaiters.values()) resolve();
+    this.endWaiters.clear();
+    this.ended.clear();
   }
 
   /** Sends one line and waits for the matching event, the worker's death, an abort or the timeout. */
@@ -201,6 +225,16 @@ export class DiffusersWorker {
   }
 
   private onStderr(line: string): void {
+    if (this.marks && line.startsWith(END_MARK)) {
+      const id = line.slice(END_MARK.length);
+      const waiter = this.endWaiters.get(id);
+      if (waiter === undefined) this.ended.add(id);
+      else {
+        this.endWaiters.delete(id);
+        waiter();
+      }
+      return;
+    }
     this.stderrTail.push(line);
     if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
     const file = this.logFile;
@@ -213,7 +247,9 @@ export class DiffusersWorker {
     if (this.proc !== proc) return;
     this.proc = null;
     this.stdin = null;
+    this.marks = false;
     this.exited?.(why);
+    this.releaseEndWaiters();
   }
 
   /** Kills the worker's process group and waits until it is really gone. */
@@ -221,6 +257,8 @@ export class DiffusersWorker {
     const proc = this.proc;
     this.proc = null;
     this.stdin = null;
+    this.marks = false;
+    this.releaseEndWaiters();
     await proc?.kill();
   }
 
