@@ -15,6 +15,8 @@ const FLOORS = [
   ['runs'],
   ['notify'],
   ['report'],
+  // The distributed mode: coordinator (API, leases, waves) and worker; it drives the engine and the reporters.
+  ['fleet'],
   ['cli', 'index.ts'],
 ];
 
