@@ -69,6 +69,12 @@ export interface FinalizeContext {
   suiteDir: string;
   signal: AbortSignal;
   /**
+   * Says something the user should read about this run's measurement (a results file that matched fewer
+   * videos than it should, a value it could not parse): it lands in run.json `warnings`, the summary and
+   * the report, prefixed with the metric's name.
+   */
+  warn: (message: string) => void;
+  /**
    * A local path of the baseline run's video of the same sample_id, or null when the baseline kept none
    * (no baseline, other seeds, a retention policy that dropped it). Given to metrics that set
    * `needsBaselineVideos`.

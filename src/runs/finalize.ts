@@ -28,14 +28,15 @@ export async function finalizeMetrics(
       metadata: s.metadata,
     });
   }
-  const finalizeCtx: FinalizeContext = {
-    workDir: ctx.workDir,
-    suiteDir: ctx.suiteDir,
-    signal: ctx.signal,
-    ...(ctx.baselineVideo === undefined ? {} : { baselineVideo: ctx.baselineVideo }),
-  };
   for (const m of metrics) {
     if (!m.def.finalize) continue;
+    const finalizeCtx: FinalizeContext = {
+      workDir: ctx.workDir,
+      suiteDir: ctx.suiteDir,
+      signal: ctx.signal,
+      warn: (message) => ctx.warn(`metric ${m.name}: ${message}`),
+      ...(ctx.baselineVideo === undefined ? {} : { baselineVideo: ctx.baselineVideo }),
+    };
     const values = await m.def.finalize(views, m.params, finalizeCtx);
     for (const s of measured) {
       const v = values[s.sample_id];

@@ -81,6 +81,7 @@ async function finalizeRun(
   prep: PreparedRun,
   samples: SampleRecord[],
   artifacts: ArtifactStore,
+  warn: Warn,
 ): Promise<void> {
   if (!prep.metrics.some((m) => m.def.finalize)) return;
   const workDir = await makeScratchDir('tci-finalize-');
@@ -94,10 +95,12 @@ async function finalizeRun(
       return copy;
     };
     const baselineRun = prep.baseline === null ? null : { ...prep.key, runId: prep.baseline.runId };
+    warnUnkeptBaselineVideos(prep, samples, warn);
     await finalizeMetrics(prep.metrics, samples, {
       workDir,
       suiteDir: prep.suite.dir,
       signal: prep.opts.signal,
+      warn,
       videoPath: (s) => local(prep.key, s.video_path as string, path.basename(s.video_path as string)),
       baselineVideo: async (sampleId) => {
         const name = prep.baselineVideos.get(sampleId);
@@ -112,6 +115,24 @@ async function finalizeRun(
   } finally {
     await removeDir(workDir);
   }
+}
+
+/**
+ * A sample the baseline measured but whose video its retention policy dropped pairs by id yet cannot be
+ * compared frame by frame: the gate only says "not evaluated", so say here which baseline and how to fix.
+ */
+function warnUnkeptBaselineVideos(prep: PreparedRun, samples: readonly SampleRecord[], warn: Warn): void {
+  const comparing = prep.metrics.filter((m) => m.def.needsBaselineVideos).map((m) => m.name);
+  if (comparing.length === 0 || prep.baseline === null) return;
+  const measured = samples.filter((s) => s.error === null);
+  const unkept = measured.filter((s) => prep.baselineUnkept.has(s.sample_id)).length;
+  if (unkept === 0) return;
+  const pairing = unkept + measured.filter((s) => prep.baselineVideos.has(s.sample_id)).length;
+  warn(
+    `${comparing.join(', ')}: baseline run ${prep.baseline.runId} kept no video for ${unkept} of the ` +
+      `${pairing} samples that pair with it, so they are not compared frame by frame; keep baseline ` +
+      'videos with `artifacts.video: all` (the default)',
+  );
 }
 
 async function recordEnvironment(suiteDir: string): Promise<RecordEnvironment> {
@@ -168,7 +189,7 @@ async function generateAndMeasure(
         ),
     });
     if (outcome.error === null && !prep.opts.signal.aborted) {
-      await finalizeRun(prep, outcome.samples, ports.artifacts).catch((e: unknown) => {
+      await finalizeRun(prep, outcome.samples, ports.artifacts, ports.warn).catch((e: unknown) => {
         outcome.error = `run failed: ${describeError(e)}`;
       });
     }

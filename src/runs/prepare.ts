@@ -62,6 +62,8 @@ export interface PreparedRun {
   isPerSample: (metricPath: string) => boolean;
   /** The baseline run's kept videos by sample_id, for metrics that compare with them (`vs_baseline`). */
   baselineVideos: Map<string, string>;
+  /** Samples the baseline measured but kept no video of (retention): they cannot be compared frame by frame. */
+  baselineUnkept: Set<string>;
   lock: RunLock;
 }
 
@@ -123,15 +125,17 @@ async function baselineVideosOf(
   key: RunKey,
   baseline: Baseline | null,
   metrics: readonly ActiveMetric[],
-): Promise<Map<string, string>> {
-  const videos = new Map<string, string>();
-  if (baseline === null || !metrics.some((m) => m.def.needsBaselineVideos)) return videos;
-  if (baseline.runId.startsWith('rolling:')) return videos;
+): Promise<Pick<PreparedRun, 'baselineVideos' | 'baselineUnkept'>> {
+  const out = { baselineVideos: new Map<string, string>(), baselineUnkept: new Set<string>() };
+  if (baseline === null || !metrics.some((m) => m.def.needsBaselineVideos)) return out;
+  if (baseline.runId.startsWith('rolling:')) return out;
   const rec = await store.readRun({ ...key, runId: baseline.runId });
   for (const s of rec.samples) {
-    if (s.error === null && s.retained && s.video_path !== null) videos.set(s.sample_id, s.video_path);
+    if (s.error !== null) continue;
+    if (s.retained && s.video_path !== null) out.baselineVideos.set(s.sample_id, s.video_path);
+    else out.baselineUnkept.add(s.sample_id);
   }
-  return videos;
+  return out;
 }
 
 /**
@@ -230,8 +234,8 @@ export async function prepareRun(
     );
     const sessions = (opts.resume?.state.sessions ?? 0) + 1;
     const prepared = { suite, model, opts, key, started, sessions, metrics, baseline, planned, fullOrder };
-    const baselineVideos = await baselineVideosOf(store, key, baseline, metrics);
-    const rest = { order, reused, seq, pastRuns, isPerSample, baselineVideos };
+    const videos = await baselineVideosOf(store, key, baseline, metrics);
+    const rest = { order, reused, seq, pastRuns, isPerSample, ...videos };
     await store.writeState(key, stateOf({ ...prepared, ...rest }));
     return { ...prepared, ...rest, lock };
   } catch (e) {

@@ -99,3 +99,26 @@ describe('artifacts.max_samples: 2 (built CLI, mock model)', () => {
     expect(lastCard).toContain('not kept by the retention policy');
   });
 });
+
+describe('a baseline that kept only some videos, under a frame-by-frame metric', () => {
+  it('warns which baseline kept no video for how many paired samples, in run.json', async () => {
+    const text = suite('{}')
+      .replace('metrics:\n', 'metrics:\n  - name: vs_baseline\n')
+      .replace('suite_name: retention', 'suite_name: retention-vs');
+    await fs.writeFile(path.join(dir, 'vs.yaml'), text);
+    const base = await run('vs.yaml', 'none');
+    const { rec } = await run('vs.yaml', 'latest');
+    expect(rec.baseline.run_id).toBe(base.rec.run_id);
+    const warning = rec.warnings.find((w) => w.startsWith('vs_baseline: baseline run'));
+    expect(warning).toBe(
+      `vs_baseline: baseline run ${base.rec.run_id} kept no video for 2 of the 4 samples that pair with it, so they are not compared frame by frame; keep baseline videos with \`artifacts.video: all\` (the default)`,
+    );
+    const paired = rec.samples.filter((s) => (s.metrics.vs_baseline as { paired: number }).paired === 1);
+    expect(paired.map((s) => s.sample_id).sort()).toEqual(
+      base.rec.samples
+        .filter((s) => s.retained)
+        .map((s) => s.sample_id)
+        .sort(),
+    );
+  });
+});

@@ -192,6 +192,7 @@ async function finalize(
   const parsed = parseVbenchResults(await readResultsText(resultsFile), params.dimensions, resultsFile);
   const match = matchResults(parsed, params.dimensions, names);
   const warnings = [...parsed.warnings, ...match.warnings];
+  for (const w of warnings) ctx.warn(w);
 
   // VBench's own aggregates and the bridge's counts ride along on every sample (identical), so summarize
   // can report them as run-level values.

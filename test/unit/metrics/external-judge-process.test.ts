@@ -28,7 +28,14 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-const ctx = () => ({ workDir: dir, suiteDir: dir, signal: new AbortController().signal });
+const ctx = () => ({
+  workDir: dir,
+  suiteDir: dir,
+  signal: new AbortController().signal,
+  warn: (m: string) => {
+    throw new Error(`unexpected warning: ${m}`);
+  },
+});
 
 describe('the external judge command', () => {
   it('on timeout kills the judge and its grandchild', async () => {
