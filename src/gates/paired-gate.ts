@@ -47,9 +47,10 @@ export function draftPairedGate(
     };
   };
 
+  const missingPolicy =
+    params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
   if (baseline === null) {
-    const policy =
-      params.require_baseline && params.baseline_missing === 'skip' ? 'fail' : params.baseline_missing;
+    const policy = missingPolicy;
     return settled(
       verdict(policy !== 'fail', `no baseline: baseline_missing policy ${policy}`, {
         decision: 'baseline_missing',
@@ -78,13 +79,33 @@ export function draftPairedGate(
     baseline: p.baseline,
     delta: p.delta,
   }));
+  if (pairing.paired_count === 0 && pairing.expected_pairs > 0) {
+    // Other seeds or prompts of the same model are not a regression: nothing compares, as with no baseline.
+    return settled(
+      verdict(
+        missingPolicy !== 'fail',
+        `not evaluated: none of ${pairing.expected_pairs} samples pairs with the baseline (other seeds or prompts); baseline_missing policy ${missingPolicy}`,
+        {
+          decision: 'pairing_mismatch',
+          reason: 'no_common_samples',
+          pairing_mismatch_policy: missingPolicy,
+          pairing: pairingDetail,
+        },
+      ),
+    );
+  }
   if (pairing.paired_ratio < params.min_paired_ratio) {
     const policy = params.pairing_mismatch;
     return settled(
       verdict(
         policy !== 'fail',
         `pairing mismatch: ${pairing.paired_count} of ${pairing.expected_pairs} samples paired (ratio ${pairingDetail.paired_ratio} < ${params.min_paired_ratio}); policy ${policy}`,
-        { decision: 'pairing_mismatch', pairing_mismatch_policy: policy, pairing: pairingDetail },
+        {
+          decision: 'pairing_mismatch',
+          reason: 'paired_ratio_below_min',
+          pairing_mismatch_policy: policy,
+          pairing: pairingDetail,
+        },
       ),
     );
   }

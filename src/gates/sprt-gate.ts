@@ -214,6 +214,21 @@ function decideTested(
   const stats = `(mean delta ${round(s.mean, 6)}, σ ${round(s.sigma, 6)})`;
   // The very words report.html repeats: both read pairs_used and pairs_planned from the trace.
   const used = `${parts.pairs_used} pairs used of ${parts.pairs_planned} planned`;
+  if (pairing.paired_count === 0 && pairing.expected_pairs > 0) {
+    // Other seeds or prompts of the same model are not a regression: nothing compares, as with no baseline.
+    const policy = baselineMissingPolicy(params);
+    return {
+      trace: {
+        ...common,
+        ...parts,
+        decision_passed: policyPasses(policy),
+        decision: 'pairing_mismatch',
+        reason: 'no_common_samples',
+        pairing_mismatch_policy: policy,
+      },
+      why: `not evaluated: none of ${pairing.expected_pairs} samples pairs with the baseline by ${pairing.mode} (other seeds or prompts); baseline_missing policy ${policy}`,
+    };
+  }
   if (pairing.paired_ratio < params.min_paired_ratio) {
     const policy = params.pairing_mismatch;
     return {

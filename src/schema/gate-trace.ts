@@ -109,7 +109,9 @@ const sprtTraceSchema = z.discriminatedUnion('decision', [
     ...sprtParts,
     ...sprtTestParts,
     decision: z.literal('pairing_mismatch'),
-    reason: z.literal('paired_ratio_below_min'),
+    // no_common_samples: not one sample pairs (other seeds or prompts); the gate then applies its
+    // baseline_missing policy, since there is as little to compare as with no baseline at all.
+    reason: z.enum(['paired_ratio_below_min', 'no_common_samples']),
     pairing_mismatch_policy: policy,
   }),
   z.object({
@@ -146,6 +148,8 @@ const pairedTraceSchema = z.discriminatedUnion('decision', [
   z.object({
     ...pairedParts,
     decision: z.literal('pairing_mismatch'),
+    // As for SPRT: no_common_samples applies the baseline_missing policy (absent in traces before it).
+    reason: z.enum(['paired_ratio_below_min', 'no_common_samples']).optional(),
     pairing_mismatch_policy: policy,
     pairing: pairedPairing,
   }),

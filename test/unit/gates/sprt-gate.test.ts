@@ -141,12 +141,25 @@ describe('sprt_regression gate verdicts', () => {
     expect(r.reason).toContain('no baseline: bootstrap run, not evaluated');
   });
 
-  it('applies the pairing_mismatch policy when sample ids do not pair', () => {
+  it('treats a candidate that shares no sample with the baseline like one without a baseline', () => {
+    // Other seeds of the same model: nothing compares, which is not a regression (issue 11 item 3).
     const r = evaluateRun([sprt()], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]!;
-    expect(trace(r).decision).toBe('pairing_mismatch');
+    expect(trace(r)).toMatchObject({ decision: 'pairing_mismatch', reason: 'no_common_samples' });
+    expect(trace(r).pairing_mismatch_policy).toBe('skip');
+    expect(r.passed).toBe(true);
+    expect(r.reason).toMatch(/^not evaluated: none of 12 samples pairs with the baseline/);
+    const strict = sprt({}, { require_baseline: true });
+    expect(evaluateRun([strict], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(false);
+  });
+
+  it('applies the pairing_mismatch policy when only some sample ids pair', () => {
+    const half = [...run(twelve(0.5).slice(0, 6)).samples, ...run(twelve(0.5).slice(6), 'x').samples];
+    const cur = { ...run(twelve(0.5)), samples: half };
+    const r = evaluateRun([sprt()], cur, run(twelve(0.5)), [[]]).gates[0]!;
+    expect(trace(r)).toMatchObject({ decision: 'pairing_mismatch', reason: 'paired_ratio_below_min' });
     expect(r.passed).toBe(false);
     const pass = sprt({}, { pairing_mismatch: 'pass' });
-    expect(evaluateRun([pass], run(twelve(0.5), 'x'), run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(true);
+    expect(evaluateRun([pass], cur, run(twelve(0.5)), [[]]).gates[0]?.passed).toBe(true);
   });
 
   it('does not count samples an early-stopped baseline skipped as a pairing mismatch', () => {
@@ -194,6 +207,15 @@ describe('paired_test gate', () => {
     const tiny = evaluateRun([paired()], run(noisy(-0.001)), base, [[]]).gates[0]!;
     expect(trace(tiny).significant).toBe(true);
     expect(tiny.passed).toBe(true);
+  });
+
+  it('judges other seeds (no common sample) by the baseline_missing policy, not as a mismatch', () => {
+    const lenient = paired({ require_baseline: false, baseline_missing: 'skip' });
+    const r = evaluateRun([lenient], run(noisy(-0.05), 'x'), run(noisy(0)), [[]]).gates[0]!;
+    expect(trace(r)).toMatchObject({ decision: 'pairing_mismatch', reason: 'no_common_samples' });
+    expect(r.passed).toBe(true);
+    // paired_test requires a baseline by default, so nothing to compare fails it.
+    expect(evaluateRun([paired()], run(noisy(0), 'x'), run(noisy(0)), [[]]).gates[0]?.passed).toBe(false);
   });
 
   it('Holm-adjusts p-values across paired gates when asked', () => {
