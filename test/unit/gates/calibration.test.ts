@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TemporalCIError } from '../../../src/errors.js';
-import {
-  checkCalibration,
-  parseCalibration,
-  recommend,
-  summarizeDeltas,
-} from '../../../src/gates/calibration.js';
+import { checkCalibration, recommend, summarizeDeltas } from '../../../src/gates/calibration.js';
+import { parseCalibration } from '../../../src/gates/calibration-file.js';
 import { sprtParamsSchema } from '../../../src/gates/sprt-params.js';
 import { applyCalibrationText } from '../../../src/suite/apply-calibration.js';
 
