@@ -46,7 +46,7 @@ const v2Schema = z
   .passthrough();
 const v1Schema = z.object({ ...head, schema_version: z.literal(1), ...gateFields }).passthrough();
 
-export type CalibratedGate = z.infer<typeof gateSchema>;
+type CalibratedGate = z.infer<typeof gateSchema>;
 
 export interface CalibrationFile {
   schema_version: number;

@@ -197,7 +197,7 @@ export interface RunPairing {
   deltas: readonly number[];
 }
 
-export interface RunSummary {
+interface RunSummary {
   run_id: string;
   paired_count: number;
   expected_pairs: number;

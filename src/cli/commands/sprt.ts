@@ -87,9 +87,7 @@ function registerCalibrate(sprt: Command): void {
   withCheckFlags(
     sprt
       .command('calibrate')
-      .description(
-        'repeat no-change runs, estimate σ from paired deltas, recommend sigma and min_pairs for every sprt_regression gate',
-      )
+      .description('calibrate every sprt_regression gate: sigma and min_pairs from repeated no-change runs')
       .requiredOption('--suite <file>', 'suite YAML with sprt_regression gates')
       .option('--runs <n>', 'no-change runs after the baseline', positiveInt, 8)
       .option('--gate-metric <path>', 'calibrate only the sprt_regression gate on this metric (default: all)')
@@ -165,7 +163,7 @@ function registerApply(sprt: Command): void {
   sprt
     .command('apply')
     .description(
-      'write the recommended sigma and min_pairs of every calibrated gate into a suite, keeping comments and layout',
+      "write every calibrated gate's sigma and min_pairs into a suite, keeping comments and layout",
     )
     .requiredOption('--suite <file>', 'the suite that was calibrated')
     .requiredOption('--calibration-json <file>', 'output of `temporalci sprt calibrate`')
