@@ -157,7 +157,7 @@ describe('sprt calibrate / apply / check (built CLI)', () => {
   });
 });
 
-/** The suite of issue 11: the default preset first, then two sprt gates (one with the SPRT defaults). */
+/** The suite of issue 11: the default preset first, then two sprt gates (one strict about baselines). */
 function twoGateSuite(): string {
   return `# two sprt gates after the default gates: this comment must survive sprt apply
 version: 1
@@ -183,6 +183,7 @@ gates:
     method: sprt_regression
     params:
       sigma: 0.05  # to be calibrated
+      require_baseline: true  # strict: a run judged without a baseline fails
       effect_size: 0.01
   - metric: vbench_temporal.dims.temporal_flicker   # the second gate
     op: ">="
@@ -241,7 +242,7 @@ describe('sprt calibrate / apply with two sprt gates after a preset (built CLI)'
     }
     expect(calOutput).toMatch(/gate gates\[1\] vbench_temporal.dims.motion_smoothness: 6 deltas/);
     expect(calOutput).toMatch(/gate gates\[2\] vbench_temporal.dims.temporal_flicker: 6 deltas/);
-    // The first gate keeps the SPRT defaults, which fail a run judged without a baseline: calibration runs
+    // The first gate fails any run judged without a baseline (see the first CI run below): calibration runs
     // are not judged, so nothing says FAIL.
     expect(calOutput).not.toMatch(/\bFAIL\b/);
   });
@@ -265,9 +266,9 @@ describe('sprt calibrate / apply with two sprt gates after a preset (built CLI)'
     );
     expect((await cli(['validate', two])).code).toBe(0);
 
-    // A first CI run (no baseline, judged however the defaults judge it), then one against it.
+    // A first CI run: judged with no baseline, the strict gate fails it. Then one against it.
     const first = await cli(['run', two, '--artifacts-dir', ciDir(), '--baseline-mode', 'none']);
-    expect([0, 2]).toContain(first.code);
+    expect(first.code).toBe(2);
     const second = await cli(['run', two, '--json', '--artifacts-dir', ciDir(), '--baseline-mode', 'latest']);
     expect(second.code).toBe(0);
     const runDir = JSON.parse(second.stdout).runs[0].run_dir as string;
