@@ -10,7 +10,7 @@
  * calibration's own store, which must not be the store CI runs take baselines from.
  */
 import path from 'node:path';
-import { TemporalCIError } from '../errors.js';
+import { describeError, TemporalCIError } from '../errors.js';
 import {
   type CheckResult,
   type CheckThresholds,
@@ -65,11 +65,23 @@ interface CalibrationRunSummary {
  * there it would pass as a `latest_pass` baseline. Calibration runs, and runs judged with
  * `--baseline-mode none` (as calibrations before schema 2 were), are not judged against history.
  */
-async function assertCalibrationStore(store: RunStore, key: ModelKey, artifactsDir: string): Promise<void> {
+async function assertCalibrationStore(
+  store: RunStore,
+  key: ModelKey,
+  artifactsDir: string,
+  warn: Warn,
+): Promise<void> {
   const entries = [...(await store.index(key))].reverse();
   for (const entry of entries) {
     if (entry.status !== 'PASS' && entry.status !== 'FAIL') continue;
-    const rec = await store.readRun({ ...key, runId: entry.run_id });
+    let rec: RunRecord;
+    try {
+      rec = await store.readRun({ ...key, runId: entry.run_id });
+    } catch (e) {
+      // Baseline selection skips an unreadable run the same way, so it cannot become a baseline either.
+      warn(`run ${entry.run_id} in ${artifactsDir} skipped: ${describeError(e)}`);
+      continue;
+    }
     if (rec.gates.length > 0 && rec.baseline.mode !== 'none') {
       throw new TemporalCIError(
         'USAGE',
@@ -123,7 +135,7 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
   }
   const model = models[0]!;
   const key = { project: suite.config.project, suite: suite.config.suite_name, model: model.name };
-  await assertCalibrationStore(opts.store, key, opts.artifactsDir);
+  await assertCalibrationStore(opts.store, key, opts.artifactsDir, opts.warn ?? (() => undefined));
   // Every metric is still measured (the gates' metrics among them); only the judging is left out.
   const ungated: LoadedSuite = { ...suite, config: { ...suite.config, gates: [] } };
   const once = (): Promise<RunRecord> => calibrationRun(ungated, model.name, opts);

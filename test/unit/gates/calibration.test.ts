@@ -172,6 +172,12 @@ gates:
     );
   });
 
+  it('keeps a comment on the last param with its own key', () => {
+    const commented = suite.replace('effect_size: 0.03', 'effect_size: 0.03  # from the spec');
+    const out = applyCalibrationText(commented, 's.yaml', 'm.score', 0, { sigma: 0.021, min_pairs: 9 });
+    expect(out).toContain('effect_size: 0.03  # from the spec\n      sigma: 0.021\n      min_pairs: 9\n');
+  });
+
   it('refuses a metric without an sprt_regression gate', () => {
     expect(() => applyCalibrationText(suite, 's.yaml', 'other', 0, { sigma: 1, min_pairs: 2 })).toThrow(
       /no sprt_regression gate/,
