@@ -1,16 +1,11 @@
 /**
  * SPRT calibration, the pure part: from the paired deltas of repeated no-change runs, estimate σ, recommend
- * `sigma` and `min_pairs`, and check the calibration's quality against floors. The file format (schema 1)
- * keeps the original's field names, with `suite_hash` (sha256, as LoadedSuite.hash) instead of SHA-1.
+ * `sigma` and `min_pairs` for each sprt_regression gate, and check the calibration's quality against floors.
+ * The file format is in calibration-file.ts.
  */
-import { z } from 'zod';
-import { TemporalCIError } from '../errors.js';
+import { roundTo } from '../platform/format.js';
 import { sprtThresholds } from './sprt.js';
 import type { SprtParams } from './sprt-params.js';
-
-export const CALIBRATION_SCHEMA_VERSION = 1;
-export const CALIBRATION_TOOL = 'temporalci.sprt_calibration';
-export const EXIT_CODE_SEMANTICS = { '0': 'ok', '1': 'input_or_runtime_error', '2': 'check_failed' } as const;
 
 /** 1.4826·MAD estimates σ for Gaussian data; for heavy tails it is smaller than the SD (docs/statistics.md). */
 const MAD_TO_SIGMA = 1.4826;
@@ -178,47 +173,140 @@ export function checkCalibration(
   return { enabled: true, passed: failures.length === 0, failures, thresholds: t };
 }
 
-/** The fields `apply` and `check` read; the rest of the file is informational. */
-const calibrationFileSchema = z
-  .object({
-    schema_version: z.number(),
-    tool: z.object({ name: z.string(), version: z.string() }),
-    suite_hash: z.string(),
-    gate_metric: z.string(),
-    gate_index: z.number().int().min(0),
-    delta_summary: z.object({ count: z.number().int().min(0) }).passthrough(),
-    mismatch_runs: z.number().int().min(0),
-    sigma_candidates: z.object({ recommended_sigma: z.number().positive() }).passthrough(),
-    recommended_params: z
-      .object({
-        sigma_mode: z.literal('fixed'),
-        sigma: z.number().positive(),
-        min_pairs: z.number().int().min(2),
-      })
-      .passthrough(),
-  })
-  .passthrough();
+/**
+ * Which gate a calibration is for. `index` is the gate's position in the suite file's own `gates:` list (not
+ * in the list after `{ preset: … }` entries are expanded), so `apply` finds the same YAML node whatever
+ * presets come before it.
+ */
+export interface GateRef {
+  index: number;
+  metric: string;
+  op: string;
+}
 
-export type CalibrationFile = z.infer<typeof calibrationFileSchema>;
+/** `gates[1] vbench_temporal.dims.motion_smoothness`: how messages name a calibrated gate. */
+export const gateLabel = (g: { gate_index: number; gate_metric: string }): string =>
+  `gates[${g.gate_index}] ${g.gate_metric}`;
 
-/** Reads a calibration JSON; an unknown schema_version or a malformed file is an input error (exit 1). */
-export function parseCalibration(data: unknown, file: string): CalibrationFile {
-  const version = (data as { schema_version?: unknown } | null)?.schema_version;
-  if (version !== CALIBRATION_SCHEMA_VERSION) {
-    throw new TemporalCIError(
-      'USAGE',
-      `${file}: unsupported calibration schema_version ${JSON.stringify(version)} (this version reads ${CALIBRATION_SCHEMA_VERSION})`,
-      { file, hint: 'regenerate it with `temporalci sprt calibrate`' },
+/** One calibration run paired with the baseline on one gate's metric. */
+export interface RunPairing {
+  run_id: string;
+  paired_count: number;
+  expected_pairs: number;
+  paired_ratio: number;
+  deltas: readonly number[];
+}
+
+interface RunSummary {
+  run_id: string;
+  paired_count: number;
+  expected_pairs: number;
+  paired_ratio: number;
+  delta_count: number;
+  delta_mean: number | null;
+  delta_std: number | null;
+}
+
+export interface GateCalibration extends Recommendation {
+  gate_index: number;
+  gate_metric: string;
+  gate_op: string;
+  sprt_params: Pick<
+    SprtParams,
+    | 'alpha'
+    | 'beta'
+    | 'effect_size'
+    | 'sigma_floor'
+    | 'min_pairs'
+    | 'min_paired_ratio'
+    | 'pairing_mode'
+    | 'pairing_mismatch'
+  >;
+  delta_summary: DeltaSummary;
+  run_summaries: RunSummary[];
+  mismatch_runs: number;
+  notes: string[];
+}
+
+function notesFor(
+  count: number,
+  std: number | null,
+  mismatchRuns: number,
+  minPairs: number,
+  expected: number[],
+) {
+  const notes: string[] = [];
+  if (count === 0)
+    notes.push('No paired deltas: check that sample ids match between runs (pairing_mode, plan).');
+  else if (std === 0) {
+    notes.push(
+      'Recommended sigma may be optimistic: every delta was identical (a deterministic model gives σ = 0, so sigma_floor was used).',
     );
   }
-  const r = calibrationFileSchema.safeParse(data);
-  if (!r.success) {
-    const first = r.error.issues[0];
-    throw new TemporalCIError(
-      'USAGE',
-      `${file}: not a calibration file (${first?.path.join('.') || '(root)'}: ${first?.message})`,
-      { file, hint: 'regenerate it with `temporalci sprt calibrate`' },
+  if (mismatchRuns > 0) notes.push(`${mismatchRuns} run(s) paired below min_paired_ratio.`);
+  const sorted = [...expected].sort((a, b) => a - b);
+  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0;
+  if (minPairs > median) {
+    notes.push(
+      `Recommended min_pairs ${minPairs} exceeds the median expected pairs per run (${median}): add samples.`,
     );
   }
-  return r.data;
+  return notes;
+}
+
+/** One gate's calibration from the pairings of every calibration run with the baseline on its metric. */
+export function calibrateGate(
+  ref: GateRef,
+  params: SprtParams,
+  runs: readonly RunPairing[],
+): GateCalibration {
+  const runSummaries: RunSummary[] = runs.map((r) => {
+    const s = summarizeDeltas(r.deltas);
+    return {
+      run_id: r.run_id,
+      paired_count: r.paired_count,
+      expected_pairs: r.expected_pairs,
+      paired_ratio: roundTo(r.paired_ratio, 6),
+      delta_count: r.deltas.length,
+      delta_mean: s.mean,
+      delta_std: s.std,
+    };
+  });
+  const summary = summarizeDeltas(runs.flatMap((r) => r.deltas));
+  const rec = recommend(summary, params);
+  const mismatchRuns = runSummaries.filter((r) => r.paired_ratio < params.min_paired_ratio).length;
+  return {
+    gate_index: ref.index,
+    gate_metric: ref.metric,
+    gate_op: ref.op,
+    sprt_params: {
+      alpha: params.alpha,
+      beta: params.beta,
+      effect_size: params.effect_size,
+      sigma_floor: params.sigma_floor,
+      min_pairs: params.min_pairs,
+      min_paired_ratio: params.min_paired_ratio,
+      pairing_mode: params.pairing_mode,
+      pairing_mismatch: params.pairing_mismatch,
+    },
+    delta_summary: summary,
+    ...rec,
+    run_summaries: runSummaries,
+    mismatch_runs: mismatchRuns,
+    notes: notesFor(
+      summary.count,
+      summary.std,
+      mismatchRuns,
+      rec.recommended_params.min_pairs,
+      runSummaries.map((r) => r.expected_pairs),
+    ),
+  };
+}
+
+type CheckedGate = Parameters<typeof checkCalibration>[0] & { gate_index: number; gate_metric: string };
+
+/** Checks every gate of a calibration; each failure names its gate. */
+export function checkCalibrationGates(gates: readonly CheckedGate[], t: CheckThresholds): CheckResult {
+  const failures = gates.flatMap((g) => checkCalibration(g, t).failures.map((f) => `${gateLabel(g)}: ${f}`));
+  return { enabled: true, passed: failures.length === 0, failures, thresholds: t };
 }

@@ -1,35 +1,41 @@
 /**
  * `temporalci sprt calibrate`: run the suite once as a baseline (or reuse a run), then N more times with no
- * change, pair every run with the baseline by sample_id, and pool the deltas into a σ estimate for one
- * sprt_regression gate. With a deterministic model every delta is 0 and σ falls back to sigma_floor; the
- * notes say so rather than pretending the estimate is meaningful.
+ * change, pair every run with the baseline by sample_id, and pool the deltas into a σ estimate for every
+ * sprt_regression gate at once: each run's samples are generated and measured once, and every gate reads
+ * its metric from the same runs. With a deterministic model every delta is 0 and σ falls back to
+ * sigma_floor; the notes say so rather than pretending the estimate is meaningful.
+ *
+ * Calibration runs are data, not verdicts: they run with no gate (nothing is judged, no SPRT decision stops
+ * generation early, so every planned sample is measured), and their records (`gates: []`) stay in the
+ * calibration's own store, which must not be the store CI runs take baselines from.
  */
 import path from 'node:path';
-import { TemporalCIError } from '../errors.js';
+import { describeError, TemporalCIError } from '../errors.js';
+import {
+  type CheckResult,
+  type CheckThresholds,
+  calibrateGate,
+  checkCalibrationGates,
+  type GateCalibration,
+  type RunPairing,
+} from '../gates/calibration.js';
 import {
   CALIBRATION_SCHEMA_VERSION,
   CALIBRATION_TOOL,
-  type CheckResult,
-  type CheckThresholds,
-  checkCalibration,
   EXIT_CODE_SEMANTICS,
-  recommend,
-  summarizeDeltas,
-} from '../gates/calibration.js';
+} from '../gates/calibration-file.js';
 import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
-import { isSequentialGate } from '../gates/registry.js';
 import { seriesOf } from '../gates/sprt-gate.js';
-import { type SprtParams, sprtParamsSchema } from '../gates/sprt-params.js';
 import { TEMPORALCI_VERSION } from '../platform/environment.js';
-import { roundTo } from '../platform/format.js';
 import type { RunRecord } from '../schema/run.js';
-import type { GateConfig } from '../schema/suite.js';
-import type { ArtifactStore, RunStore, Warn } from '../store/types.js';
+import type { ArtifactStore, ModelKey, RunStore, Warn } from '../store/types.js';
 import type { LoadedSuite } from '../suite/types.js';
+import { calibrationTargets } from './calibration-targets.js';
 import { runSuite, selectModels } from './engine.js';
 
 export interface CalibrateOptions {
   runs: number;
+  /** Calibrate only the sprt_regression gates on this metric (default: every one). */
   gateMetric?: string;
   model?: string;
   artifactsDir: string;
@@ -37,73 +43,58 @@ export interface CalibrateOptions {
   store: RunStore;
   artifacts: ArtifactStore;
   baselineRunId?: string;
+  /** Where `baselineRunId` is read from (default `store`), e.g. the CI history. */
+  baselineStore?: RunStore;
   check?: CheckThresholds;
   signal?: AbortSignal;
   warn?: Warn;
+  /** After each run: `done` is 0 for the baseline run, then 1…total. */
   onRun?: (done: number, total: number, record: RunRecord) => void;
 }
 
-/** The sequential (sprt_regression) gate whose σ to calibrate: the only one, or the one on `--gate-metric`. */
-function pickSprtGate(
-  gates: readonly GateConfig[],
-  metric: string | undefined,
-): { gate: GateConfig; index: number } {
-  const sprt = gates.map((gate, index) => ({ gate, index })).filter((g) => isSequentialGate(g.gate));
-  const listed = sprt.map((g) => g.gate.metric).join(', ');
-  if (sprt.length === 0) {
-    throw new TemporalCIError('USAGE', 'the suite has no sprt_regression gate to calibrate', {
-      hint: 'add a gate with `method: sprt_regression`',
-    });
-  }
-  if (metric === undefined) {
-    if (sprt.length > 1) {
-      throw new TemporalCIError('USAGE', `the suite has ${sprt.length} sprt_regression gates`, {
-        hint: `choose one with --gate-metric (${listed})`,
-      });
+/** What a calibration run contributed: it was measured, never judged. */
+interface CalibrationRunSummary {
+  run_id: string;
+  role: 'baseline' | 'no_change';
+  measured: number;
+  failed: number;
+}
+
+/**
+ * Refuses a store holding judged runs with a baseline (CI history): a calibration run has no gate, so
+ * there it would pass as a `latest_pass` baseline. Calibration runs, and runs judged with
+ * `--baseline-mode none` (as calibrations before schema 2 were), are not judged against history.
+ */
+async function assertCalibrationStore(
+  store: RunStore,
+  key: ModelKey,
+  artifactsDir: string,
+  warn: Warn,
+): Promise<void> {
+  const entries = [...(await store.index(key))].reverse();
+  for (const entry of entries) {
+    if (entry.status !== 'PASS' && entry.status !== 'FAIL') continue;
+    let rec: RunRecord;
+    try {
+      rec = await store.readRun({ ...key, runId: entry.run_id });
+    } catch (e) {
+      // Baseline selection skips an unreadable run the same way, so it cannot become a baseline either.
+      warn(`run ${entry.run_id} in ${artifactsDir} skipped: ${describeError(e)}`);
+      continue;
     }
-    return sprt[0]!;
+    if (rec.gates.length > 0 && rec.baseline.mode !== 'none') {
+      throw new TemporalCIError(
+        'USAGE',
+        `${artifactsDir} holds runs judged against a baseline (${entry.run_id}): calibration runs there would become baselines of later runs`,
+        {
+          hint: 'give calibrate its own --artifacts-dir; to reuse a run from that history as the baseline, pass --baseline-run-id with --baseline-artifacts-dir',
+        },
+      );
+    }
   }
-  const hit = sprt.find((g) => g.gate.metric === metric);
-  if (!hit) {
-    throw new TemporalCIError('USAGE', `no sprt_regression gate on ${metric}`, {
-      hint: `sprt_regression gates: ${listed}`,
-    });
-  }
-  return hit;
 }
 
-function deltaStats(deltas: readonly number[]): { mean: number | null; std: number | null } {
-  const s = summarizeDeltas(deltas);
-  return { mean: s.mean, std: s.std };
-}
-
-function notesFor(
-  count: number,
-  std: number | null,
-  mismatchRuns: number,
-  minPairs: number,
-  expected: number[],
-): string[] {
-  const notes: string[] = [];
-  if (count === 0)
-    notes.push('No paired deltas: check that sample ids match between runs (pairing_mode, plan).');
-  else if (std === 0) {
-    notes.push(
-      'Recommended sigma may be optimistic: every delta was identical (a deterministic model gives σ = 0, so sigma_floor was used).',
-    );
-  }
-  if (mismatchRuns > 0) notes.push(`${mismatchRuns} run(s) paired below min_paired_ratio.`);
-  const sorted = [...expected].sort((a, b) => a - b);
-  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0;
-  if (minPairs > median) {
-    notes.push(
-      `Recommended min_pairs ${minPairs} exceeds the median expected pairs per run (${median}): add samples.`,
-    );
-  }
-  return notes;
-}
-
-/** One no-change run of the calibration, judged without a baseline; an ERROR ends the calibration. */
+/** One run of the calibration, with no gate; an ERROR ends the calibration. */
 async function calibrationRun(suite: LoadedSuite, model: string, opts: CalibrateOptions): Promise<RunRecord> {
   const r = await runSuite(suite, {
     store: opts.store,
@@ -114,22 +105,28 @@ async function calibrationRun(suite: LoadedSuite, model: string, opts: Calibrate
     warn: opts.warn,
   });
   const rec = r.runs[0]?.record;
-  if (!rec || rec.status === 'ERROR') {
+  if (!rec || rec.status === 'ERROR' || rec.status === 'INTERRUPTED') {
     throw new TemporalCIError(
       'RUN_FAILED',
-      `a calibration run ended in error: ${rec?.errors.join('; ') ?? 'interrupted'}`,
+      `a calibration run ended in error: ${rec?.errors.join('; ') || 'interrupted'}`,
       { hint: 'fix the run (`temporalci run`) before calibrating' },
     );
   }
   return rec;
 }
 
+const summaryOf = (rec: RunRecord, role: CalibrationRunSummary['role']): CalibrationRunSummary => ({
+  run_id: rec.run_id,
+  role,
+  measured: rec.counts.measured,
+  failed: rec.counts.failed,
+});
+
 export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) {
   if (!(Number.isInteger(opts.runs) && opts.runs >= 1)) {
     throw new TemporalCIError('USAGE', `--runs must be a whole number >= 1, got ${opts.runs}`);
   }
-  const { gate, index } = pickSprtGate(suite.config.gates, opts.gateMetric);
-  const params: SprtParams = sprtParamsSchema.parse(gate.params);
+  const targets = calibrationTargets(suite, opts.gateMetric);
   const models = selectModels(suite, { model: opts.model });
   if (models.length > 1) {
     throw new TemporalCIError('USAGE', `the suite has ${models.length} models`, {
@@ -137,43 +134,38 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
     });
   }
   const model = models[0]!;
-  const once = (): Promise<RunRecord> => calibrationRun(suite, model.name, opts);
   const key = { project: suite.config.project, suite: suite.config.suite_name, model: model.name };
-  const baseline = opts.baselineRunId
-    ? await opts.store.readRun({ ...key, runId: opts.baselineRunId })
-    : await once();
-  const baseSeries = seriesOf(baseline, gate.metric);
+  await assertCalibrationStore(opts.store, key, opts.artifactsDir, opts.warn ?? (() => undefined));
+  // Every metric is still measured (the gates' metrics among them); only the judging is left out.
+  const ungated: LoadedSuite = { ...suite, config: { ...suite.config, gates: [] } };
+  const once = (): Promise<RunRecord> => calibrationRun(ungated, model.name, opts);
 
-  const all: number[] = [];
-  const runSummaries = [];
+  const runs: CalibrationRunSummary[] = [];
+  let baseline: RunRecord;
+  if (opts.baselineRunId !== undefined) {
+    baseline = await (opts.baselineStore ?? opts.store).readRun({ ...key, runId: opts.baselineRunId });
+  } else {
+    baseline = await once();
+    runs.push(summaryOf(baseline, 'baseline'));
+    opts.onRun?.(0, opts.runs, baseline);
+  }
+  const baseSeries = targets.map((t) => seriesOf(baseline, t.gate.metric));
+  const pairings: RunPairing[][] = targets.map(() => []);
   for (let i = 0; i < opts.runs; i++) {
     const rec = await once();
-    const pairing = pairDeltas(
-      seriesOf(rec, gate.metric),
-      baseSeries,
-      gate.op as DirectionalOp,
-      params.pairing_mode,
-    );
-    all.push(...pairing.deltas);
-    const s = deltaStats(pairing.deltas);
-    runSummaries.push({
-      run_id: rec.run_id,
-      status: rec.status,
-      // What `status` means here: the run was judged with no baseline, so only its threshold gates speak.
-      status_meaning:
-        'judged without a baseline: SPRT gates not evaluated, status reflects threshold gates only',
-      paired_count: pairing.paired_count,
-      expected_pairs: pairing.expected_pairs,
-      paired_ratio: roundTo(pairing.paired_ratio, 6),
-      delta_count: pairing.deltas.length,
-      delta_mean: s.mean,
-      delta_std: s.std,
+    targets.forEach((t, g) => {
+      const p = pairDeltas(
+        seriesOf(rec, t.gate.metric),
+        baseSeries[g]!,
+        t.gate.op as DirectionalOp,
+        t.params.pairing_mode,
+      );
+      pairings[g]!.push({ run_id: rec.run_id, ...p });
     });
+    runs.push(summaryOf(rec, 'no_change'));
     opts.onRun?.(i + 1, opts.runs, rec);
   }
-  const summary = summarizeDeltas(all);
-  const rec = recommend(summary, params);
-  const mismatchRuns = runSummaries.filter((r) => r.paired_ratio < params.min_paired_ratio).length;
+  const gates: GateCalibration[] = targets.map((t, g) => calibrateGate(t.ref, t.params, pairings[g]!));
   const report = {
     schema_version: CALIBRATION_SCHEMA_VERSION,
     tool: { name: CALIBRATION_TOOL, version: TEMPORALCI_VERSION },
@@ -181,35 +173,18 @@ export async function calibrateSprt(suite: LoadedSuite, opts: CalibrateOptions) 
     generated_at_utc: new Date().toISOString(),
     suite_path: suite.file,
     suite_hash: suite.hash,
-    gate_metric: gate.metric,
-    gate_index: index,
     model_name: model.name,
     artifacts_dir: path.resolve(opts.artifactsDir),
     baseline_run_id: baseline.run_id,
     runs_requested: opts.runs,
-    runs_completed: runSummaries.length,
-    sprt_params: {
-      alpha: params.alpha,
-      beta: params.beta,
-      effect_size: params.effect_size,
-      sigma_floor: params.sigma_floor,
-      min_pairs: params.min_pairs,
-      min_paired_ratio: params.min_paired_ratio,
-      pairing_mode: params.pairing_mode,
-      pairing_mismatch: params.pairing_mismatch,
+    runs_completed: pairings[0]!.length,
+    calibration_runs: {
+      meaning:
+        'calibration data, not verdicts: run with no gate and no baseline, every planned sample measured once; every gate reads the same runs',
+      runs,
     },
-    delta_summary: summary,
-    ...rec,
-    run_summaries: runSummaries,
-    mismatch_runs: mismatchRuns,
-    notes: notesFor(
-      summary.count,
-      summary.std,
-      mismatchRuns,
-      rec.recommended_params.min_pairs,
-      runSummaries.map((r) => r.expected_pairs),
-    ),
+    gates,
   };
-  const check: CheckResult | undefined = opts.check ? checkCalibration(report, opts.check) : undefined;
+  const check: CheckResult | undefined = opts.check ? checkCalibrationGates(gates, opts.check) : undefined;
   return check ? { ...report, check } : report;
 }

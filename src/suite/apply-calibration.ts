@@ -54,7 +54,11 @@ function setInMap(text: string, map: YAMLMap, key: string, value: string | numbe
     });
   }
   const indent = ' '.repeat(columnOf(text, firstKey.range[0]));
-  const at = lastValue.range[1];
+  // After a comment that ends the last entry's line, so the comment stays with its own key.
+  let at = lastValue.range[1];
+  const eol = text.indexOf('\n', at);
+  const lineEnd = eol === -1 ? text.length : eol;
+  if (/^[ \t]*(#.*)?$/.test(text.slice(at, lineEnd))) at = lineEnd;
   return { at, end: at, text: `\n${indent}${key}: ${render(value, '')}` };
 }
 

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
-import { type CheckThresholds, checkCalibration, parseCalibration } from '../../gates/calibration.js';
+import { type CheckThresholds, checkCalibrationGates, gateLabel } from '../../gates/calibration.js';
+import { applyTargets, parseCalibration } from '../../gates/calibration-file.js';
 import { atomicWriteFile, atomicWriteJson } from '../../platform/fs.js';
 import { calibrateSprt } from '../../runs/calibrate.js';
 import { applyCalibrationText } from '../../suite/apply-calibration.js';
@@ -86,13 +87,18 @@ function registerCalibrate(sprt: Command): void {
   withCheckFlags(
     sprt
       .command('calibrate')
-      .description('repeat no-change runs, estimate σ from paired deltas, recommend sigma and min_pairs')
-      .requiredOption('--suite <file>', 'suite YAML with a sprt_regression gate')
+      .description('calibrate every sprt_regression gate: sigma and min_pairs from repeated no-change runs')
+      .requiredOption('--suite <file>', 'suite YAML with sprt_regression gates')
       .option('--runs <n>', 'no-change runs after the baseline', positiveInt, 8)
-      .option('--gate-metric <path>', 'the sprt_regression gate to calibrate (needed when there are several)')
+      .option('--gate-metric <path>', 'calibrate only the sprt_regression gate on this metric (default: all)')
       .option('--model <name>', 'the model to run (needed when the suite has several)')
-      .option('--artifacts-dir <dir>', 'where the calibration runs are stored', 'artifacts/sprt-calibration')
+      .option(
+        '--artifacts-dir <dir>',
+        'where the calibration runs are stored, apart from CI history',
+        'artifacts/sprt-calibration',
+      )
       .option('--baseline-run-id <id>', 'reuse this run of the model as the baseline instead of a fresh one')
+      .option('--baseline-artifacts-dir <dir>', 'where --baseline-run-id is kept (default: --artifacts-dir)')
       .option('--output-json <file>', 'calibration JSON (default <artifacts-dir>/sprt_calibration.json)')
       .option('--check', 'check the calibration against the threshold flags (implied by any of them)'),
   ).action(
@@ -104,9 +110,15 @@ function registerCalibrate(sprt: Command): void {
         model?: string;
         artifactsDir: string;
         baselineRunId?: string;
+        baselineArtifactsDir?: string;
         outputJson?: string;
       },
     ) => {
+      if (flags.baselineArtifactsDir !== undefined && flags.baselineRunId === undefined) {
+        throw new TemporalCIError('USAGE', '--baseline-artifacts-dir needs --baseline-run-id', {
+          hint: 'name the run to reuse with --baseline-run-id',
+        });
+      }
       const suite = await loadSuite(flags.suite);
       const t = thresholdsOf(flags);
       const checking = flags.check || Object.keys(t).length > 0;
@@ -119,26 +131,29 @@ function registerCalibrate(sprt: Command): void {
         model: flags.model,
         artifactsDir: flags.artifactsDir,
         baselineRunId: flags.baselineRunId,
+        baselineStore:
+          flags.baselineArtifactsDir === undefined ? undefined : openLocalStore(flags.baselineArtifactsDir),
         check: checking ? t : undefined,
         warn,
-        // Calibration runs are judged with no baseline (each is a bootstrap for its SPRT gates), so their
-        // status speaks only for the threshold gates; a bare FAIL would read as a failed calibration.
+        // Calibration runs are data, not verdicts: they run with no gate, so no status is printed for them.
         onRun: (done, total, rec) =>
           err(
-            `calibration run ${done}/${total}: ${rec.run_id} done (judged without a baseline: SPRT gates not evaluated; threshold gates ${rec.status === 'PASS' ? 'passed' : 'failed, see the run'})`,
+            `${done === 0 ? 'calibration baseline run' : `calibration run ${done}/${total}`}: ${rec.run_id} measured ${rec.counts.measured} sample(s) (calibration data: no gate evaluated)`,
           ),
       });
       const file = flags.outputJson ?? path.join(flags.artifactsDir, 'sprt_calibration.json');
       await atomicWriteJson(file, report);
-      const s = report.delta_summary;
-      out(
-        `gate ${report.gate_metric}: ${s.count} deltas from ${report.runs_completed} runs vs baseline ${report.baseline_run_id}`,
-      );
-      out(
-        `sigma: std=${s.std ?? 'n/a'} mad=${s.mad_sigma ?? 'n/a'} floor=${report.sigma_candidates.sigma_floor} -> recommended ${report.recommended_params.sigma}, min_pairs ${report.recommended_params.min_pairs}`,
-      );
-      for (const n of report.notes) out(`note: ${n}`);
-      out(`wrote ${file}`);
+      for (const g of report.gates) {
+        const s = g.delta_summary;
+        out(
+          `gate ${gateLabel(g)}: ${s.count} deltas from ${report.runs_completed} runs vs baseline ${report.baseline_run_id}`,
+        );
+        out(
+          `  sigma: std=${s.std ?? 'n/a'} mad=${s.mad_sigma ?? 'n/a'} floor=${g.sigma_candidates.sigma_floor} -> recommended ${g.recommended_params.sigma}, min_pairs ${g.recommended_params.min_pairs}`,
+        );
+        for (const n of g.notes) out(`  note: ${n}`);
+      }
+      out(`wrote ${file} (${report.gates.length} gate(s); \`temporalci sprt apply\` writes them all)`);
       if ('check' in report) process.exitCode = printCheck(report.check.failures);
     },
   );
@@ -147,10 +162,12 @@ function registerCalibrate(sprt: Command): void {
 function registerApply(sprt: Command): void {
   sprt
     .command('apply')
-    .description('write the recommended sigma and min_pairs into a suite, keeping comments and layout')
+    .description(
+      "write every calibrated gate's sigma and min_pairs into a suite, keeping comments and layout",
+    )
     .requiredOption('--suite <file>', 'the suite that was calibrated')
     .requiredOption('--calibration-json <file>', 'output of `temporalci sprt calibrate`')
-    .option('--gate-metric <path>', 'the gate to update (default: the calibrated one)')
+    .option('--gate-metric <path>', 'update only the gate on this metric (default: every calibrated gate)')
     .option('--out <file>', 'write here (default <suite>.calibrated.yaml)')
     .option('--in-place', 'rewrite the suite itself, keeping <suite>.bak')
     .option('--force', 'apply even when the suite changed since calibration')
@@ -186,12 +203,11 @@ function registerApply(sprt: Command): void {
           }
           warn('suite_hash_check_overridden: the suite changed since calibration (--force)');
         }
-        const text = applyCalibrationText(
+        const targets = applyTargets(cal, flags.gateMetric);
+        // One pass over the text per gate; each splices only its own gate's params.
+        const text = targets.reduce(
+          (t, g) => applyCalibrationText(t, flags.suite, g.metric, g.index, g.values),
           bytes.toString('utf8'),
-          flags.suite,
-          flags.gateMetric ?? cal.gate_metric,
-          flags.gateMetric === undefined || flags.gateMetric === cal.gate_metric ? cal.gate_index : -1,
-          { sigma: cal.recommended_params.sigma, min_pairs: cal.recommended_params.min_pairs },
         );
         const target = flags.inPlace
           ? flags.suite
@@ -209,9 +225,12 @@ function registerApply(sprt: Command): void {
         }
         if (flags.inPlace) await fs.copyFile(flags.suite, `${flags.suite}.bak`);
         await atomicWriteFile(target, text);
-        out(
-          `applied sigma_mode=fixed sigma=${cal.recommended_params.sigma} min_pairs=${cal.recommended_params.min_pairs} to ${flags.gateMetric ?? cal.gate_metric} -> ${target}${flags.inPlace ? ` (backup ${flags.suite}.bak)` : ''}`,
-        );
+        for (const g of targets) {
+          out(
+            `applied sigma_mode=fixed sigma=${g.values.sigma} min_pairs=${g.values.min_pairs} to ${g.metric}${g.from === undefined ? '' : ` (calibrated as ${g.from})`}`,
+          );
+        }
+        out(`wrote ${target}${flags.inPlace ? ` (backup ${flags.suite}.bak)` : ''}`);
       },
     );
 }
@@ -224,7 +243,7 @@ function registerCheck(sprt: Command): void {
       .requiredOption('--calibration-json <file>', 'output of `temporalci sprt calibrate`'),
   ).action(async (flags: CheckFlags & { calibrationJson: string }) => {
     const cal = parseCalibration(await readJson(flags.calibrationJson), flags.calibrationJson);
-    process.exitCode = printCheck(checkCalibration(cal, thresholdsOf(flags)).failures);
+    process.exitCode = printCheck(checkCalibrationGates(cal.gates, thresholdsOf(flags)).failures);
   });
 }
 
