@@ -2,42 +2,8 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
 import { atomicWriteFile } from '../../platform/fs.js';
+import { checkStarterAdapter, checkStarterMetric, starterSuite } from '../../suite/starter.js';
 import { out } from '../io.js';
-
-function starterSuite(project: string, adapter: string, metric: string | undefined): string {
-  const extra =
-    metric === undefined
-      ? ''
-      : `\n  - name: ${metric}          # measured and reported; add a gate to gate it`;
-  return `# A TemporalCI suite, written by \`temporalci init\`. It runs as-is with the mock model:
-#   npx temporalci run ${'{file}'} --baseline-mode none
-# Every key is documented in README.md under "Suite YAML reference".
-version: 1
-project: ${project}
-suite_name: smoke
-models:
-  - name: my-model
-    adapter: ${adapter}          # the mock renders real video; use http, command or a module path for your model
-    params: {}
-tests:
-  - id: quality-check
-    prompts:
-      - "a red ball bouncing on a wooden floor"
-      - "a slow camera pan over a mountain lake at sunrise"
-    seeds: [0, 1, 2]
-    video:
-      num_frames: 25
-      fps: 8
-      resolution: 256
-metrics:                 # the preset below adds the metrics its gates read${extra}
-  - name: vbench_temporal
-gates:
-  # The default gate set, pinned to its version: it catches noise, flicker, judder, dropped frames, blur,
-  # freezes, colour shifts and heavy compression, and passes re-encodes, small tone changes, other seeds and
-  # reruns (README: "Default gates"). Add your own gates below it.
-  - preset: video_regression@1
-`;
-}
 
 export function registerInit(program: Command): void {
   program
@@ -56,6 +22,8 @@ export function registerInit(program: Command): void {
         metric?: string;
         force?: boolean;
       }) => {
+        checkStarterAdapter(flags.adapter);
+        if (flags.metric !== undefined) checkStarterMetric(flags.metric);
         const exists = await fs
           .access(flags.output)
           .then(() => true)
@@ -67,9 +35,18 @@ export function registerInit(program: Command): void {
         }
         await atomicWriteFile(
           flags.output,
-          starterSuite(flags.project, flags.adapter, flags.metric).replace('{file}', flags.output),
+          starterSuite({
+            project: flags.project,
+            adapter: flags.adapter,
+            file: flags.output,
+            ...(flags.metric === undefined ? {} : { metric: flags.metric }),
+          }),
         );
-        out(`wrote ${flags.output}; next: npx temporalci run ${flags.output} --baseline-mode none`);
+        out(
+          flags.adapter === 'mock'
+            ? `wrote ${flags.output}; next: npx temporalci run ${flags.output} --baseline-mode none`
+            : `wrote ${flags.output}; fill in its PLACEHOLDER values, then: npx temporalci validate ${flags.output}`,
+        );
       },
     );
 }
