@@ -43,7 +43,7 @@ export interface RunCase {
   isPerSample: (metricPath: string) => boolean;
 }
 
-export function gate(g: Record<string, unknown>): GateConfig {
+function gate(g: Record<string, unknown>): GateConfig {
   return gateSchema.parse(g);
 }
 
@@ -163,7 +163,7 @@ function freshSeq(c: RunCase): SequentialState {
   return startSequential(c.gates, c.baseline, c.order, c.waveSize, c.isPerSample);
 }
 
-export function ledgerPlan(c: RunCase, maxAttempts = DEFAULT_MAX_ATTEMPTS): LedgerPlan {
+function ledgerPlan(c: RunCase, maxAttempts = DEFAULT_MAX_ATTEMPTS): LedgerPlan {
   return { order: c.order, seq: freshSeq(c), gates: c.gates, reused: c.reused, maxAttempts };
 }
 

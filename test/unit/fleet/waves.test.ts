@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WaveLedger } from '../../../src/fleet/waves/ledger.js';
+import { DEFAULT_LOOKAHEAD, WaveLedger } from '../../../src/fleet/waves/ledger.js';
 import { evaluateWave, splitWaves, startSequential } from '../../../src/runs/sequential.js';
 import type { PlannedSample } from '../../../src/runs/types.js';
 import type { MeasuredRun } from '../../../src/schema/measured.js';
@@ -45,6 +45,8 @@ describe('WaveLedger: the dispatch window', () => {
   it('offers the wave being completed plus `lookahead` waves, in plan order, and never more', () => {
     const { ledger, order } = ledgerOf(20);
     expect(ids(ledger.dispatchable(0))).toEqual(ids(order.slice(0, 4)));
+    // The default keeps one wave in reserve: the next wave's GPUs start while this one finishes.
+    expect(DEFAULT_LOOKAHEAD).toBe(1);
     expect(ids(ledger.dispatchable())).toEqual(ids(order.slice(0, 8)));
     expect(ids(ledger.dispatchable(3))).toEqual(ids(order.slice(0, 16)));
     expect(ids(ledger.dispatchable(99))).toEqual(ids(order));
