@@ -46,12 +46,15 @@ export interface LedgerPlan {
   maxAttempts?: number;
 }
 
-/** What a decision asks of the coordinator: drop these queued jobs, tell these leased ones to abort. */
-export interface Decision {
-  /** 1-based wave after which every SPRT gate had decided. */
-  wave: number;
+/** What stopping asks of the coordinator: drop these queued jobs, tell these leased ones to abort. */
+export interface Cancellation {
   cancel: string[];
   abort: { sampleId: string; attempt: number }[];
+}
+
+export interface Decision extends Cancellation {
+  /** 1-based wave after which every SPRT gate had decided. */
+  wave: number;
 }
 
 export interface Advance {
@@ -77,6 +80,8 @@ export interface LedgerOutcome {
   speculative: { generated: number; gpu_s: number };
   /** Leases that expired, over all jobs (redeliveries). */
   lostLeases: number;
+  /** Stopped by `interrupt()`: no verdict; `samples` holds every result recorded, for `run --resume`. */
+  interrupted: boolean;
 }
 
 function internal(message: string): TemporalCIError {
@@ -91,6 +96,7 @@ export class WaveLedger {
   /** Reused samples and the records of the evaluated waves, in generation order: what `evaluateWave` reads. */
   private readonly used: SampleRecord[];
   private decided: number | null = null;
+  private interrupted = false;
 
   constructor(private readonly plan: LedgerPlan) {
     this.seq = plan.seq;
@@ -153,9 +159,9 @@ export class WaveLedger {
     return this.job(sampleId).wave;
   }
 
-  /** The verdict is known: the SPRT gates decided, or every wave was evaluated. */
+  /** Nothing more will be evaluated: the SPRT gates decided, every wave was evaluated, or the run was interrupted. */
   get finished(): boolean {
-    return this.decided !== null || this.seq.waves === this.waves.length;
+    return this.interrupted || this.decided !== null || this.seq.waves === this.waves.length;
   }
 
   /** Finished, and no job is still queued or held by a worker (late results would only be speculative). */
@@ -262,20 +268,36 @@ export class WaveLedger {
       evaluated.push(k + 1);
       if (stop) {
         this.decided = k + 1;
-        return { evaluated, decision: this.stopAfter(k) };
+        return { evaluated, decision: { wave: k + 1, ...this.cancelFrom(k + 1, 'speculative') } };
       }
     }
     return { evaluated, decision: null };
   }
 
-  /** What the local loop would have produced; only once the verdict is known. */
+  /**
+   * The run is stopped (Ctrl-C on the submitting command, an admin cancel): nothing more is dispatched or
+   * evaluated, queued jobs are cancelled, leased ones aborted. A result that still comes in on a live lease is
+   * recorded: like every finished sample of a local run, it is kept for `run --resume`. The stored facts do
+   * not say a run was interrupted: the coordinator keeps the run's status and interrupts a restored ledger
+   * again. No-op once the verdict is known.
+   */
+  interrupt(): Cancellation {
+    if (this.finished) return { cancel: [], abort: [] };
+    this.interrupted = true;
+    return this.cancelFrom(this.seq.waves, 'done');
+  }
+
+  /** What the local loop would have produced; only once nothing more will be evaluated. */
   outcome(): LedgerOutcome {
     if (!this.finished)
       throw internal(`the run is not decided: ${this.seq.waves} of ${this.waves.length} waves in`);
     const all = this.waves.flat();
+    // An interrupted run keeps what finished past the evaluated waves, as a local run's sample log does.
+    const unevaluated = this.interrupted ? this.waves.slice(this.seq.waves).flat() : [];
+    const kept = unevaluated.filter((j) => j.state === 'done').map((j) => j.record as SampleRecord);
     const wasted = all.filter((j) => j.state === 'speculative' || j.state === 'cancelled');
     return {
-      samples: [...this.used],
+      samples: [...this.used, ...kept],
       seq: this.seq,
       decidedWave: this.decided,
       speculative: {
@@ -283,12 +305,14 @@ export class WaveLedger {
         gpu_s: wasted.reduce((s, j) => s + j.gpu_s, 0),
       },
       lostLeases: all.reduce((s, j) => s + j.lost, 0),
+      interrupted: this.interrupted,
     };
   }
 
-  private stopAfter(k: number): Decision {
-    const decision: Decision = { wave: k + 1, cancel: [], abort: [] };
-    for (const job of this.waves.slice(k + 1).flat()) {
+  /** Stops every job from wave `first` (0-based) on; results already in become `finished`. */
+  private cancelFrom(first: number, finished: 'done' | 'speculative'): Cancellation {
+    const decision: Cancellation = { cancel: [], abort: [] };
+    for (const job of this.waves.slice(first).flat()) {
       if (job.state === 'pending') job.state = 'cancelled';
       else if (job.state === 'queued') {
         job.state = 'cancelled';
@@ -296,7 +320,7 @@ export class WaveLedger {
       } else if (job.state === 'leased') {
         job.abort_requested = true;
         decision.abort.push({ sampleId: job.sample_id, attempt: job.attempt });
-      } else if (job.state === 'done') job.state = 'speculative';
+      } else if (job.state === 'done') job.state = finished;
     }
     return decision;
   }

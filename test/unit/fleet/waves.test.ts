@@ -145,6 +145,32 @@ describe('WaveLedger: a decision', () => {
   });
 });
 
+describe('WaveLedger: an interrupted run', () => {
+  it('stops dispatching, cancels and aborts, and keeps every finished result for run --resume', () => {
+    const { ledger, order } = ledgerOf(16);
+    for (const p of ledger.dispatchable(1)) ledger.markQueued(p.sampleId);
+    for (const p of order.slice(0, 4)) finish(ledger, p, 0.5 + (p.seed % 2) * 0.01);
+    ledger.advance();
+    for (const p of ledger.dispatchable(1)) ledger.markQueued(p.sampleId);
+    finish(ledger, order[9]!);
+    const held = ledger.claim(order[5]!.sampleId)!;
+    const stop = ledger.interrupt();
+    expect(stop.abort).toEqual([{ sampleId: order[5]!.sampleId, attempt: held }]);
+    expect(stop.cancel).toEqual(ids([order[4]!, ...order.slice(6, 9), ...order.slice(10, 12)]));
+    expect(ledger.dispatchable(3)).toEqual([]);
+    expect(ledger.advance()).toEqual({ evaluated: [], decision: null });
+    // The worker finished before it heard: a real sample, kept like any finished one.
+    expect(ledger.complete(order[5]!.sampleId, held, result(order[5]!), 4)).toBe('recorded');
+    expect(ledger.settled).toBe(true);
+    const out = ledger.outcome();
+    expect(out.interrupted).toBe(true);
+    expect(out.decidedWave).toBeNull();
+    expect(out.seq.waves).toBe(1);
+    expect(out.samples.map((s) => s.sample_id)).toEqual(ids([...order.slice(0, 4), order[5]!, order[9]!]));
+    expect(ledger.interrupt()).toEqual({ cancel: [], abort: [] });
+  });
+});
+
 describe('WaveLedger: leases', () => {
   it('requeues a lost lease, fences the zombie that held it, and records one result', () => {
     const { ledger, order } = ledgerOf(8);
