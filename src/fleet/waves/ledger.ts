@@ -30,7 +30,7 @@ import {
   workerLostRecord,
 } from './jobs.js';
 
-/** Waves enqueued beyond the one being completed: keeps GPUs busy across a barrier, wastes at most this many. */
+/** Waves enqueued beyond the one being completed: GPUs stay busy at a barrier; at most this many are wasted. */
 export const DEFAULT_LOOKAHEAD = 1;
 /** Lost leases a sample may have before it becomes a `worker_lost` error. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -38,7 +38,7 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export interface LedgerPlan {
   /** This session's generation order (`PreparedRun.order`). */
   order: readonly PlannedSample[];
-  /** A fresh `startSequential` over `order` (`PreparedRun.seq`): the ledger advances it as the local loop does. */
+  /** A fresh `startSequential` over `order` (`PreparedRun.seq`); the ledger advances it, as the loop does. */
   seq: SequentialState;
   gates: readonly GateConfig[];
   /** Samples reused from earlier sessions (`PreparedRun.reused`): fed first, as locally. */
@@ -64,9 +64,13 @@ export interface Advance {
   decision: Decision | null;
 }
 
-/** `recorded`: used by the run; `speculative`: past the decision; `duplicate`: this lease's result is already in; `stale`: not the live lease (a zombie): refuse it, record nothing. */
+/**
+ * `recorded`: used by the run; `speculative`: past the decision, counted as waste; `duplicate`: this lease's
+ * result is already in (a retried complete: answer as for the first); `stale`: not the live lease (a zombie):
+ * refuse it, record nothing.
+ */
 export type CompleteResult = 'recorded' | 'speculative' | 'duplicate' | 'stale';
-/** `requeue`: enqueue the job again; `failed`: it became a `worker_lost` error; `cancelled`: not needed any more. */
+/** `requeue`: enqueue it again; `failed`: it became a `worker_lost` error; `cancelled`: not needed any more. */
 export type LostResult = 'requeue' | 'failed' | 'cancelled' | 'stale';
 
 /** What the local loop would have produced: the inputs of the run record (`WaveOutcome.samples`, `seq`). */
@@ -159,7 +163,7 @@ export class WaveLedger {
     return this.job(sampleId).wave;
   }
 
-  /** Nothing more will be evaluated: the SPRT gates decided, every wave was evaluated, or the run was interrupted. */
+  /** Nothing more will be evaluated: the SPRT gates decided, all waves are in, or the run was interrupted. */
   get finished(): boolean {
     return this.interrupted || this.decided !== null || this.seq.waves === this.waves.length;
   }

@@ -20,7 +20,7 @@ function baselineOf(plan: readonly PlannedSample[], score = 0.5): MeasuredRun {
   };
 }
 
-/** A ledger over `n` samples in plan order, waves of 4; an unchanged candidate decides after wave 2 (8 pairs). */
+/** A ledger over `n` samples in plan order, waves of 4: an unchanged candidate decides at wave 2 (8 pairs). */
 function ledgerOf(n: number, opts: { baseline?: boolean; maxAttempts?: number; gates?: GateConfig[] } = {}) {
   const order = planOf(n);
   const gates = opts.gates ?? GATES;
