@@ -64,6 +64,8 @@ describe('WaveLedger against the local wave loop (property)', () => {
 
         expect(fleet.windowViolations).toEqual([]);
         expect(traceOf(out.seq)).toBe(traceOf(local.seq));
+        // The whole sequential state the run record is built from: tracks, pairings, waves, stopped_early.
+        expect(out.seq).toEqual(local.seq);
         expect(out.samples).toEqual(local.samples);
         expect(out.decidedWave).toBe(local.seq.stoppedEarly ? local.seq.waves : null);
         expect(fleet.decision?.wave ?? null).toBe(out.decidedWave);
