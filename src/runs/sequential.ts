@@ -5,6 +5,7 @@
  * test only saves it if the runner actually stops.
  */
 
+import { TemporalCIError } from '../errors.js';
 import type { SeriesPoint } from '../gates/pairing.js';
 import { gateMethod, isSequentialGate } from '../gates/registry.js';
 import {
@@ -130,4 +131,43 @@ export function afterWave(
     return true;
   }
   return false;
+}
+
+/**
+ * The waves of a generation order: consecutive slices of `waveSize` samples, the last one possibly shorter.
+ * The local loop (src/runs/waves.ts) and the fleet's wave ledger (src/fleet/waves) both cut the plan here,
+ * so their look boundaries, and with them the SPRT's overshoot correction, are the same.
+ */
+export function splitWaves<T>(order: readonly T[], waveSize: number): T[][] {
+  if (!(Number.isInteger(waveSize) && waveSize >= 1)) {
+    throw new TemporalCIError('INTERNAL', `splitWaves needs an integer wave size >= 1, got ${waveSize}`);
+  }
+  const waves: T[][] = [];
+  for (let start = 0; start < order.length; start += waveSize)
+    waves.push(order.slice(start, start + waveSize));
+  return waves;
+}
+
+/**
+ * Evaluates wave `k` (0-based) of `waves` once every sample of waves 0..k has come back: `attempted` is the
+ * reused samples then those waves' records, in generation order. Waves are evaluated strictly in order —
+ * the decision after wave k depends on how the deltas split into waves — so an out-of-order call is a bug
+ * of the caller. True means stop generating. Both the local loop and the fleet's ledger go through here.
+ */
+export function evaluateWave(
+  seq: SequentialState,
+  gates: readonly GateConfig[],
+  waves: readonly (readonly unknown[])[],
+  k: number,
+  attempted: readonly SampleRecord[],
+): boolean {
+  if (k !== seq.waves || k >= waves.length) {
+    throw new TemporalCIError(
+      'INTERNAL',
+      `wave ${k + 1} evaluated out of order: ${seq.waves} of ${waves.length} waves evaluated so far`,
+    );
+  }
+  let remaining = 0;
+  for (const w of waves.slice(k + 1)) remaining += w.length;
+  return afterWave(seq, gates, attempted, remaining);
 }

@@ -4,7 +4,7 @@ import type { RunStore } from '../store/types.js';
 import { type DeadlineState, recordSampleTime, shouldStop, startDeadline } from './deadline.js';
 import type { SampleExecutor } from './executor.js';
 import type { PreparedRun } from './prepare.js';
-import { afterWave } from './sequential.js';
+import { evaluateWave, splitWaves } from './sequential.js';
 
 /** What the wave loop reports as it goes (the engine forwards these to the reporters). */
 export interface WaveHooks {
@@ -22,13 +22,16 @@ export interface WaveOutcome {
   error: string | null;
 }
 
+/** The part of a prepared run the wave loop reads (and `seq`, which it advances). */
+export type WaveRun = Pick<PreparedRun, 'opts' | 'key' | 'planned' | 'order' | 'reused' | 'seq'>;
+
 /**
  * Generates the plan in waves: bounded concurrency inside a wave (the executor's), a decision at every wave
  * boundary (src/runs/sequential.ts), and the deadline's predictive abort before each sample starts. Each
  * finished sample is appended to the run's sample log at once, so a crash loses none of them.
  */
 export async function executeWaves(
-  prep: PreparedRun,
+  prep: WaveRun,
   executor: SampleExecutor,
   store: RunStore,
   hooks: WaveHooks,
@@ -75,12 +78,11 @@ export async function executeWaves(
   };
   let error: string | null = null;
   try {
-    for (let start = 0; start < order.length && !signal.aborted && !deadlineHit(); ) {
-      const wave = order.slice(start, start + seq.waveSize);
-      const rows = await Promise.all(wave.map(runOne));
+    const waves = splitWaves(order, seq.waveSize);
+    for (let k = 0; k < waves.length && !signal.aborted && !deadlineHit(); k++) {
+      const rows = await Promise.all(waves[k]!.map(runOne));
       samples.push(...rows.filter((r): r is SampleRecord => r !== null));
-      start += wave.length;
-      const stopped = afterWave(seq, opts.gates, samples, order.length - start);
+      const stopped = evaluateWave(seq, opts.gates, waves, k, samples);
       await hooks.onWave(seq.waves, samples.length, stopped);
       if (stopped) break;
     }

@@ -29,8 +29,11 @@ export function worstExitCode(statuses: readonly RunStatus[], allRan = true): 0 
   return statuses.includes('FAIL') ? 2 : 0;
 }
 
-/** `store`: the finished sample's files could not be put into the artifact store. */
-export type SampleStage = 'generate' | 'probe' | 'decode' | 'metrics' | 'encode' | 'store';
+/**
+ * `store`: the finished sample's files could not be put into the artifact store. `worker_lost`: on a fleet,
+ * every worker that leased the sample died or stalled past its lease, `max_attempts` times (src/fleet/waves).
+ */
+export type SampleStage = 'generate' | 'probe' | 'decode' | 'metrics' | 'encode' | 'store' | 'worker_lost';
 
 export interface SampleError {
   stage: SampleStage;
