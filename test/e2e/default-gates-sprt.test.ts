@@ -69,7 +69,7 @@ describe('examples/regression_sprt.yaml with its default gates', () => {
     expect(sprtDecision(rec)).toBe('accept_h1_no_regression');
     const pairable = new Set(generatedIds(early));
     expect(generatedIds(rec).filter((id) => !pairable.has(id))).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it('fails the degraded twin against the early-stopped baseline', async () => {
     const degraded = await fs.readFile(DEGRADED, 'utf8');
@@ -78,7 +78,7 @@ describe('examples/regression_sprt.yaml with its default gates', () => {
     expect(sprtDecision(rec)).toBe('accept_h0_regression');
     const pairable = new Set(generatedIds(early));
     expect(generatedIds(rec).filter((id) => !pairable.has(id))).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it('passes other seeds of the same model: nothing pairs, and the gates say so', async () => {
     const other = example.replace('seeds: [0, 1, 2]', 'seeds: [3, 4, 5]');
@@ -86,14 +86,14 @@ describe('examples/regression_sprt.yaml with its default gates', () => {
     expect(caughtBy(rec)).toEqual([]);
     expect(code).toBe(0);
     expect(sprtGate(rec).reason).toMatch(/^not evaluated: none of 12 samples pairs with the baseline/);
-  }, 120_000);
+  }, 300_000);
 
   for (const [what, params] of BENIGN) {
     it(`passes ${what} (${JSON.stringify(params)})`, async () => {
       const { code, rec } = await run(what, withParams(example, params), ['--baseline-mode', 'tag:full']);
       expect(caughtBy(rec)).toEqual([]);
       expect(code).toBe(0);
-    }, 120_000);
+    }, 300_000);
   }
 
   // Three samples each (CI time): too few for the SPRT gate to decide, so what must catch each degradation
@@ -113,6 +113,6 @@ describe('examples/regression_sprt.yaml with its default gates', () => {
       ];
       expect(caught.length, JSON.stringify(caughtBy(rec))).toBeGreaterThan(0);
       expectSummaryNamesCatch(rec, stdout);
-    }, 120_000);
+    }, 300_000);
   }
 });

@@ -1,8 +1,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/schema/run.js';
-import { hasStackTrace, REPO_ROOT, runCli, tempDir } from '../support/cli.js';
+import { REPO_ROOT, runCli, tempDir } from '../support/cli.js';
+import {
+  BENIGN,
+  caughtBy,
+  DEGRADATIONS,
+  expectSummaryNamesCatch,
+  type Params,
+  runSuiteText,
+  withParamsAfter,
+} from '../support/gate-runs.js';
 
 /**
  * The verdict a user gets out of the box: the suite `temporalci init` writes, its default gates untouched.
@@ -10,22 +18,6 @@ import { hasStackTrace, REPO_ROOT, runCli, tempDir } from '../support/cli.js';
  * degradation at the reference strengths (README, "Default gates") fails with exit 2 and names the gate
  * that caught it; a re-encode, a small tone change, other seeds and a rerun pass.
  */
-type Params = Record<string, unknown>;
-const DEGRADATIONS: [string, Params][] = [
-  ['noise', { noise: 8 }],
-  ['flicker', { flicker: 6 }],
-  ['judder', { judder: 2 }],
-  ['dropped frames', { drop_frames: 0.25 }],
-  ['blur', { blur: 1.5 }],
-  ['freeze', { freeze_after: 8 }],
-  ['colour shift', { color_shift: [18, -8, -8] }],
-  ['heavy compression', { crf: 46 }],
-];
-const BENIGN: [string, Params][] = [
-  ['a re-encode at crf 26', { crf: 26 }],
-  ['gamma 1.02', { gamma: 1.02 }],
-];
-
 /**
  * The suites under test: the one `init` writes (its model has `params: {}`), and the shipped
  * examples/regression_core.yaml (block-style params; its first three samples, to keep CI time bounded).
@@ -60,44 +52,12 @@ const SOURCES: Source[] = [
   {
     name: 'examples/regression_core.yaml',
     text: () => fs.readFile(path.join(REPO_ROOT, 'examples', 'regression_core.yaml'), 'utf8'),
-    withParams: (text, p) =>
-      text.replace(
-        '      noise_scale: 0.06\n',
-        `      noise_scale: 0.06\n${Object.entries(p)
-          .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`)
-          .join('')}`,
-      ),
+    withParams: withParamsAfter('      noise_scale: 0.06\n'),
     extra: ['--sample', '3'],
   },
 ];
 
-async function run(name: string, text: string, extra: string[]) {
-  const file = path.join(dir, `${name.replace(/\W+/g, '_')}.yaml`);
-  const json = `${file}.json`;
-  await fs.writeFile(file, text);
-  const r = await runCli([
-    'run',
-    file,
-    '--output-json',
-    json,
-    '--no-progress',
-    '--no-report',
-    '--artifacts-dir',
-    path.join(dir, 'artifacts'),
-    ...extra,
-  ]);
-  expect(r.stderr).not.toSatisfy(hasStackTrace);
-  const rec = (JSON.parse(await fs.readFile(json, 'utf8')) as { runs: RunRecord[] }).runs[0]!;
-  return { code: r.code, rec, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** What failed, in words: gates that failed and regressions that regressed. */
-function caughtBy(rec: RunRecord): string[] {
-  return [
-    ...rec.gates.filter((g) => !g.passed).map((g) => `gate ${g.metric}`),
-    ...rec.regressions.filter((r) => r.regressed).map((r) => `regression ${r.metric}`),
-  ];
-}
+const run = (name: string, text: string, extra: string[]) => runSuiteText(dir, name, text, extra);
 
 describe.each(SOURCES)('default gates: $name', (source) => {
   let starter: string;
@@ -123,14 +83,7 @@ describe.each(SOURCES)('default gates: $name', (source) => {
       expect(rec.status, JSON.stringify(caughtBy(rec))).toBe('FAIL');
       expect(code).toBe(2);
       expect(caughtBy(rec).length).toBeGreaterThan(0);
-      // The summary names what caught it: the failing gate's line, or the regression's.
-      const failing = rec.gates.find((g) => !g.passed);
-      const regressed = rec.regressions.find((r) => r.regressed);
-      if (failing) expect(stdout).toMatch(new RegExp(`gate  ${failing.metric.replace(/\./g, '\\.')}.*FAIL`));
-      else
-        expect(stdout).toMatch(
-          new RegExp(`regression  ${regressed!.metric.replace(/\./g, '\\.')}.*REGRESSED`),
-        );
+      expectSummaryNamesCatch(rec, stdout);
     }, 120_000);
   }
 
