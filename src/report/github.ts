@@ -1,6 +1,6 @@
 import { appendText, fileSize } from '../platform/fs.js';
 import type { RunRecord } from '../schema/run.js';
-import { gateTarget } from './analysis.js';
+import { gateTarget, rankSamples } from './analysis.js';
 import { fmt, fmtPct, fmtSigned } from './html.js';
 
 /**
@@ -22,10 +22,26 @@ export function mdCell(v: unknown): string {
     .replace(/([\\|`*_[\]#~])/g, '\\$1');
 }
 
+/**
+ * An inline code span from untrusted text: backslashes are literal inside code spans, so nothing is
+ * escaped; the fence is one backtick longer than the longest run inside, and line breaks become spaces.
+ */
+export function mdCode(v: unknown): string {
+  const text = String(v).replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 export interface SummaryOptions {
   /** Where the report is: a URL when --report-url is given, else a path. */
   reportLink?: string;
   maxRegressions?: number;
+  /** The baseline run, for each sample's delta in "Samples to look at". */
+  baseline?: RunRecord | null;
+  /** How many samples that table lists (default 5). */
+  maxSamples?: number;
 }
 
 export function summaryMarkdown(rec: RunRecord, opts: SummaryOptions = {}): string {
@@ -33,7 +49,7 @@ export function summaryMarkdown(rec: RunRecord, opts: SummaryOptions = {}): stri
   const lines = [
     `## ${icon} ${rec.status}: ${mdCell(`${rec.project}/${rec.suite_name}/${rec.model_name}`)}`,
     '',
-    `Run \`${mdCell(rec.run_id)}\` · baseline ${mdCell(rec.baseline.mode)} → ${mdCell(rec.baseline.run_id ?? 'none')} · ${rec.counts.measured} of ${rec.counts.planned} samples measured, ${rec.counts.failed} failed`,
+    `Run ${mdCode(rec.run_id)} · baseline ${mdCell(rec.baseline.mode)} → ${mdCell(rec.baseline.run_id ?? 'none')} · ${rec.counts.measured} of ${rec.counts.planned} samples measured, ${rec.counts.failed} failed`,
     '',
   ];
   if (rec.gates.length) {
@@ -63,16 +79,48 @@ export function summaryMarkdown(rec: RunRecord, opts: SummaryOptions = {}): stri
     }
     lines.push('');
   }
+  if (rec.status !== 'PASS') lines.push(...worstSamples(rec, opts));
   for (const e of rec.errors) lines.push(`> ⚠️ ${mdCell(e)}`, '');
   if (opts.reportLink) {
     lines.push(
       /^https?:\/\//.test(opts.reportLink)
         ? `[Full report](${opts.reportLink.replace(/[()\s]/g, encodeURIComponent)})`
-        : `Full report: \`${mdCell(opts.reportLink)}\``,
+        : `Full report: ${mdCode(opts.reportLink)}`,
       '',
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The samples the report shows first (the shared ranking: failing the most gates, then the largest drop
+ * against the same sample in the baseline), with prompt and seed, so a reviewer knows what to replay.
+ */
+function worstSamples(rec: RunRecord, opts: SummaryOptions): string[] {
+  const ranked = rankSamples(rec, opts.baseline ?? null)
+    .filter((r) => r.failing.length > 0 || r.worstDrop > 0)
+    .slice(0, opts.maxSamples ?? 5);
+  if (ranked.length === 0) return [];
+  const lines = [
+    '### Samples to look at',
+    '',
+    '| prompt | seed | fails | worst change |',
+    '|---|---|---|---|',
+  ];
+  for (const r of ranked) {
+    const worst = r.deltas
+      .filter((d) => d.relative !== null && d.relative < 0)
+      .sort((a, b) => (a.relative ?? 0) - (b.relative ?? 0))[0];
+    const change =
+      worst === undefined
+        ? '—'
+        : `${worst.path} ${fmt(worst.baseline)} → ${fmt(worst.current)} (${fmtPct(-(worst.relative ?? 0)).replace(/^\+/, '')} worse)`;
+    lines.push(
+      `| ${mdCell(r.sample.prompt)} | ${r.sample.seed} | ${mdCell(r.failing.join('; ') || '—')} | ${mdCell(change)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /** Cuts Markdown at a line boundary so it fits `budget` bytes, saying that it was cut. */
@@ -111,7 +159,7 @@ function escapeProperty(s: string): string {
 export function workflowCommand(
   kind: 'error' | 'warning' | 'notice',
   message: string,
-  props: { title?: string; file?: string } = {},
+  props: { title?: string; file?: string; line?: number } = {},
 ): string {
   const p = Object.entries(props)
     .filter(([, v]) => v !== undefined && v !== '')
@@ -120,19 +168,27 @@ export function workflowCommand(
   return `::${kind}${p ? ` ${p}` : ''}::${escapeData(message)}`;
 }
 
+/** Where annotations point: the suite file and the line of each gate in it. */
+export interface AnnotationSource {
+  file?: string | undefined;
+  gateLines?: readonly number[];
+}
+
 /** One annotation per failed gate, regression, failed sample (capped) and run error. */
-export function annotations(rec: RunRecord, suiteFile?: string, maxSamples = 10): string[] {
+export function annotations(rec: RunRecord, source: AnnotationSource = {}, maxSamples = 10): string[] {
   const who = `${rec.model_name}`;
   const out: string[] = [];
+  // A line without a file means nothing to the runner: give both or neither.
+  const at = (gateIndex: number) => {
+    const line = source.gateLines?.[gateIndex];
+    return source.file === undefined ? {} : { file: source.file, ...(line === undefined ? {} : { line }) };
+  };
   for (const g of rec.gates.filter((x) => !x.passed)) {
     out.push(
       workflowCommand(
         'error',
         `gate ${g.metric} ${gateTarget(g)} failed: actual ${fmt(g.actual)} (${g.reason})`,
-        {
-          title: `TemporalCI ${who}: gate failed`,
-          file: suiteFile,
-        },
+        { title: `TemporalCI ${who}: gate failed`, ...at(g.index) },
       ),
     );
   }
@@ -141,7 +197,7 @@ export function annotations(rec: RunRecord, suiteFile?: string, maxSamples = 10)
       workflowCommand(
         rec.ignore_regression ? 'warning' : 'error',
         `${r.metric} regressed vs baseline ${rec.baseline.run_id ?? ''}: ${fmt(r.baseline)} -> ${fmt(r.current)} (${fmtPct(r.relative_delta)}, ${r.direction.replace(/_/g, ' ')})`,
-        { title: `TemporalCI ${who}: regression`, file: suiteFile },
+        { title: `TemporalCI ${who}: regression`, ...(r.gate_index === null ? at(-1) : at(r.gate_index)) },
       ),
     );
   }

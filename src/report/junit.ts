@@ -5,8 +5,9 @@ import { fmt } from './html.js';
 /**
  * JUnit XML in the shape CI systems read (the Jenkins/Ant "junit.xsd" family that GitHub, GitLab and
  * Buildkite parse): <testsuites> holding one <testsuite> per model run; one <testcase> per gate (a failed gate,
- * or a regression against the baseline on that gate, is a <failure>), one per failed sample (an <error>:
- * the sample could not be measured, which is not a quality verdict), and one "run" case for run-level errors.
+ * or a regression against the baseline on that gate, is a <failure>), one per sample, grouped by test id in
+ * its classname, with its generation and measurement time (a sample that could not be measured is an
+ * <error>, which is not a quality verdict), and one "run" case for run-level errors.
  */
 
 // XML 1.0 forbids most control characters even when escaped; adapter logs can contain them.
@@ -59,24 +60,25 @@ function casesOf(rec: RunRecord): Case[] {
     cases.push(c);
   }
   for (const s of rec.samples) {
+    const c: Case = {
+      classname: `${cls}.samples.${s.test_id}`,
+      name: `sample ${s.sample_id} (seed ${s.seed}): ${s.prompt}`,
+      time: Object.values(s.timings).reduce((a, b) => a + (b ?? 0), 0),
+    };
+    cases.push(c);
     if (s.error === null) continue;
     const e = s.error;
-    cases.push({
-      classname: `${cls}.samples`,
-      name: `sample ${s.sample_id} (${s.test_id}, seed ${s.seed}): ${s.prompt}`,
-      time: Object.values(s.timings).reduce((a, b) => a + (b ?? 0), 0),
-      error: {
-        message: `${e.stage}: ${e.message}`,
-        type: e.code,
-        body: [
-          `stage: ${e.stage}`,
-          `code: ${e.code}`,
-          ...(e.exit_code !== undefined ? [`exit code: ${e.exit_code}`] : []),
-          e.message,
-          ...(e.log_tail ? ['--- log tail ---', e.log_tail] : []),
-        ].join('\n'),
-      },
-    });
+    c.error = {
+      message: `${e.stage}: ${e.message}`,
+      type: e.code,
+      body: [
+        `stage: ${e.stage}`,
+        `code: ${e.code}`,
+        ...(e.exit_code !== undefined ? [`exit code: ${e.exit_code}`] : []),
+        e.message,
+        ...(e.log_tail ? ['--- log tail ---', e.log_tail] : []),
+      ].join('\n'),
+    };
   }
   if (rec.errors.length) {
     cases.push({
@@ -119,7 +121,7 @@ export function junitXml(records: readonly RunRecord[]): string {
     ]
       .map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`)
       .join('\n');
-    return `  <testsuite name="${xmlEscape(`${rec.project}/${rec.suite_name}/${rec.model_name}`)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="0" time="${rec.duration_s.toFixed(3)}" timestamp="${xmlEscape(rec.timestamp_utc.replace(/Z$/, ''))}">
+    return `  <testsuite name="${xmlEscape(`${rec.project}/${rec.suite_name}/${rec.model_name}`)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="0" time="${rec.duration_s.toFixed(3)}" timestamp="${xmlEscape(rec.timestamp_utc)}">
     <properties>
 ${props}
     </properties>

@@ -232,7 +232,8 @@ export async function validateSuiteBytes(
   if (!r.success || issues.length > 0) return { issues };
   const config: SuiteConfig = r.data;
   const hash = createHash('sha256').update(bytes).digest('hex');
-  return { suite: { file: abs, dir, hash, text, config, tests, warnings }, issues };
+  const gateLines = config.gates.map((_, i) => locator.locate(['gates', i], 'key').line);
+  return { suite: { file: abs, dir, hash, text, config, tests, warnings, gateLines }, issues };
 }
 
 /** Loads a suite for running: every problem at once as a SuiteValidationError. */

@@ -42,4 +42,9 @@ export interface LoadedSuite {
   tests: ResolvedTest[];
   /** Non-fatal remarks (e.g. a key kept for compatibility), printed by validate and run. */
   warnings: string[];
+  /**
+   * The line of each gate of `config.gates` in the file (a gate a preset expanded to: the preset's line), so
+   * CI annotations and messages point at the gate the user wrote.
+   */
+  gateLines: number[];
 }

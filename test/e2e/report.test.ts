@@ -71,7 +71,7 @@ describe('report.html of a degraded run', () => {
     expect(thumbs.filter((t) => t.endsWith('-cand-01.jpg')).length).toBe(3);
   });
 
-  it('writes JUnit XML that parses, one testcase per gate, failures for regressed gates', async () => {
+  it('writes JUnit XML that parses, one testcase per gate and per sample, failures for regressed gates', async () => {
     const xml = await fs.readFile(junitFile, 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as {
@@ -80,7 +80,7 @@ describe('report.html of a degraded run', () => {
     const suite = doc.testsuites.testsuite;
     expect(suite.name).toBe('demo/report_e2e/m1');
     const cases = Array.isArray(suite.testcase) ? suite.testcase : [suite.testcase];
-    expect(cases.length).toBe(2);
+    expect(cases.length).toBe(2 + 3); // two gates, three samples
     const failures = cases.filter((c) => (c as Record<string, unknown>).failure !== undefined);
     expect(failures.length).toBe(Number(doc.testsuites.failures));
     expect(failures.length).toBeGreaterThan(0);
@@ -93,7 +93,8 @@ describe('report.html of a degraded run', () => {
     expect(md).toMatch(/\| 1 \| vbench\\_temporal\.score \|/);
     expect(md).toContain('report.html');
     expect(Buffer.byteLength(md)).toBeLessThan(1024 * 1024);
-    expect(candidate.stdout).toMatch(/^::error title=TemporalCI m1%3A .+::.+$/m);
+    expect(candidate.stdout).toMatch(/^::error title=TemporalCI m1%3A .+,file=.+\.yaml,line=\d+::.+$/m);
+    expect(md).toContain('### Samples to look at');
   });
 
   it('prints no annotations and writes no summary outside GitHub Actions', async () => {

@@ -7,6 +7,7 @@ import { createReporter } from '../../report/reporters/index.js';
 import { planRun, runSuite } from '../../runs/engine.js';
 import type { Reporter } from '../../runs/reporter.js';
 import type { RunState } from '../../schema/files.js';
+import type { RunRecord } from '../../schema/run.js';
 import { assertSameSuite, planResume, type ResumePlan } from '../../store/run-state.js';
 import type { RunKey, RunStore } from '../../store/types.js';
 import { parseGateOverride } from '../../suite/gate-override.js';
@@ -71,6 +72,7 @@ function reportersFor(
         file: summaryFile,
         artifactsDir,
         reportUrlBase: flags.reportUrl,
+        readBaseline: (rec) => readBaselineRecord(store, rec),
         warn,
       }),
     );
@@ -79,7 +81,11 @@ function reportersFor(
     // With --json, stdout must stay one JSON document; the runner reads workflow commands on stderr too.
     const print = flags.json ? err : out;
     reporters.push(
-      createReporter('github-annotations', { suiteFile: path.relative(process.cwd(), suite.file), print }),
+      createReporter('github-annotations', {
+        suiteFile: path.relative(process.cwd(), suite.file),
+        gateLines: suite.gateLines,
+        print,
+      }),
     );
   }
   if (webhook) {
@@ -87,6 +93,14 @@ function reportersFor(
     reporters.push(createReporter('webhook', { target: webhook, store, reportLink, warn, signal }));
   }
   return reporters;
+}
+
+/** The record a run was compared with; a rolling mean has none, and an unreadable one only costs deltas. */
+async function readBaselineRecord(store: RunStore, rec: RunRecord): Promise<RunRecord | null> {
+  const id = rec.baseline.run_id;
+  if (id === null || id.startsWith('rolling:')) return null;
+  const key = { project: rec.project, suite: rec.suite_name, model: rec.model_name, runId: id };
+  return store.readRun(key).catch(() => null);
 }
 
 async function loadRunSuite(

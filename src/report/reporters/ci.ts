@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { atomicWriteFile } from '../../platform/fs.js';
 import type { Reporter } from '../../runs/reporter.js';
+import type { RunRecord } from '../../schema/run.js';
 import type { Warn } from '../../store/types.js';
 import { annotations, appendStepSummary, summaryMarkdown } from '../github.js';
 import { junitXml } from '../junit.js';
@@ -37,6 +38,8 @@ export interface StepSummaryOptions {
   artifactsDir: string;
   /** Public base URL of the artifacts folder (e.g. where CI uploads it); makes report links absolute. */
   reportUrlBase?: string;
+  /** The run's baseline record (null when none or unreadable), for each listed sample's change. */
+  readBaseline?: (rec: RunRecord) => Promise<RunRecord | null>;
   warn: Warn;
 }
 
@@ -48,7 +51,8 @@ export function githubSummaryReporter(opts: StepSummaryOptions): Reporter {
       if (reason === 'interrupted') return;
       const where = reportLocation(result.runDir, opts.artifactsDir, opts.reportUrlBase);
       await step('GitHub step summary not written', opts.warn, async () => {
-        const md = summaryMarkdown(result.record, { reportLink: where.url ?? where.path });
+        const baseline = (await opts.readBaseline?.(result.record)) ?? null;
+        const md = summaryMarkdown(result.record, { reportLink: where.url ?? where.path, baseline });
         if ((await appendStepSummary(opts.file, md)) === 0)
           opts.warn('GitHub step summary is full (1 MiB); nothing appended');
       });
@@ -59,13 +63,16 @@ export function githubSummaryReporter(opts: StepSummaryOptions): Reporter {
 /** ::error/::warning workflow commands, printed where the runner reads them. */
 export function githubAnnotationsReporter(opts: {
   suiteFile?: string;
+  /** Line of each gate in the suite file (LoadedSuite.gateLines): annotations point at it. */
+  gateLines?: readonly number[];
   print: (line: string) => void;
 }): Reporter {
   return {
     name: 'github-annotations',
     onRunEnd({ result, reason }) {
       if (reason === 'interrupted') return;
-      for (const line of annotations(result.record, opts.suiteFile)) opts.print(line);
+      const where = { file: opts.suiteFile, gateLines: opts.gateLines ?? [] };
+      for (const line of annotations(result.record, where)) opts.print(line);
     },
   };
 }
