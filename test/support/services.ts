@@ -1,6 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +35,8 @@ const REDIS_URL = 'TCI_TEST_REDIS_URL';
 const REDIS_MISSING = 'TCI_TEST_REDIS_MISSING';
 const PG_HINT = 'no initdb found: apt-get install postgresql (or set TEMPORALCI_TEST_PG to a server URL)';
 const REDIS_HINT = 'no redis-server found: apt-get install redis-server';
+/** The one role of the test cluster that logs in with a password (scram), not by trust. */
+export const PASSWORD_ROLE = 'tci_password_probe';
 /** Databases of the test Redis: one per test file (a counter in database 0 hands them out). */
 const REDIS_DATABASES = 4096;
 
@@ -105,6 +115,9 @@ async function startPostgres(initdb: string): Promise<Started> {
       'UTF8',
       '--locale=C',
     ]);
+    // Everyone is trusted except one role, which must give its password: the tests of a refused login.
+    const hba = path.join(dir, 'pg_hba.conf');
+    writeFileSync(hba, `host all ${PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
     const pgCtl = path.join(path.dirname(initdb), 'pg_ctl');
     let port = 0;
     // A free port can be taken between our look and the server's bind (other sessions share the machine).

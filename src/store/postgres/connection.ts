@@ -94,13 +94,19 @@ export class Database {
    * A connection of its own, outside the pool: what a session-scoped lock needs, since a pooled client is
    * handed to other callers between queries.
    */
-  async dedicatedClient(applicationName: string): Promise<pg.Client> {
+  async dedicatedClient(
+    applicationName: string,
+    onLost: (e: unknown) => void = (e) =>
+      this.warn(`a Postgres connection to ${this.shown} dropped: ${this.scrub(e)}`),
+  ): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: this.pool.options.connectionString,
       application_name: applicationName,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
     });
+    // Unhandled, an error event on a dropped connection would end the process.
+    client.on('error', onLost);
     try {
       await client.connect();
     } catch (e) {
@@ -140,9 +146,20 @@ export class Database {
     }
   }
 
-  /** Fails fast with a message a user can act on when the database cannot be reached or logged into. */
+  /**
+   * Fails fast with a message a user can act on when the database cannot be reached or logged into. On a
+   * client of its own: pg's pool leaves a connection whose login failed in the driver (no password for a
+   * server that wants one) open until the server's authentication timeout; this one is closed at once.
+   */
   async ping(): Promise<void> {
-    await this.query('select 1');
+    const client = await this.dedicatedClient('temporalci');
+    try {
+      await client.query('select 1');
+    } catch (e) {
+      throw this.fail(e);
+    } finally {
+      await client.end().catch(() => undefined); // the answer (or the failure above) is what counts
+    }
   }
 
   async close(): Promise<void> {

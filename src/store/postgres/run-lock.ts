@@ -50,9 +50,8 @@ async function currentHolder(db: Database, run: RunKey): Promise<string> {
 }
 
 export async function lockRunInDatabase(db: Database, run: RunKey, warn: Warn): Promise<RunLock> {
-  const client = await db.dedicatedClient('temporalci run lock');
   let released = false;
-  client.on('error', (e) => {
+  const client = await db.dedicatedClient('temporalci run lock', (e) => {
     if (!released) warn(`the lock of run ${run.runId} was lost with its database connection: ${db.scrub(e)}`);
   });
   let holder: LockHolder;

@@ -8,7 +8,7 @@ import { Database, openDatabase, parseDatabaseUrl } from '../../../src/store/pos
 import { applyMigrations, requireSchema, SCHEMA_VERSION } from '../../../src/store/postgres/migrations.js';
 import { PostgresRunStore } from '../../../src/store/postgres/store.js';
 import { REPO_ROOT } from '../../support/cli.js';
-import { requirePostgres } from '../../support/services.js';
+import { PASSWORD_ROLE, requirePostgres } from '../../support/services.js';
 import { MODEL, record, runId } from './fixtures.js';
 
 /**
@@ -117,8 +117,8 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
         `insert into schema_migrations (version, name, checksum) values (999, 'from the future', 'x')`,
       );
       try {
-        for (const p of [applyMigrations(db), requireSchema(db)]) {
-          const e = await failure(p);
+        for (const check of [applyMigrations, requireSchema]) {
+          const e = await failure(check(db));
           expect(e.code).toBe('DATABASE_SCHEMA');
           expect(e.message).toContain(
             'schema version 999 (from the future), newer than this TemporalCI knows',
@@ -176,6 +176,35 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
       expect(missing.message).toContain('database "no_such_database" does not exist');
       expect(missing.hint).toContain('create the database first');
       for (const e of [closed, missing]) expect(`${e.message} ${e.hint}`).not.toContain('hunter22');
+    });
+
+    it('says when the server refuses the login, with or without a password, never showing it', async (ctx) => {
+      const db = database();
+      await db.query(`drop role if exists ${PASSWORD_ROLE}`);
+      await db.query(`create role ${PASSWORD_ROLE} login password 'right-pw-123'`);
+      const as = (password: string) => {
+        const url = new URL(postgres.url());
+        url.username = PASSWORD_ROLE;
+        url.password = password;
+        return openDatabase(url.toString(), { warn }).then(
+          (ok) => ok.close().then(() => null),
+          (e: unknown) => e as TemporalCIError,
+        );
+      };
+      const wrong = await as('wrong-pw-456');
+      // A server of your own (TEMPORALCI_TEST_PG) may trust every login; the test cluster asks this role.
+      if (wrong === null) return ctx.skip('this Postgres lets the role in without checking its password');
+      expect(wrong.code).toBe('DATABASE_UNAVAILABLE');
+      expect(wrong.message).toContain(
+        `refused the login: password authentication failed for user "${PASSWORD_ROLE}"`,
+      );
+      expect(wrong.hint).toBe(
+        'check the user and password in the database URL (the password is never printed)',
+      );
+      expect(`${wrong.message} ${wrong.hint}`).not.toContain('wrong-pw-456');
+      const none = await as('');
+      expect(none?.code).toBe('DATABASE_UNAVAILABLE');
+      expect(none?.message).toMatch(/refused the login: .*password/);
     });
 
     it('describes and locates runs by a URL without the password', () => {
