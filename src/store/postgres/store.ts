@@ -24,9 +24,17 @@ import { lockRunInDatabase } from './run-lock.js';
  * them, so a run kept here can be pulled into a local folder unchanged. Artifacts are not kept here: see
  * paired.ts, which joins this store with an ArtifactStore.
  *
- * Records are jsonb: keys come back in jsonb's order, not the writer's (the contract compares values), and
- * a string holding U+0000 cannot be stored (Postgres refuses it in jsonb text).
+ * Records are jsonb: keys come back in jsonb's order, not the writer's (the contract compares values).
  */
+
+/**
+ * The JSON text to store as jsonb. Postgres refuses U+0000 in jsonb strings, and a NUL byte does reach
+ * records (an adapter's log tail): it is kept as U+FFFD rather than losing the whole record. Only a real
+ * `\u0000` escape is replaced (preceded by an even number of backslashes), never the text "\u0000".
+ */
+function jsonbText(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
 
 const MODEL_WHERE = 'project = $1 and suite = $2 and model = $3';
 const RUN_WHERE = `${MODEL_WHERE} and run_id = $4`;
@@ -104,7 +112,7 @@ export class PostgresRunStore implements RunStore {
     await this.db.query(
       `insert into runs (project, suite, model, run_id, record) values ($1, $2, $3, $4, $5::jsonb)
        on conflict (project, suite, model, run_id) do update set record = excluded.record, committed_at = now()`,
-      [...runParams(runKeyOf(record)), JSON.stringify(record)],
+      [...runParams(runKeyOf(record)), jsonbText(record)],
     );
   }
 
@@ -174,7 +182,7 @@ export class PostgresRunStore implements RunStore {
     await this.db.query(
       `insert into run_states (project, suite, model, run_id, state) values ($1, $2, $3, $4, $5::jsonb)
        on conflict (project, suite, model, run_id) do update set state = excluded.state, written_at = now()`,
-      [...runParams(run), JSON.stringify(state)],
+      [...runParams(run), jsonbText(state)],
     );
   }
 
@@ -197,7 +205,7 @@ export class PostgresRunStore implements RunStore {
     await this.db.query(
       `insert into run_samples (project, suite, model, run_id, sample_id, record) values ($1, $2, $3, $4, $5, $6::jsonb)
        on conflict (project, suite, model, run_id, sample_id) do update set record = excluded.record, appended_at = now()`,
-      [...runParams(run), sample.sample_id, JSON.stringify(sample)],
+      [...runParams(run), sample.sample_id, jsonbText(sample)],
     );
   }
 

@@ -142,6 +142,23 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
     });
   });
 
+  describe('records', () => {
+    it('keeps a record holding a NUL character (which jsonb refuses) as U+FFFD, and the text "\\u0000" as is', async () => {
+      const db = database();
+      await applyMigrations(db); // done by the tests above; again here so that this one runs alone too
+      const store = new PostgresRunStore(db, { warn });
+      const rec = {
+        ...record(runId(1), 'PASS', [1]),
+        note: 'log tail: a\u0000b, literally \\u0000 and \\\u0000',
+      };
+      await store.commitRun(rec);
+      expect((await store.readRun({ ...MODEL, runId: runId(1) })).note).toBe(
+        'log tail: a\ufffdb, literally \\u0000 and \\\ufffd',
+      );
+      await db.query('truncate runs cascade');
+    });
+  });
+
   describe('connection errors', () => {
     it('shows the URL without its password, and a hint', async () => {
       const parsed = parseDatabaseUrl('postgresql://ci:p%40ss-w0rd@db.internal:6543/tci?sslmode=require');
