@@ -156,13 +156,16 @@ export class PostgresRunStore implements RunStore {
         hint: 'pick a run id from `temporalci history --model-root ...`',
       });
     if (!isRunIdSafe(runId)) throw missing();
-    // The insert reads the run in the same statement, so a run deleted meanwhile is never tagged.
-    const r = await this.db.query(
-      `insert into run_tags (project, suite, model, name, run_id)
-       select project, suite, model, $5, run_id from runs where ${RUN_WHERE}
-       on conflict (project, suite, model, name) do update set run_id = excluded.run_id, tagged_at = now()`,
-      [...runParams({ ...model, runId }), name],
-    );
+    // The insert reads the run in the same statement; a run deleted by another session between that read and
+    // the insert is caught by the foreign key (foreign_key_violation), so a tag never names a deleted run.
+    const r = await this.db
+      .query(
+        `insert into run_tags (project, suite, model, name, run_id)
+         select project, suite, model, $5, run_id from runs where ${RUN_WHERE}
+         on conflict (project, suite, model, name) do update set run_id = excluded.run_id, tagged_at = now()`,
+        [...runParams({ ...model, runId }), name],
+      )
+      .catch((e: unknown) => Promise.reject((e as { code?: unknown }).code === '23503' ? missing() : e));
     if (r.rowCount === 0) throw missing();
   }
 
