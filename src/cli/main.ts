@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   annotate: async () => (await import('./commands/annotate.js')).registerAnnotate,
   badge: async () => (await import('./commands/badge.js')).registerBadge,
   measure: async () => (await import('./commands/measure.js')).registerMeasure,
+  db: async () => (await import('./commands/db.js')).registerDb,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_PATH } from './browser-path.js';
+import { startServices } from './services.js';
 
 /**
  * The test suite runs on a fresh machine with just `npm install && npm test`:
@@ -22,7 +23,7 @@ function runs(bin: string): boolean {
   }
 }
 
-export default async function setup(): Promise<() => void> {
+export default async function setup(): Promise<() => Promise<void>> {
   if (!runs('ffmpeg') || !runs('ffprobe')) {
     const ffmpeg = ((await import('@ffmpeg-installer/ffmpeg')) as { default: { path: string } }).default.path;
     const ffprobe = ((await import('@ffprobe-installer/ffprobe')) as { default: { path: string } }).default
@@ -46,7 +47,10 @@ export default async function setup(): Promise<() => void> {
       `note: no Chromium at ${CHROMIUM_PATH}: the browser tests are skipped (apt-get install chromium; CI installs it)\n`,
     );
   }
-  return () => {
+  const services = await startServices(); // Postgres and Redis for the fleet tests (test/support/services.ts)
+  for (const note of services.notes) process.stdout.write(`${note}\n`);
+  return async () => {
     if (tempBin) rmSync(tempBin, { recursive: true, force: true });
+    await services.stop();
   };
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TemporalCIError } from '../../../src/errors.js';
 import { loadHistory } from '../../../src/report/history.js';
 import { loadSuiteModels } from '../../../src/report/suite-index.js';
@@ -9,13 +9,19 @@ import type { RunState } from '../../../src/schema/files.js';
 import { parseBaselineMode, selectBaseline } from '../../../src/store/baseline.js';
 import { LocalStore } from '../../../src/store/local.js';
 import { MemoryRunStore } from '../../../src/store/memory.js';
+import { type Database, openDatabase } from '../../../src/store/postgres/connection.js';
+import { applyMigrations } from '../../../src/store/postgres/migrations.js';
+import { PairedStore } from '../../../src/store/postgres/paired.js';
+import { PostgresRunStore } from '../../../src/store/postgres/store.js';
 import { pruneRuns } from '../../../src/store/prune.js';
 import type { ArtifactStore, ModelKey, RunKey, RunStore } from '../../../src/store/types.js';
+import { requirePostgres } from '../../support/services.js';
 import { MODEL, record, runId, sample } from './fixtures.js';
 
 /**
- * One contract, two stores: everything the engine and the commands rely on behaves the same on the local
- * artifacts folder and in memory, so an in-process test on MemoryRunStore tells the truth about LocalStore.
+ * One contract, three stores: everything the engine and the commands rely on behaves the same on the local
+ * artifacts folder, in memory and in Postgres, so an in-process test on MemoryRunStore tells the truth about
+ * LocalStore, and a fleet's history behaves as a laptop's.
  */
 
 type Store = RunStore & ArtifactStore;
@@ -31,9 +37,28 @@ afterEach(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
+// PostgresRunStore keeps records only; a fleet pairs it with S3 for the files. Here its artifact half is a
+// LocalStore folder, so the artifact tests check the pairing (delete removes files, runBytes counts both).
+const postgres = requirePostgres();
+let db: Database | undefined;
+if (postgres.available) {
+  beforeAll(async () => {
+    db = await openDatabase(postgres.url(), { warn });
+    await applyMigrations(db);
+  });
+  afterAll(() => db?.close());
+  beforeEach(() => db?.query('truncate runs, run_tags, run_states, run_samples, run_locks'));
+}
+function pairedPostgres(): Store {
+  const files = new LocalStore(path.join(tmp, 'artifacts'), { warn });
+  const remove = (r: RunKey) => fs.rm(files.runDir(r), { recursive: true, force: true });
+  return new PairedStore(new PostgresRunStore(db!, { warn }), files, remove);
+}
+
 const stores: [string, () => Store][] = [
   ['LocalStore', () => new LocalStore(path.join(tmp, 'artifacts'), { warn })],
   ['MemoryRunStore', () => new MemoryRunStore({ warn })],
+  ...(postgres.available ? [['PostgresRunStore', pairedPostgres] as [string, () => Store]] : []),
 ];
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
