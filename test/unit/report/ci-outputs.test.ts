@@ -28,7 +28,7 @@ function failedRun(): { rec: RunRecord; base: RunRecord } {
   rec.samples[1]!.prompt = 'a red_ball | bouncing';
   rec.samples[1]!.seed = 7;
   rec.samples[1]!.test_id = 't2';
-  rec.samples[1]!.timings = { generate: 2.5, measure: 0.25 };
+  rec.samples[1]!.timings = { generate: 2.5, decode: 0.25 };
   return { rec, base };
 }
 
