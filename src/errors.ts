@@ -25,6 +25,10 @@ export type ErrorCode =
   /** A model's index stayed locked by another writer for longer than a writer ever holds it. */
   | 'STORE_LOCKED'
   | 'PATH_UNSAFE'
+  /** The fleet's artifact store (S3) is unreachable, missing or refuses this machine's credentials. */
+  | 'STORE_UNAVAILABLE'
+  /** A suite bundle that does not match its address, or holds entries that could escape its folder. */
+  | 'BUNDLE_INVALID'
   | 'INTERRUPTED'
   | 'INTERNAL';
 
