@@ -132,7 +132,7 @@ export async function extractTarGz(archive: string, dir: string, limits: TarLimi
   const root = path.resolve(dir);
   const files: string[] = [];
   const writes: Promise<void>[] = [];
-  await parse(archive, (entry, fail) => {
+  const extracting = parse(archive, (entry, fail) => {
     const name = entry.path.replace(/\/+$/, '');
     const target = path.join(root, ...name.split('/'));
     if (!target.startsWith(root + path.sep)) return fail(refuse(archive, `entry "${entry.path}" escapes`));
@@ -144,13 +144,29 @@ export async function extractTarGz(archive: string, dir: string, limits: TarLimi
     files.push(name);
     const sink = new PassThrough();
     entry.pipe(sink);
+    const written = fs
+      .mkdir(path.dirname(target), { recursive: true })
+      .then(() => pipeline(sink, createWriteStream(target, { flags: 'wx', mode: 0o644 })));
     writes.push(
-      fs
-        .mkdir(path.dirname(target), { recursive: true })
-        .then(() => pipeline(sink, createWriteStream(target, { flags: 'wx', mode: 0o644 }))),
+      written.catch((e: NodeJS.ErrnoException) => {
+        // Drain what is left of the entry and stop the parse: a stalled entry would stall the parser.
+        sink.resume();
+        fail(refuse(archive, `entry "${entry.path}" cannot be written (${e.code ?? e.message})`));
+        throw e;
+      }),
     );
   });
-  await Promise.all(writes);
+  // Every write settles before this returns or throws, so the caller may remove the folder at once.
+  const parsed = await extracting.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (parsed !== undefined) throw parsed;
+  if (failed !== undefined) {
+    const code = (failed.reason as NodeJS.ErrnoException).code ?? String(failed.reason);
+    throw refuse(archive, `cannot be extracted (${code})`);
+  }
   return files.sort();
 }
 

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { promises as fs } from 'node:fs';
 import {
   type _Object,
   DeleteObjectsCommand,
   GetObjectCommand,
-  type GetObjectCommandOutput,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -15,7 +10,6 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { TemporalCIError } from '../../errors.js';
 import { STORE_FILES } from '../run-files.js';
@@ -23,7 +17,8 @@ import type { ArtifactKey, ArtifactStore, RunKey } from '../types.js';
 import type { S3Config } from './config.js';
 import { contentTypeOf } from './content-type.js';
 import { isNotFound, type S3Place, s3Failure } from './errors.js';
-import { listPrefix, objectKey, runPrefix } from './keys.js';
+import { bundleKey, listPrefix, objectKey, runPrefix } from './keys.js';
+import { downloadFile, type Transfer, uploadFile } from './transfer.js';
 
 /**
  * The ArtifactStore on an S3 bucket: a run's artifacts are objects under
@@ -86,59 +81,14 @@ export class S3ArtifactStore implements ArtifactStore {
     return null;
   }
 
-  /**
-   * Uploads the file, checks that the object has the file's size (a server that stores the aws-chunked
-   * framing fails here, not in a later report), then removes the local file as a move into a folder would.
-   */
+  /** Uploads the file (checking the stored size), then removes it, as a move into a folder would. */
   async put(key: ArtifactKey, localFile: string): Promise<void> {
-    const Key = this.keyOf(key);
-    const size = await fs.stat(localFile).then(
-      (s) => s.size,
-      (e: NodeJS.ErrnoException) => {
-        throw new TemporalCIError('RUN_FAILED', `cannot upload ${localFile}: ${e.code ?? e.message}`, {
-          hint: 'the file to store must exist until put() returns',
-        });
-      },
-    );
-    const partSize = this.opts.partSize ?? DEFAULT_PART_SIZE;
-    try {
-      const upload = new Upload({
-        client: this.client,
-        params: {
-          Bucket: this.config.bucket,
-          Key,
-          Body: createReadStream(localFile),
-          ContentType: contentTypeOf(key.name),
-        },
-        partSize,
-        queueSize: 2,
-        leavePartsOnError: false,
-      });
-      await upload.done();
-    } catch (e) {
-      throw s3Failure(e, `upload ${key.name} of run ${key.run.runId}`, this.place);
-    }
-    await this.checkStoredSize(Key, size, key);
+    const what = `upload ${key.name} of run ${key.run.runId}`;
+    await uploadFile(this.transfer(this.keyOf(key), what), localFile, {
+      contentType: contentTypeOf(key.name),
+      partSize: this.opts.partSize ?? DEFAULT_PART_SIZE,
+    });
     await fs.rm(localFile, { force: true });
-  }
-
-  private async checkStoredSize(Key: string, size: number, key: ArtifactKey): Promise<void> {
-    let stored: number | undefined;
-    try {
-      stored = (await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key })))
-        .ContentLength;
-    } catch (e) {
-      throw s3Failure(e, `check the upload of ${key.name}`, this.place);
-    }
-    if (stored !== size) {
-      throw new TemporalCIError(
-        'STORE_UNAVAILABLE',
-        `S3 kept ${stored ?? 'no'} bytes of ${key.name} for the ${size} uploaded`,
-        {
-          hint: 'the server stored the upload framing; set TEMPORALCI_S3_CHECKSUM=WHEN_REQUIRED for this S3 server',
-        },
-      );
-    }
   }
 
   async putText(key: ArtifactKey, text: string): Promise<void> {
@@ -158,40 +108,54 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  /** Streams the object into `<localFile>.<pid>.<random>.partial`, renamed over `localFile` when complete. */
+  /** Streams the object into a temp file beside `localFile`, renamed over it when complete. */
   async fetchTo(key: ArtifactKey, localFile: string): Promise<void> {
-    const Key = this.keyOf(key);
-    let res: GetObjectCommandOutput;
-    try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key }));
-    } catch (e) {
-      if (isNotFound(e)) throw missingArtifact(key);
-      throw s3Failure(e, `download ${key.name} of run ${key.run.runId}`, this.place);
+    const what = `download ${key.name} of run ${key.run.runId}`;
+    if (!(await downloadFile(this.transfer(this.keyOf(key), what), localFile))) {
+      throw new TemporalCIError('RUN_NOT_FOUND', `run ${key.run.runId} has no artifact ${key.name}`, {
+        hint: 'it may not have been kept (artifacts.video) or been pruned',
+      });
     }
-    const target = path.resolve(localFile);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
-    let received = 0;
-    const count = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        received += chunk.length;
-        done(null, chunk);
-      },
+  }
+
+  /** Stores a suite bundle at `bundles/<sha256>.tar.gz` (the local file stays: the submitter may reuse it). */
+  async putBundle(sha256: string, localFile: string): Promise<void> {
+    const what = `upload suite bundle ${sha256.slice(0, 12)}`;
+    await uploadFile(this.transfer(bundleKey(this.config.prefix, sha256), what), localFile, {
+      contentType: 'application/gzip',
+      partSize: this.opts.partSize ?? DEFAULT_PART_SIZE,
     });
+  }
+
+  /** Whether the bundle is stored already (a submitter skips the upload of a suite it sent before). */
+  async hasBundle(sha256: string): Promise<boolean> {
     try {
-      await pipeline(res.Body as NodeJS.ReadableStream, count, createWriteStream(tmp));
-      if (res.ContentLength !== undefined && received !== res.ContentLength) {
-        throw new TemporalCIError(
-          'STORE_UNAVAILABLE',
-          `download of ${key.name} ended after ${received} of ${res.ContentLength} bytes`,
-          { hint: 'the connection to S3 broke; retry' },
-        );
-      }
-      await fs.rename(tmp, target);
+      await this.client.send(
+        new HeadObjectCommand({ Bucket: this.config.bucket, Key: bundleKey(this.config.prefix, sha256) }),
+      );
+      return true;
     } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw s3Failure(e, `download ${key.name} of run ${key.run.runId}`, this.place);
+      if (isNotFound(e)) return false;
+      throw s3Failure(e, `look up suite bundle ${sha256.slice(0, 12)}`, this.place);
     }
+  }
+
+  /** Downloads a bundle to `localFile`; extractBundle then checks it hashes to `sha256`. */
+  async fetchBundle(sha256: string, localFile: string): Promise<void> {
+    const what = `download suite bundle ${sha256.slice(0, 12)}`;
+    if (!(await downloadFile(this.transfer(bundleKey(this.config.prefix, sha256), what), localFile))) {
+      throw new TemporalCIError(
+        'RUN_NOT_FOUND',
+        `no suite bundle ${sha256} in bucket ${this.config.bucket}`,
+        {
+          hint: 'the submitter uploads the bundle before the run starts; submit the run again',
+        },
+      );
+    }
+  }
+
+  private transfer(Key: string, what: string): Transfer {
+    return { client: this.client, place: this.place, Key, what };
   }
 
   /** True for an object, or for a folder of them (as a folder exists on disk). */
@@ -312,10 +276,4 @@ export class S3ArtifactStore implements ArtifactStore {
       }
     }
   }
-}
-
-function missingArtifact(key: ArtifactKey): TemporalCIError {
-  return new TemporalCIError('RUN_NOT_FOUND', `run ${key.run.runId} has no artifact ${key.name}`, {
-    hint: 'it may not have been kept (artifacts.video) or been pruned',
-  });
 }

@@ -1,10 +1,17 @@
+import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TemporalCIError } from '../../../src/errors.js';
+import { planSamples } from '../../../src/runs/plan.js';
 import { s3Config, s3ConfigFromEnv } from '../../../src/store/s3/config.js';
 import { s3Failure, scrub } from '../../../src/store/s3/errors.js';
 import { bundleKey } from '../../../src/store/s3/keys.js';
 import { S3ArtifactStore } from '../../../src/store/s3/store.js';
+import { extractBundle } from '../../../src/suite/bundle/extract.js';
+import { createBundle } from '../../../src/suite/bundle/pack.js';
+import { loadSuite } from '../../../src/suite/load.js';
 import { DUMMY_CREDENTIALS, useLocalS3 } from '../../support/s3.js';
 import { MODEL, runId } from './fixtures.js';
 
@@ -189,3 +196,39 @@ describe('bundle keys', () => {
     expect(() => bundleKey(undefined, '../x')).toThrow(/not a sha256/);
   });
 });
+
+describe('suite bundles on S3', () => {
+  it('upload once, look up, download on a worker and extract to the same plan', async () => {
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tci-s3-bundle-'));
+    try {
+      const suite = await loadSuite(
+        path.resolve(import.meta.dirname, '../../../examples/interpolation_minterpolate.yaml'),
+      );
+      const bundle = await createBundle(suite, path.join(tmp, 'submit'));
+      const store = open(s3.config({ prefix: 'fleet-a' }));
+      expect(await store.hasBundle(bundle.sha256)).toBe(false);
+      await store.putBundle(bundle.sha256, bundle.file);
+      expect(await store.hasBundle(bundle.sha256)).toBe(true);
+      const cached = path.join(tmp, 'worker', 'cache', `${bundle.sha256}.tar.gz`);
+      await store.fetchBundle(bundle.sha256, cached);
+      const back = await extractBundle(cached, path.join(tmp, 'worker', 'suites', bundle.sha256));
+      const plan = (x: typeof suite) => planSamples(x.config.models[0]!.name, x.tests);
+      expect(plan(back.suite)).toEqual(plan(suite));
+      expect(await codeOf(store.fetchBundle('c'.repeat(64), path.join(tmp, 'none.tar.gz')))).toBe(
+        'RUN_NOT_FOUND',
+      );
+      expect(await fs.readdir(tmp)).toEqual(['submit', 'worker']);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as TemporalCIError).code;
+  }
+  return 'resolved';
+}

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBuiltinAdapter, isModulePath } from '../../../src/adapters/registry.js';
 import type { TemporalCIError } from '../../../src/errors.js';
 import { findMetric } from '../../../src/metrics/registry.js';
+import { filesUnder } from '../../../src/platform/fs.js';
 import { planSamples } from '../../../src/runs/plan.js';
 import { extractBundle } from '../../../src/suite/bundle/extract.js';
 import { bundleLayout, rewriteSuiteText } from '../../../src/suite/bundle/layout.js';
@@ -361,6 +362,14 @@ describe('extractBundle refuses hostile archives before writing anything', () =>
       ],
       /appears twice/,
     ],
+    [
+      'a file and a folder of one name',
+      [
+        { path: 'a', data: 'x' },
+        { path: 'a/b', data: 'y' },
+      ],
+      /cannot be (written|extracted)/,
+    ],
     ['an empty segment', [{ path: 'a//b.txt', data: 'x' }], /empty or "\." segment/],
   ])('%s', async (_what, entries, why) => {
     const file = await hostileBundle([{ path: 'temporalci-bundle.json', data: manifest }, ...entries]);
@@ -371,8 +380,9 @@ describe('extractBundle refuses hostile archives before writing anything', () =>
     );
     expect(e?.code).toBe('BUNDLE_INVALID');
     expect(e?.message).toMatch(why);
+    // Nothing was left: no file anywhere but the archive, no half-extracted folder.
     expect(await fs.readdir(path.join(tmp, 'x', 'y')).catch(() => [])).toEqual([]);
-    expect(await fs.readdir(tmp)).toEqual(['in']);
+    expect((await filesUnder(tmp)).filter((f) => !f.startsWith('in/'))).toEqual([]);
   });
 
   it('too many entries, a file the manifest does not list, and a missing manifest', async () => {
