@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
@@ -84,14 +85,9 @@ async function writeEntry(out: Writable, s: TarSource): Promise<void> {
   if (pad > 0) await write(out, Buffer.alloc(pad));
 }
 
-function write(out: Writable, chunk: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.write(chunk)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    }
-  });
+/** Writes with backpressure; `once` rejects on the stream's error and leaves no listener behind. */
+async function write(out: Writable, chunk: Buffer): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
 }
 
 export async function sha256File(file: string): Promise<string> {

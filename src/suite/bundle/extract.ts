@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
-import { readTextFile, removeDir, renameFile } from '../../platform/fs.js';
+import { fileSize, readTextFile, removeDir, renameFile } from '../../platform/fs.js';
 import { extractTarGz, sha256File } from '../../platform/tar.js';
 import { loadSuite, type SuiteRegistries } from '../load.js';
 import type { LoadedSuite } from '../types.js';
@@ -66,6 +66,15 @@ export async function extractBundle(
     );
   }
   const target = path.resolve(dir);
+  if (await exists(target)) {
+    throw new TemporalCIError(
+      'USAGE',
+      `cannot extract bundle ${expected.slice(0, 12)}… into ${target}: it exists`,
+      {
+        hint: 'extract into a folder that does not exist yet (a cache keyed by the sha256 reuses a finished one)',
+      },
+    );
+  }
   // Extracted beside the target and renamed into place once checked: a cache never holds half a bundle.
   const partial = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
   try {
@@ -126,4 +135,9 @@ async function checkFiles(
   if (missing.length > 0)
     throw invalid(file, `lacks ${missing.slice(0, 3).join(', ')}, listed in its manifest`);
   if (!extracted.includes(manifest.suite)) throw invalid(file, `lacks its suite ${manifest.suite}`);
+}
+
+/** Whether anything (file or folder) is at `p`; a path that cannot be looked at counts as taken. */
+async function exists(p: string): Promise<boolean> {
+  return (await fileSize(p).catch(() => 0)) !== null;
 }

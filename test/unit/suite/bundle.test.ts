@@ -247,6 +247,8 @@ describe('createBundle / extractBundle', () => {
       path.join(back.dir, 'suites', 'images', 'b.png'),
     ]);
     expect(back.suite.tests[1]?.prompts).toEqual(['class 1 prompt', 'class 3 prompt']);
+    // A folder that exists is never extracted over.
+    expect(await codeOf(extractBundle(bundle.file, back.dir))).toBe('USAGE');
   });
 
   it('rewrites an absolute prompt file into the bundle and still plans the same samples', async () => {
