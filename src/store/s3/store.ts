@@ -14,7 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { TemporalCIError } from '../../errors.js';
 import { STORE_FILES } from '../run-files.js';
 import type { ArtifactKey, ArtifactStore, RunKey } from '../types.js';
-import type { S3Config } from './config.js';
+import { type S3Config, s3Config } from './config.js';
 import { contentTypeOf } from './content-type.js';
 import { isNotFound, type S3Place, s3Failure } from './errors.js';
 import { bundleKey, listPrefix, objectKey, runPrefix } from './keys.js';
@@ -45,20 +45,24 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
   private readonly place: S3Place;
 
+  readonly config: S3Config;
+
   constructor(
-    readonly config: S3Config,
+    config: S3Config,
     private readonly opts: S3StoreOptions = {},
   ) {
+    // Checked again here, so a config built by hand fails as clearly as one read from the environment.
+    this.config = s3Config(config);
     const clientConfig: S3ClientConfig = {
-      region: config.region,
-      forcePathStyle: config.forcePathStyle,
-      requestChecksumCalculation: config.requestChecksumCalculation,
-      responseChecksumValidation: config.requestChecksumCalculation,
+      region: this.config.region,
+      forcePathStyle: this.config.forcePathStyle,
+      requestChecksumCalculation: this.config.requestChecksumCalculation,
+      responseChecksumValidation: this.config.requestChecksumCalculation,
     };
-    if (config.endpoint !== undefined) clientConfig.endpoint = config.endpoint;
+    if (this.config.endpoint !== undefined) clientConfig.endpoint = this.config.endpoint;
     if (opts.credentials !== undefined) clientConfig.credentials = opts.credentials;
     this.client = new S3Client(clientConfig);
-    this.place = { endpoint: config.endpoint, bucket: config.bucket };
+    this.place = { endpoint: this.config.endpoint, bucket: this.config.bucket };
   }
 
   /** The object key of an artifact (for the coordinator's HeadObject checks and logs). */
