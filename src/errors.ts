@@ -29,6 +29,10 @@ export type ErrorCode =
   | 'DATABASE_UNAVAILABLE'
   /** The fleet database's tables are missing, older or newer than this version (`temporalci db migrate`). */
   | 'DATABASE_SCHEMA'
+  /** The fleet's artifact store (S3) is unreachable, missing or refuses this machine's credentials. */
+  | 'STORE_UNAVAILABLE'
+  /** A suite bundle that does not match its address, or holds entries that could escape its folder. */
+  | 'BUNDLE_INVALID'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

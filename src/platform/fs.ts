@@ -80,3 +80,12 @@ export async function isFile(file: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** Renames within one file system (the atomic last step of writing a file under a temp name). */
+export function renameFile(from: string, to: string): Promise<void> {
+  return fs.rename(from, to);
+}
+
+export function readTextFile(file: string): Promise<string> {
+  return fs.readFile(file, 'utf8');
+}

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
+import { isRunIdSafe } from './model-folder.js';
+import { safeSegment } from './paths.js';
 import { STORE_FILES } from './run-files.js';
 import type { ArtifactKey, RunKey } from './types.js';
 
@@ -9,9 +11,13 @@ import type { ArtifactKey, RunKey } from './types.js';
  * own record files (run.json, state.json, samples.jsonl, run.lock), never escaping the run.
  */
 export function artifactName(name: string): string {
-  const normal = path.posix.normalize(name.replaceAll('\\', '/'));
+  const slashed = name.replaceAll('\\', '/');
+  const normal = path.posix.normalize(slashed);
   if (
     name.trim() === '' ||
+    // An empty segment (`videos//x`) is not a name a run makes; refused so that every store (a folder, a
+    // map, an S3 key space where `a//b` and `a/b` are two objects) reads the same name the same way.
+    /\/\/./.test(slashed) ||
     normal === '.' ||
     normal.startsWith('../') ||
     normal === '..' ||
@@ -44,8 +50,19 @@ export function logicalPath(key: ArtifactKey): string {
   return [...runSegments(key.run), artifactName(key.name)].join('/');
 }
 
-function runSegments(run: RunKey): string[] {
-  return [run.project, run.suite, run.model, run.runId];
+/** The run's place as four segments, each checked as LocalStore checks its folder names. */
+export function runSegments(run: RunKey): string[] {
+  if (!isRunIdSafe(run.runId)) {
+    throw new TemporalCIError('PATH_UNSAFE', `run id "${run.runId}" cannot be used as a folder name`, {
+      hint: 'pick a run id from `temporalci history --model-root ...`',
+    });
+  }
+  return [
+    safeSegment(run.project, 'project'),
+    safeSegment(run.suite, 'suite_name'),
+    safeSegment(run.model, 'model name'),
+    run.runId,
+  ];
 }
 
 /** How a page stored at `from` links to `to`: a relative URL with each segment percent-encoded. */

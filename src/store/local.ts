@@ -295,7 +295,7 @@ export class LocalStore implements RunStore, ArtifactStore {
     }
   }
 
-  url(key: ArtifactKey, from?: ArtifactKey): string {
+  async url(key: ArtifactKey, from?: ArtifactKey): Promise<string> {
     const to = this.localPath(key);
     if (from === undefined) return pathToFileURL(to).href;
     const rel = (p: string) => path.relative(this.artifactsDir, p).split(path.sep).join('/');

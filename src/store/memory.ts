@@ -263,7 +263,7 @@ export class MemoryRunStore implements RunStore, ArtifactStore {
     }
   }
 
-  url(key: ArtifactKey, from?: ArtifactKey): string {
+  async url(key: ArtifactKey, from?: ArtifactKey): Promise<string> {
     const to = logicalPath(key);
     if (from === undefined) return `memory:///${to.split('/').map(encodeURIComponent).join('/')}`;
     return relativeUrl(logicalPath(from), to);

@@ -87,8 +87,11 @@ export interface ArtifactStore {
   remove(key: ArtifactKey): Promise<void>;
   /** Removes every artifact of a run whose name starts with `prefix` (e.g. `work/` scratch folders). */
   removePrefix(run: RunKey, prefix: string): Promise<void>;
-  /** How a page stored at `from` links to `key`: a relative path locally, a presigned URL on S3. */
-  url(key: ArtifactKey, from?: ArtifactKey): string;
+  /**
+   * How a page stored at `from` links to `key`: a relative path locally, a presigned URL on S3 (async: a
+   * signature needs the credentials, which the AWS default chain resolves asynchronously).
+   */
+  url(key: ArtifactKey, from?: ArtifactKey): Promise<string>;
   /**
    * A local path for the artifact when the store is a local folder (so ffmpeg can read it in place),
    * null when it must be fetched first.

@@ -92,7 +92,7 @@ export class PairedStore implements RunStore, ArtifactStore {
   removePrefix(run: RunKey, prefix: string): Promise<void> {
     return this.files.removePrefix(run, prefix);
   }
-  url(key: ArtifactKey, from?: ArtifactKey): string {
+  url(key: ArtifactKey, from?: ArtifactKey): Promise<string> {
     return this.files.url(key, from);
   }
   localPath(key: ArtifactKey): string | null {

@@ -252,10 +252,10 @@ describe.each(stores)('%s', (_name, make) => {
 
     it('links one artifact from another by a relative URL', async () => {
       const from = a('report.html');
-      expect(store.url(a('videos/a b#1.mp4'), from)).toBe('videos/a%20b%231.mp4');
-      expect(store.url(a('videos/x.mp4', 2), from)).toBe(`../${runId(2)}/videos/x.mp4`);
-      expect(store.url(a('thumbs/t.png'), a('pages/deep/page.html'))).toBe('../../thumbs/t.png');
-      expect(store.url(a('report.html'))).toMatch(
+      expect(await store.url(a('videos/a b#1.mp4'), from)).toBe('videos/a%20b%231.mp4');
+      expect(await store.url(a('videos/x.mp4', 2), from)).toBe(`../${runId(2)}/videos/x.mp4`);
+      expect(await store.url(a('thumbs/t.png'), a('pages/deep/page.html'))).toBe('../../thumbs/t.png');
+      expect(await store.url(a('report.html'))).toMatch(
         /^(file|memory):\/\/\/(.*\/)?p\/s\/m\/[^/]+\/report\.html$/,
       );
     });
