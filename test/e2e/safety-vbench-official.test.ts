@@ -156,7 +156,9 @@ describe('vbench_official on the built CLI', () => {
     expect(bridge.warnings.join('\n')).toMatch(/1 of VBench's 5 per-video results matched no exported video/);
     // The same warnings reach run.json (and so the summary and the report), not only the bridge's file.
     const warned = record.warnings.join('\n');
-    expect(warned).toMatch(/metric vbench_official: temporal_flickering: VBench reported NaN as its aggregate/);
+    expect(warned).toMatch(
+      /metric vbench_official: temporal_flickering: VBench reported NaN as its aggregate/,
+    );
     expect(warned).toMatch(/metric vbench_official: 1 of VBench's 5 per-video results matched no exported/);
   });
 
