@@ -1,0 +1,22 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Token material. A token is shown once, at creation; only its SHA-256 is stored, and the lookup by hash is
+ * followed by a constant-time comparison, so neither the database nor a timing side channel gives it away.
+ */
+const PREFIX = 'tci_';
+
+export function newToken(): string {
+  return `${PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time equality of two hex digests of the same length. */
+export function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
