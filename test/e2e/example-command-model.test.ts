@@ -42,6 +42,12 @@ describe('examples/command_model.yaml', () => {
     expect(code).toBe(2);
     expect(rec.status).toBe('FAIL');
     const failed = rec.gates.filter((g) => !g.passed).map((g) => g.metric);
-    expect(failed).toEqual(['vbench_temporal.score', 'vbench_temporal.dims.temporal_flicker']);
+    // The example's own flicker gates, then the default set's flicker and motion-smoothness gates.
+    expect(failed).toEqual([
+      'vbench_temporal.score',
+      'vbench_temporal.dims.temporal_flicker',
+      'vbench_temporal.dims.temporal_flicker',
+      'vbench_temporal.dims.motion_smoothness',
+    ]);
   }, 60_000);
 });
