@@ -103,9 +103,7 @@ export class PostgresTokens implements TokenVerifier {
       created_at: Date;
       last_used_at: Date | null;
       revoked_at: Date | null;
-    }>(
-      'select id, role, name, created_at, last_used_at, revoked_at from api_tokens order by created_at, id',
-    );
+    }>('select id, role, name, created_at, last_used_at, revoked_at from api_tokens order by created_at, id');
     return r.rows.map((row) => ({
       id: row.id,
       role: row.role,
@@ -116,14 +114,21 @@ export class PostgresTokens implements TokenVerifier {
     }));
   }
 
-  /** Revokes the live token with this id or name; false when there is none (unknown or already revoked). */
+  /**
+   * Revokes the live token with this id or name (or the token itself, for one found leaked in a log);
+   * false when there is none (unknown or already revoked).
+   */
   async revoke(idOrName: string): Promise<boolean> {
-    const byId = UUID.test(idOrName);
+    const [column, value] = looksLikeToken(idOrName)
+      ? ['hash', hashToken(idOrName)]
+      : UUID.test(idOrName)
+        ? ['id', idOrName.toLowerCase()]
+        : ['name', idOrName];
     const r = await this.db.query<{ id: string }>(
       `update api_tokens set revoked_at = now()
-        where revoked_at is null and ${byId ? 'id = $1::uuid' : 'name = $1'}
+        where revoked_at is null and ${column === 'id' ? 'id = $1::uuid' : `${column} = $1`}
         returning id`,
-      [idOrName],
+      [value],
     );
     for (const row of r.rows) this.touched.delete(row.id);
     return (r.rowCount ?? 0) > 0;

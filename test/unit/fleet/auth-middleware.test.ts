@@ -18,7 +18,11 @@ function setup() {
   const responses: Response[] = [];
   const call = async (path: string, authorization?: string, ip = '10.0.0.1') => {
     const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
-    const res = await app.request(path, { method: 'POST', headers }, { incoming: { socket: { remoteAddress: ip } } });
+    const res = await app.request(
+      path,
+      { method: 'POST', headers },
+      { incoming: { socket: { remoteAddress: ip } } },
+    );
     responses.push(res.clone());
     return res;
   };
@@ -122,7 +126,7 @@ describe('requireRole', () => {
     const seen = [...logs];
     for (const r of responses) {
       seen.push(await r.text());
-      r.headers.forEach((value, name) => seen.push(`${name}: ${value}`));
+      for (const [name, value] of r.headers) seen.push(`${name}: ${value}`);
     }
     for (const secret of [worker, revoked, guess, 'not/a token at all']) {
       for (const text of seen) expect(text).not.toContain(secret);
