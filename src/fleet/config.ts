@@ -12,7 +12,7 @@ import { looksLikeToken } from './auth/tokens.js';
  * a config for logs with them left out.
  */
 
-export interface RedisUrl {
+interface RedisUrl {
   /** The URL as given, for ioredis only. */
   readonly connectionString: string;
   /** The URL without password or query, for messages and logs. */
@@ -60,7 +60,7 @@ export interface WorkerFlags {
   heartbeatIntervalSec?: string;
 }
 
-export const ENV = {
+const ENV = {
   databaseUrl: 'TEMPORALCI_DATABASE_URL',
   redisUrl: 'TEMPORALCI_REDIS_URL',
   host: 'TEMPORALCI_HOST',
@@ -139,7 +139,7 @@ function wholeNumber(
 }
 
 /** A redis:// or rediss:// URL; messages name its host only, never the URL (it may hold a password). */
-export function parseRedisUrl(text: string, from: string): RedisUrl {
+function parseRedisUrl(text: string, from: string): RedisUrl {
   const hint = `write it as redis://[:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS), in ${from}`;
   let url: URL;
   try {
@@ -265,7 +265,7 @@ const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /** `gpu=h100,region=eu`; an empty list is no labels. */
-export function parseLabels(src: Source | undefined): Record<string, string> {
+function parseLabels(src: Source | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
   if (src === undefined) return labels;
   for (const item of src.value.split(',').map((s) => s.trim())) {

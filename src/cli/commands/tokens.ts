@@ -80,7 +80,7 @@ export function registerTokens(program: Command): void {
   tokens
     .command('revoke')
     .description('revoke a live token by its id or name; it stops working at once on every coordinator')
-    .argument('<id-or-name>', 'the token id or name shown by `tokens list`')
+    .argument('<id-or-name>', 'the token id or name shown by `tokens list` (or a leaked token itself)')
     .option(...DATABASE_FLAG)
     .action(async (idOrName: string, flags: { databaseUrl?: string }) => {
       const revoked = await withTokens(flags.databaseUrl, (t) => t.revoke(idOrName));

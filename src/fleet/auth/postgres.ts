@@ -46,7 +46,7 @@ export function checkRole(role: string): Role {
   return role;
 }
 
-export function checkTokenName(name: string): string {
+function checkTokenName(name: string): string {
   if (!NAME.test(name) || UUID.test(name)) {
     throw new TemporalCIError('USAGE', `"${name}" is not a usable token name`, {
       hint: 'use 1-100 letters, digits and . _ @ : / - (starting with a letter or digit), e.g. ci-main or gpu-box-1; not a UUID',
