@@ -12,6 +12,7 @@ import { FailedAuthLimiter } from './rate-limit.js';
  *   10 rejected tokens, then one more every 6 s). While it lasts the IP's tokens are not even checked, so
  *   guessing cannot go on; a request without any token still gets its 401 and spends nothing.
  * Handlers then read `c.get('principal')`. The token itself is never logged, echoed or kept on the context.
+ * A verifier that fails (the database is down) is not a 401: its error goes to the app's error handler.
  */
 
 export interface AuthEnv {

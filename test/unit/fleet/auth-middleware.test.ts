@@ -109,6 +109,20 @@ describe('requireRole', () => {
     expect((await app.request('/b', bad, env)).status).toBe(429);
   });
 
+  it('hands a failing verifier to the app error handler instead of answering 401, and spends nothing', async () => {
+    const token = new MemoryTokens().create('submit', 'ci');
+    const down = { verify: () => Promise.reject(new Error('database unreachable')) };
+    const app = new Hono<AuthEnv>();
+    app.onError((e, c) => c.json({ error: 'unavailable', message: e.message }, 503));
+    app.get('/x', requireRole(down, 'submit'), (c) => c.text('x'));
+    const env = { incoming: { socket: { remoteAddress: '10.7.7.7' } } };
+    for (let i = 0; i <= DEFAULT_FAILED_AUTH_LIMIT.burst; i++) {
+      const res = await app.request('/x', { headers: { authorization: `Bearer ${token}` } }, env);
+      expect(res.status).toBe(503);
+      expect(await res.text()).not.toContain(token);
+    }
+  });
+
   it('never echoes or logs a token, good or bad', async () => {
     const { tokens, call, logs, responses } = setup();
     const worker = tokens.create('worker', 'gpu-1');
