@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   badge: async () => (await import('./commands/badge.js')).registerBadge,
   measure: async () => (await import('./commands/measure.js')).registerMeasure,
   db: async () => (await import('./commands/db.js')).registerDb,
+  tokens: async () => (await import('./commands/tokens.js')).registerTokens,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

@@ -20,11 +20,13 @@ describe.skipIf(!postgres.available)('temporalci db migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const shown = urlWithPassword().replace(`:${PASSWORD}`, '');
-    expect(first.stdout).toBe(`applied migration 1: run store\n${shown}: schema version 0 -> 1\n`);
+    expect(first.stdout).toBe(
+      `applied migration 1: run store\napplied migration 2: api tokens\n${shown}: schema version 0 -> 2\n`,
+    );
     // The URL from the environment, as a coordinator's deployment passes it.
     const again = await runCli(['db', 'migrate'], { env: { TEMPORALCI_DATABASE_URL: urlWithPassword() } });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`${shown}: schema version 1, up to date\n`);
+    expect(again.stdout).toBe(`${shown}: schema version 2, up to date\n`);
     for (const r of [first, again]) expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 

@@ -7,6 +7,10 @@
 export const ROLES = ['submit', 'worker', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
 /** A verified caller, as handlers see it. Never holds the token itself. */
 export interface Principal {
   tokenId: string;

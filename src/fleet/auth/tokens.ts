@@ -10,6 +10,11 @@ export function newToken(): string {
   return `${PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
+/** The shape newToken() makes: a cheap filter before any lookup (it says nothing about validity). */
+export function looksLikeToken(text: string): boolean {
+  return /^tci_[A-Za-z0-9_-]{43}$/.test(text);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

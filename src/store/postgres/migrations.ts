@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { TemporalCIError } from '../../errors.js';
 import type { Database } from './connection.js';
 import { RUN_STORE_V1 } from './schema-v1.js';
+import { API_TOKENS_V2 } from './schema-v2-tokens.js';
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations` (version, name,
@@ -20,7 +21,10 @@ interface Migration {
   sql: string;
 }
 
-const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'run store', sql: RUN_STORE_V1 }];
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'run store', sql: RUN_STORE_V1 },
+  { version: 2, name: 'api tokens', sql: API_TOKENS_V2 },
+];
 
 /** The schema version this build reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

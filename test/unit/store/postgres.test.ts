@@ -88,14 +88,24 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
     it('applies each migration once when several coordinators start at once, and records it', async () => {
       const results = await Promise.all([1, 2, 3, 4].map(() => applyMigrations(database())));
       expect(results.filter((r) => r.applied.length > 0)).toEqual([
-        { from: 0, to: SCHEMA_VERSION, applied: [{ version: 1, name: 'run store' }] },
+        {
+          from: 0,
+          to: SCHEMA_VERSION,
+          applied: [
+            { version: 1, name: 'run store' },
+            { version: 2, name: 'api tokens' },
+          ],
+        },
       ]);
       for (const r of results.filter((x) => x.applied.length === 0)) expect(r.from).toBe(SCHEMA_VERSION);
       const db = database();
       const rows = await db.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
         'select version, name, checksum, applied_at from schema_migrations order by version',
       );
-      expect(rows.rows.map((r) => [r.version, r.name])).toEqual([[1, 'run store']]);
+      expect(rows.rows.map((r) => [r.version, r.name])).toEqual([
+        [1, 'run store'],
+        [2, 'api tokens'],
+      ]);
       expect(rows.rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(rows.rows[0]?.applied_at).toBeInstanceOf(Date);
       await requireSchema(db);
