@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { describeError } from '../errors.js';
+import { describeError, isTemporalCIError } from '../errors.js';
 import { makeScratchDir, removeDir } from '../platform/fs.js';
 import type { SampleRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey } from '../store/types.js';
@@ -91,12 +91,16 @@ export class LocalExecutor implements SampleExecutor {
     });
   }
 
-  /** Puts the sample's files into the run; a failure is the sample's error (stage `store`), never lost. */
+  /**
+   * Puts the sample's files into the run; a failure is the sample's error (stage `store`), never lost.
+   * A storage fault (full, read-only) is not the sample's: it stops the run, which records it as ERROR.
+   */
   private async store(record: SampleRecord, files: readonly { name: string; path: string }[]): Promise<void> {
     for (const f of files) {
       try {
         await this.opts.artifacts.put({ run: this.opts.run, name: f.name }, f.path);
       } catch (e) {
+        if (isTemporalCIError(e) && e.code === 'STORAGE_FAULT') throw e;
         if (f.name === record.video_path) record.video_path = null;
         record.error ??= { stage: 'store', code: 'STORE_FAILED', message: `${f.name}: ${describeError(e)}` };
       }
