@@ -104,6 +104,29 @@ export async function isFile(file: string): Promise<boolean> {
   );
 }
 
+/** Moves a file (a rename; a copy and delete across devices), making the target's folder. */
+export async function moveFile(from: string, to: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  try {
+    await fs.rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    await fs.copyFile(from, to);
+    await fs.rm(from, { force: true });
+  }
+}
+
+/**
+ * Removes the scratch folders under the system temp folder whose names start with `prefix`: left by a
+ * session that was killed (SIGKILL, OOM) before its cleanup ran, with a half-downloaded `.part` in them.
+ */
+export async function removeStaleScratch(prefix: string): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const name of await fs.readdir(tmp)) {
+    if (name.startsWith(prefix)) await fs.rm(path.join(tmp, name), { recursive: true, force: true });
+  }
+}
+
 /** Renames within one file system (the atomic last step of writing a file under a temp name). */
 export function renameFile(from: string, to: string): Promise<void> {
   return fs.rename(from, to);
