@@ -31,6 +31,12 @@ export type ErrorCode =
   | 'DATABASE_SCHEMA'
   /** The fleet's artifact store (S3) is unreachable, missing or refuses this machine's credentials. */
   | 'STORE_UNAVAILABLE'
+  /**
+   * A folder TemporalCI writes to cannot take the write: full (ENOSPC, EDQUOT), read-only (EROFS),
+   * not permitted (EACCES, EPERM) or a path through a regular file (ENOTDIR, EEXIST). The message names
+   * the folder and the cause; it is the machine's state, not a bug.
+   */
+  | 'STORAGE_FAULT'
   /** A suite bundle that does not match its address, or holds entries that could escape its folder. */
   | 'BUNDLE_INVALID'
   | 'INTERRUPTED'

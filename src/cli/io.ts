@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { isTemporalCIError, SuiteValidationError } from '../errors.js';
+import { asStorageFault, storageErrno } from '../platform/fs.js';
 import { formatIssues } from '../suite/issues.js';
 
 /** Plain output when stdout is not a terminal or when running in CI (logs must stay greppable). */
@@ -40,6 +41,11 @@ export function reportError(e: unknown): number {
     if (e.hint) err(`hint: ${e.hint}`);
     return e.code === 'INTERRUPTED' ? 130 : 1;
   }
+  // A write a store did not wrap (a report, an output file) that met a full or read-only disk is the
+  // machine's state, not a bug: the same message as STORAGE_FAULT, naming the path.
+  const where = (e as NodeJS.ErrnoException | null)?.path;
+  if (storageErrno(e) !== null && typeof where === 'string')
+    return reportError(asStorageFault(e, where, 'writing'));
   const message = e instanceof Error ? e.message : String(e);
   err(`${red('internal error')}: ${message}`);
   if (process.env.TEMPORALCI_DEBUG && e instanceof Error && e.stack) err(e.stack);

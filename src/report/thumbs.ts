@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { isFile } from '../platform/fs.js';
+import { filesUnder, isFile, removeFile } from '../platform/fs.js';
 import type { SampleRecord } from '../schema/run.js';
 import { writeThumbnails } from '../video/thumbnails.js';
 import type { SideThumbs } from './sample-cards.js';
@@ -49,7 +49,23 @@ export class ThumbCache {
       return { poster: rel(t.poster), strip: t.strip.map(rel) };
     } catch (e) {
       this.warnings.push(`thumbnails of ${path.basename(videoAbs)}: ${describeError(e)}`);
+      await this.removePartial(name);
       return { poster: null, strip: [] };
+    }
+  }
+
+  /**
+   * ffmpeg stopped part-way (a full disk, a broken video) leaves empty or cut JPEGs: none is kept, so the
+   * page never points at one. A cleanup that fails too is said, not hidden.
+   */
+  private async removePartial(name: string): Promise<void> {
+    const dir = path.join(this.runDir, THUMBS_DIR);
+    const own = (f: string) =>
+      f.startsWith(`${name}-`) && /^(poster|\d+)\.jpg$/.test(f.slice(name.length + 1));
+    try {
+      for (const f of await filesUnder(dir)) if (own(f)) await removeFile(path.join(dir, f));
+    } catch (e) {
+      this.warnings.push(`partial thumbnails ${name}-* in ${dir} were not removed: ${describeError(e)}`);
     }
   }
 }

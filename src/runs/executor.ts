@@ -1,10 +1,10 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { describeError } from '../errors.js';
-import { makeScratchDir, removeDir } from '../platform/fs.js';
+import { describeError, isTemporalCIError } from '../errors.js';
+import { makeScratchDir, removeDir, removeStaleScratch } from '../platform/fs.js';
 import type { SampleRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey } from '../store/types.js';
-import { runSample, type SampleRunContext } from './sample-runner.js';
+import { REJECTED_DIR, runSample, type SampleRunContext } from './sample-runner.js';
 import type { PlannedSample } from './types.js';
 
 /**
@@ -65,7 +65,11 @@ export class LocalExecutor implements SampleExecutor {
   run(planned: PlannedSample, control: SampleControl): Promise<SampleRecord | null> {
     return this.limit(async () => {
       if (control.signal.aborted || !control.start()) return null;
-      const scratch = await makeScratchDir(`tci-${planned.sampleId}-`);
+      // Named by run and sample: under the run's lock, a folder of that name is a killed session's
+      // (a half-downloaded `.part` in it), removed before this sample runs again.
+      const prefix = `tci-${this.opts.run.runId}-${planned.sampleId}-`;
+      await removeStaleScratch(prefix);
+      const scratch = await makeScratchDir(prefix);
       let finished = false;
       try {
         const { record, files } = await runSample(
@@ -77,6 +81,10 @@ export class LocalExecutor implements SampleExecutor {
         // so a resumed run generates it again.
         if (record.error !== null && control.signal.aborted) return null;
         await this.store(record, files);
+        // A sample that succeeds on resume drops what an earlier session rejected for it.
+        if (record.error === null) {
+          await this.opts.artifacts.removePrefix(this.opts.run, `work/${planned.sampleId}/${REJECTED_DIR}/`);
+        }
         relocatePaths(
           record,
           scratch,
@@ -91,12 +99,16 @@ export class LocalExecutor implements SampleExecutor {
     });
   }
 
-  /** Puts the sample's files into the run; a failure is the sample's error (stage `store`), never lost. */
+  /**
+   * Puts the sample's files into the run; a failure is the sample's error (stage `store`), never lost.
+   * A storage fault (full, read-only) is not the sample's: it stops the run, which records it as ERROR.
+   */
   private async store(record: SampleRecord, files: readonly { name: string; path: string }[]): Promise<void> {
     for (const f of files) {
       try {
         await this.opts.artifacts.put({ run: this.opts.run, name: f.name }, f.path);
       } catch (e) {
+        if (isTemporalCIError(e) && e.code === 'STORAGE_FAULT') throw e;
         if (f.name === record.video_path) record.video_path = null;
         record.error ??= { stage: 'store', code: 'STORE_FAILED', message: `${f.name}: ${describeError(e)}` };
       }

@@ -165,6 +165,7 @@ async function generateAndMeasure(
     videoMismatch: prep.suite.config.run.video_mismatch,
     maxVideoPixels: prep.suite.config.run.max_video_pixels,
     keepWorkdir: prep.suite.config.artifacts.keep_workdir,
+    rejectedOutputs: prep.suite.config.artifacts.video === 'none' ? ('delete' as const) : ('keep' as const),
     resolveInput: async (f: { name: string }) => path.resolve(prep.suite.dir, f.name),
   };
   const makeExecutor = ports.executor ?? localExecutorFactory(ports.warn);

@@ -4,7 +4,7 @@ import type { Adapter, GenerationResult } from '../adapters/types.js';
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
 import type { MetricDefinition } from '../metrics/types.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
-import { atomicWriteFile, copyFile, ensureDir, filesUnder, removeFile } from '../platform/fs.js';
+import { atomicWriteFile, copyFile, ensureDir, filesUnder, moveFile, removeFile } from '../platform/fs.js';
 import type { SampleError, SampleRecord, SampleStage } from '../schema/run.js';
 import type { VideoSettings } from '../schema/suite.js';
 import type { MetricValues } from '../schema/values.js';
@@ -46,7 +46,16 @@ export interface SampleRunContext {
   maxVideoPixels: number;
   /** `artifacts.keep_workdir`: keep every scratch file of the adapter; otherwise only its logs (`*.log`). */
   keepWorkdir: boolean;
+  /**
+   * What becomes of a failed sample's video (zero-byte, truncated, not a video, the wrong size): moved
+   * aside to `work/<sample>/rejected/` with its reason, or deleted (`artifacts.video: none`). Never kept
+   * in `videos/`, where it could pass for a result.
+   */
+  rejectedOutputs: 'keep' | 'delete';
 }
+
+/** Where a failed sample's output goes, under its work folder, beside `reason.txt`. */
+export const REJECTED_DIR = 'rejected';
 
 /** ffprobe's codec names for the codecs a suite can ask for. */
 const PROBED_NAME: Record<VideoCodec, string> = { h264: 'h264', h265: 'hevc', vp9: 'vp9' };
@@ -350,7 +359,43 @@ export async function runSample(
   } catch (e) {
     record.error = toSampleError(e);
   }
+  if (record.error !== null) await setAsideOutputs(layout, record, ctx.rejectedOutputs);
   return { record, files: await keptFiles(layout, record, ctx.keepWorkdir) };
+}
+
+/**
+ * A failed sample keeps no video under `videos/`: whatever the adapter, the copy or the transcode left
+ * there (whole, half-written or not a video at all) is moved to `work/<sample>/rejected/` with a
+ * `reason.txt` saying why, or deleted. Files outside the scratch folder (a local path an adapter named)
+ * are never touched.
+ */
+async function setAsideOutputs(
+  layout: ScratchLayout,
+  record: SampleRecord,
+  policy: 'keep' | 'delete',
+): Promise<void> {
+  record.video_path = null;
+  const videosDir = path.dirname(layout.videoPath);
+  const outputs = await filesUnder(videosDir);
+  if (outputs.length === 0) return;
+  const rejected = path.join(layout.workDir, REJECTED_DIR);
+  for (const name of outputs) {
+    const from = path.join(videosDir, name);
+    if (policy === 'delete') await removeFile(from);
+    else await moveFile(from, path.join(rejected, name));
+  }
+  if (policy === 'delete') return;
+  const err = record.error as SampleError;
+  const reason = [
+    `sample ${record.sample_id} failed at stage ${err.stage} (${err.code}):`,
+    err.message,
+    '',
+    `files: ${outputs.join(', ')}`,
+    'they are kept for inspection only; no result was measured from them.',
+    '',
+  ].join('\n');
+  await atomicWriteFile(path.join(rejected, 'reason.txt'), reason);
+  record.metadata.rejected_output = runName(layout, path.join(rejected, outputs[0] as string));
 }
 
 /**
@@ -382,7 +427,8 @@ function runName(layout: ScratchLayout, file: string): string {
 
 /**
  * The measured video (when the sample got that far), the per-frame reference values and, of the work
- * folder, the logs run.json points to (everything with `keep_workdir`).
+ * folder, the logs run.json points to and a failed sample's rejected outputs (everything with
+ * `keep_workdir`).
  */
 async function keptFiles(
   layout: ScratchLayout,
@@ -395,7 +441,8 @@ async function keptFiles(
   const work = path.relative(layout.root, layout.workDir);
   for (const dir of ['reference', work]) {
     for (const rel of await filesUnder(path.join(layout.root, dir))) {
-      if (dir === work && !keepWorkdir && !rel.endsWith('.log')) continue;
+      const rejected = rel.startsWith(`${REJECTED_DIR}/`);
+      if (dir === work && !keepWorkdir && !rejected && !rel.endsWith('.log')) continue;
       const name = `${dir.split(path.sep).join('/')}/${rel}`;
       files.push({ name, path: path.join(layout.root, name) });
     }

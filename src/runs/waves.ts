@@ -80,8 +80,11 @@ export async function executeWaves(
   try {
     const waves = splitWaves(order, seq.waveSize);
     for (let k = 0; k < waves.length && !signal.aborted && !deadlineHit(); k++) {
-      const rows = await Promise.all(waves[k]!.map(runOne));
-      samples.push(...rows.filter((r): r is SampleRecord => r !== null));
+      // Every sample of the wave ends before a failure stops the loop: none is stored unrecorded.
+      const settled = await Promise.allSettled(waves[k]!.map(runOne));
+      for (const r of settled) if (r.status === 'fulfilled' && r.value !== null) samples.push(r.value);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       const stopped = evaluateWave(seq, opts.gates, waves, k, samples);
       await hooks.onWave(seq.waves, samples.length, stopped);
       if (stopped) break;

@@ -3,7 +3,7 @@ import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, TemporalCIError } from '../errors.js';
-import { atomicWriteFile, atomicWriteJson } from '../platform/fs.js';
+import { atomicWriteFile, atomicWriteJson, makeDirs, writingTo } from '../platform/fs.js';
 import type { IndexEntry, RunState } from '../schema/files.js';
 import type { RunRecord, SampleRecord } from '../schema/run.js';
 import { artifactName, artifactPrefix, relativeUrl } from './artifact-names.js';
@@ -18,6 +18,8 @@ import {
   readRecordAt,
   readSamplesAt,
   readStateAt,
+  releaseRecordReserveAt,
+  reserveRecordAt,
   STORE_FILES,
   writeStateAt,
 } from './run-files.js';
@@ -87,6 +89,11 @@ export class LocalStore implements RunStore, ArtifactStore {
     return this.runDir(run);
   }
 
+  /** Runs a write, so that a full, read-only or unwritable folder is STORAGE_FAULT naming the artifacts folder. */
+  private writing<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    return writingTo(this.artifactsDir, doing, fn);
+  }
+
   describe(model: ModelKey): string {
     return this.modelDir(model);
   }
@@ -124,7 +131,9 @@ export class LocalStore implements RunStore, ArtifactStore {
   }
 
   async index(model: ModelKey): Promise<IndexEntry[]> {
-    const r = await this.folder(model).index(this.opts.repairOnRead !== false);
+    const r = await this.writing('reading the model index', () =>
+      this.folder(model).index(this.opts.repairOnRead !== false),
+    );
     await this.recovered(model, r.added);
     return r.entries;
   }
@@ -148,11 +157,18 @@ export class LocalStore implements RunStore, ArtifactStore {
     return await readRecordAt(this.runDir(run));
   }
 
-  /** run.json first, then the index entry under the index lock: a kill in between is healed on next read. */
+  /**
+   * run.json first, then the index entry under the index lock: a kill in between is healed on next read.
+   * The space reserved for the record is given back first, so a disk the run filled still takes it.
+   */
   async commitRun(record: RunRecord): Promise<void> {
     const run = runKeyOf(record);
-    await atomicWriteJson(path.join(this.runDir(run), RUN_FILE), record);
-    await this.folder(run).upsert(record);
+    const dir = this.runDir(run);
+    await this.writing(`writing ${RUN_FILE}`, async () => {
+      await releaseRecordReserveAt(dir);
+      await atomicWriteJson(path.join(dir, RUN_FILE), record);
+    });
+    await this.writing('updating the model index', () => this.folder(run).upsert(record));
   }
 
   /** Deletes the run's folder (record, samples, artifacts), its index entry and tags naming it. */
@@ -198,7 +214,7 @@ export class LocalStore implements RunStore, ArtifactStore {
   }
 
   async writeState(run: RunKey, state: RunState): Promise<void> {
-    return writeStateAt(this.runDir(run), state);
+    return this.writing('writing state.json', () => writeStateAt(this.runDir(run), state));
   }
 
   async readState(run: RunKey): Promise<RunState> {
@@ -208,7 +224,9 @@ export class LocalStore implements RunStore, ArtifactStore {
   /** Appends are serialised per run, so concurrent workers of one session never interleave a line. */
   async appendSample(run: RunKey, sample: SampleRecord): Promise<void> {
     const dir = this.runDir(run);
-    const next = (this.appends.get(dir) ?? Promise.resolve()).then(() => appendSampleAt(dir, sample));
+    const next = (this.appends.get(dir) ?? Promise.resolve()).then(() =>
+      this.writing('appending to samples.jsonl', () => appendSampleAt(dir, sample)),
+    );
     // The chain continues after a failed append; the failure itself reaches this append's caller.
     this.appends.set(
       dir,
@@ -221,9 +239,29 @@ export class LocalStore implements RunStore, ArtifactStore {
     return readSamplesAt(this.runDir(run), this.opts.warn);
   }
 
+  /**
+   * Takes the run's lock and reserves the space of its record before anything is generated: a folder
+   * that cannot take that much fails here, before any GPU time is spent.
+   */
   async lockRun(run: RunKey): Promise<RunLock> {
-    const lock = await lockRunDir(this.runDir(run), run.runId, this.opts.warn);
-    return { holder: describeHolder(lock.holder), release: () => lock.release() };
+    const dir = this.runDir(run);
+    const lock = await this.writing('creating the run folder', () =>
+      lockRunDir(dir, run.runId, this.opts.warn),
+    );
+    const release = async (): Promise<void> => {
+      try {
+        await this.writing('removing the record reserve', () => releaseRecordReserveAt(dir));
+      } finally {
+        await lock.release();
+      }
+    };
+    try {
+      await this.writing(`reserving space for ${RUN_FILE}`, () => reserveRecordAt(dir));
+    } catch (e) {
+      await release().catch((r: unknown) => this.opts.warn(`run ${run.runId}: ${describeError(r)}`));
+      throw e;
+    }
+    return { holder: describeHolder(lock.holder), release };
   }
 
   // ---- ArtifactStore ------------------------------------------------------------------------------------
@@ -235,21 +273,11 @@ export class LocalStore implements RunStore, ArtifactStore {
   async put(key: ArtifactKey, localFile: string): Promise<void> {
     const dest = this.localPath(key);
     if (path.resolve(localFile) === dest) return; // written in place already
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    try {
-      await fs.rename(localFile, dest);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-      // Another device (a scratch folder on tmpfs): copy to a temp name first so a reader never sees half.
-      const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
-      await fs.copyFile(localFile, tmp);
-      await fs.rename(tmp, dest);
-      await fs.rm(localFile, { force: true });
-    }
+    await this.writing(`storing ${key.name}`, () => moveInto(localFile, dest));
   }
 
   async putText(key: ArtifactKey, text: string): Promise<void> {
-    return atomicWriteFile(this.localPath(key), text);
+    return this.writing(`writing ${key.name}`, () => atomicWriteFile(this.localPath(key), text));
   }
 
   async fetchTo(key: ArtifactKey, localFile: string): Promise<void> {
@@ -309,7 +337,7 @@ export class LocalStore implements RunStore, ArtifactStore {
 
 /** The run lock of a run folder; RUN_LOCKED naming the holder when another session has it. */
 async function lockRunDir(runDir: string, runId: string, warn: Warn): Promise<HeldLock> {
-  await fs.mkdir(runDir, { recursive: true });
+  await makeDirs(runDir);
   const file = path.join(runDir, RUN_LOCK_FILE);
   const r = await tryLock(file, { staleMs: RUN_LOCK_STALE_MS, warn });
   if ('lock' in r) return r.lock;
@@ -317,6 +345,27 @@ async function lockRunDir(runDir: string, runId: string, warn: Warn): Promise<He
     file,
     hint: `another \`temporalci run\` session is writing this run; wait for it to end (a lock left by a process that died is recovered by itself: at once on this machine, after ${RUN_LOCK_STALE_MS / 1000} s from another)`,
   });
+}
+
+/** Moves a file into the store; across devices through a temp name, so a reader never sees half a file. */
+async function moveInto(localFile: string, dest: string): Promise<void> {
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  try {
+    await fs.rename(localFile, dest);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+  }
+  // Another device (a scratch folder on tmpfs): a copy that fails (a full disk) leaves nothing behind.
+  const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
+  try {
+    await fs.copyFile(localFile, tmp);
+    await fs.rename(tmp, dest);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  await fs.rm(localFile, { force: true });
 }
 
 async function isFile(file: string): Promise<boolean> {

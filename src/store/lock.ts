@@ -142,6 +142,22 @@ function hold(file: string, holder: LockHolder, opts: LockOptions): HeldLock {
 }
 
 /** Takes the lock if it is free (or stale); otherwise returns who holds it. */
+/**
+ * O_EXCL create, then the holder: a write that fails (a full disk) removes the file it created, so no
+ * empty lock is left for the next session to wait out as "still being written".
+ */
+async function createLockFile(file: string, holder: LockHolder): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(JSON.stringify(holder));
+  } catch (e) {
+    await handle.close();
+    await fs.rm(file, { force: true });
+    throw e;
+  }
+  await handle.close();
+}
+
 export async function tryLock(
   file: string,
   opts: LockOptions,
@@ -156,7 +172,7 @@ export async function tryLock(
   // when several processes break the same stale lock.
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      await fs.writeFile(file, JSON.stringify(holder), { flag: 'wx' });
+      await createLockFile(file, holder);
       return { lock: hold(file, holder, opts) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError, TemporalCIError } from '../errors.js';
-import { atomicWriteJson } from '../platform/fs.js';
+import { atomicWriteJson, fileSize, growReserve } from '../platform/fs.js';
 import type { RunState } from '../schema/files.js';
 import { checkStored, parseStored, RUN_RECORD_FILE, RUN_STATE_FILE, SAMPLE_LINE } from '../schema/readers.js';
 import type { RunRecord, SampleRecord } from '../schema/run.js';
@@ -15,15 +15,27 @@ import type { Warn } from './types.js';
  *   per session, atomically;
  * - `samples.jsonl`: one finished sample per line, appended as each sample finishes. SIGKILL can tear at
  *   most the last line, which the reader skips;
- * - `run.lock`: held by the session writing the run.
+ * - `run.lock`: held by the session writing the run;
+ * - `run.json.reserve`: space held for run.json while the session runs (see RECORD_RESERVE_FILE).
  */
 export const RUN_FILE = 'run.json';
 const STATE_FILE = 'state.json';
 const SAMPLES_FILE = 'samples.jsonl';
 export const RUN_LOCK_FILE = 'run.lock';
+/**
+ * Space held for the record while a session writes the run: zeros, given back just before run.json is
+ * written, so a disk that fills up during the run still takes its complete ERROR record.
+ */
+const RECORD_RESERVE_FILE = 'run.json.reserve';
 
 /** Names an artifact may not take: they are the run's own records. */
-export const STORE_FILES: ReadonlySet<string> = new Set([RUN_FILE, STATE_FILE, SAMPLES_FILE, RUN_LOCK_FILE]);
+export const STORE_FILES: ReadonlySet<string> = new Set([
+  RUN_FILE,
+  STATE_FILE,
+  SAMPLES_FILE,
+  RUN_LOCK_FILE,
+  RECORD_RESERVE_FILE,
+]);
 
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -69,10 +81,37 @@ export async function readStateAt(runDir: string): Promise<RunState> {
   return parseStored(RUN_STATE_FILE, text, file);
 }
 
-/** One write per line, with O_APPEND: a crash leaves whole lines plus at most one torn tail. */
+/**
+ * run.json holds every sample line again, pretty-printed (indentation, spaces after colons): measured
+ * at about 1.6× the compact line; 3× leaves room for deep metric values.
+ */
+const RECORD_BYTES_PER_SAMPLE_BYTE = 3;
+/** The rest of the record (gates, summary, environment, warnings), with a wide margin. */
+const RECORD_BASE_BYTES = 256 * 1024;
+
+/** Holds the space a session's record will need: its base plus the samples a resumed run already has. */
+export async function reserveRecordAt(runDir: string): Promise<void> {
+  const file = path.join(runDir, RECORD_RESERVE_FILE);
+  await fs.rm(file, { force: true });
+  const samples = (await fileSize(path.join(runDir, SAMPLES_FILE))) ?? 0;
+  await growReserve(file, RECORD_BASE_BYTES + samples * RECORD_BYTES_PER_SAMPLE_BYTE);
+}
+
+/** Gives the held space back (just before run.json is written, or when the session ends without one). */
+export function releaseRecordReserveAt(runDir: string): Promise<void> {
+  return fs.rm(path.join(runDir, RECORD_RESERVE_FILE), { force: true });
+}
+
+/**
+ * One write per line, with O_APPEND: a crash leaves whole lines plus at most one torn tail. The record's
+ * reserve grows first by what this sample adds to run.json, so a full disk stops the run while its
+ * record still fits.
+ */
 export async function appendSampleAt(runDir: string, sample: SampleRecord): Promise<void> {
   await fs.mkdir(runDir, { recursive: true });
-  await fs.appendFile(path.join(runDir, SAMPLES_FILE), `${JSON.stringify(sample)}\n`);
+  const line = `${JSON.stringify(sample)}\n`;
+  await growReserve(path.join(runDir, RECORD_RESERVE_FILE), line.length * RECORD_BYTES_PER_SAMPLE_BYTE);
+  await fs.appendFile(path.join(runDir, SAMPLES_FILE), line);
 }
 
 /** Every complete sample line of a run folder; the last one wins when a sample appears twice. */
