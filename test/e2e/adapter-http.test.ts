@@ -283,7 +283,9 @@ describe('http adapter', () => {
     handler = (_req, _body, res) => json(res, 200, { video_path: named });
     const e = await failure(generate({ endpoint: `${base}/gen` }));
     expect(e.message).toContain('allow_local_paths');
-    expect(() => httpParamsSchema.parse({ endpoint: base, allow_local_paths: true })).toThrow('local_path_dirs');
+    expect(() => httpParamsSchema.parse({ endpoint: base, allow_local_paths: true })).toThrow(
+      'local_path_dirs',
+    );
     const params = { endpoint: `${base}/gen`, allow_local_paths: true, local_path_dirs: ['shared'] };
     await expectVideo(await generate(params));
     expect(await fs.readFile(local)).toEqual(video);
