@@ -117,7 +117,8 @@ export const httpAdapter: AdapterDefinition<HttpParams> = {
   name: 'http',
   description:
     'POSTs each sample to an HTTP endpoint; takes video bytes, base64, a URL, or polls an async job. ' +
-    'Per-request timeouts and retries (429/5xx, Retry-After); header secrets from the environment.',
+    'Per-request timeouts and retries (429/5xx, Retry-After); header secrets from the environment; ' +
+    'follows URLs only on the endpoint origin and allowed_origins, and keeps only real video files.',
   params: httpParamsSchema,
   create(params: HttpParams, factory: AdapterFactoryContext): Adapter {
     const parsed = httpParamsSchema.safeParse(params);
