@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { describeError, TemporalCIError } from '../errors.js';
+import { TemporalCIError } from '../errors.js';
 import { interpolateEnvRecord, redact } from '../platform/env.js';
 import { secondsSince } from '../platform/format.js';
 import { NetworkPolicy } from './http/policy.js';
 import { httpRefusalSchema, RefusalSignal } from './http/refusal.js';
 import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
-import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
+import { type JsonReply, parseReply, readJson, realDirs, saveBody, saveSource } from './http/video.js';
 import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type {
   Adapter,
@@ -369,23 +369,6 @@ function pollTarget(
   } catch {
     throw httpError(ctx, submit, 'returned an unusable status URL');
   }
-}
-
-/** The real paths of local_path_dirs (symlinks resolved), so a video_path is compared with what it reaches. */
-async function realDirs(dirs: readonly string[]): Promise<string[]> {
-  return Promise.all(
-    dirs.map((d) =>
-      fs.realpath(d).catch((e: unknown) => {
-        throw new TemporalCIError(
-          'ADAPTER_FAILED',
-          `http adapter: local_path_dirs folder ${d} cannot be used: ${describeError(e)}`,
-          {
-            hint: 'local_path_dirs are relative to the suite folder and must exist',
-          },
-        );
-      }),
-    ),
-  );
 }
 
 /** `work/<sample>` sits in the run folder; paths relative to it keep run.json portable. */

@@ -17,11 +17,6 @@ export function envRefs(template: string): string[] {
  */
 const interpolated = new Set<string>();
 
-/** The values interpolated so far (for callers that redact outside this module, e.g. a stream). */
-export function interpolatedSecrets(): string[] {
-  return [...interpolated];
-}
-
 /**
  * Replaces every `${VAR}` with its value from `env`. A missing variable is an error that names the variable
  * and where it was used, never a value: these templates usually carry tokens. Each value used is
@@ -66,7 +61,7 @@ export function interpolateEnvRecord(
   return { values, secrets };
 }
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /**
  * The one redaction: every value any `${VAR}` template took in this process (adapter headers and env, the

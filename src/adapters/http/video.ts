@@ -266,3 +266,20 @@ async function copyLocal(
   }
   await writeAtomically(ctx, spec, handle.createReadStream(), outputPath);
 }
+
+/** The real paths of local_path_dirs (symlinks resolved), so a video_path is compared with what it reaches. */
+export async function realDirs(dirs: readonly string[]): Promise<string[]> {
+  return Promise.all(
+    dirs.map((d) =>
+      fs.realpath(d).catch((e: unknown) => {
+        throw new TemporalCIError(
+          'ADAPTER_FAILED',
+          `http adapter: local_path_dirs folder ${d} cannot be used: ${describeError(e)}`,
+          {
+            hint: 'local_path_dirs are relative to the suite folder and must exist',
+          },
+        );
+      }),
+    ),
+  );
+}
