@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeError, TemporalCIError } from '../errors.js';
-import { envRefs, interpolateEnvRecord } from '../platform/env.js';
+import { envRefs, interpolateEnvRecord, redactFile } from '../platform/env.js';
 import { secondsSince } from '../platform/format.js';
 import { readLogTail } from '../platform/log-tail.js';
 import { type LoggedRun, runToLog } from '../platform/process.js';
@@ -125,8 +125,9 @@ async function runCommand(
   const args = params.argv.map((a) => substitute(a, values, params.shell));
   const [file, ...rest] = params.shell ? ['/bin/sh', '-c', args[0] ?? ''] : args;
   if (file === undefined) throw new TemporalCIError('INTERNAL', 'command adapter: empty argv');
-  // Env values come from ${VAR} and may be tokens: they go to the child only, never to logs or metadata.
-  const { values: extraEnv } = interpolateEnvRecord(params.env, 'command adapter env');
+  // Env values come from ${VAR} and may be tokens: they go to the child only. The child may echo them
+  // into its log, so the log is redacted before anything reads it (tail, log_regex, artifacts upload).
+  const { values: extraEnv, secrets } = interpolateEnvRecord(params.env, 'command adapter env');
 
   await fs.mkdir(request.workDir, { recursive: true });
   await fs.mkdir(path.dirname(output), { recursive: true });
@@ -167,6 +168,7 @@ async function runCommand(
     });
   } finally {
     await log.close();
+    await redactFile(logFile, secrets);
   }
   if (outcome.startError !== undefined) {
     throw new TemporalCIError(

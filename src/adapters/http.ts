@@ -5,46 +5,108 @@ import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
 import { interpolateEnvRecord, redact } from '../platform/env.js';
 import { secondsSince } from '../platform/format.js';
+import { NetworkPolicy } from './http/policy.js';
 import { httpRefusalSchema, RefusalSignal } from './http/refusal.js';
 import { type HttpContext, httpError, publicUrl, type RequestSpec, send, snippet } from './http/request.js';
-import { type JsonReply, parseReply, readJson, saveBody, saveSource } from './http/video.js';
+import { type JsonReply, parseReply, readJson, realDirs, saveBody, saveSource } from './http/video.js';
 import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
-import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from './types.js';
+import type {
+  Adapter,
+  AdapterDefinition,
+  AdapterFactoryContext,
+  GenerationRequest,
+  GenerationResult,
+} from './types.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+const httpOrigin = httpUrl.refine((u) => {
+  const url = new URL(u);
+  return url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '';
+}, 'an origin such as https://cdn.example.com or http://10.0.0.5:9000 (scheme, host and port; no path)');
 
 /**
  * The `http` adapter's params (strict). Only `request_params` is sent to the server besides the sample's
  * own fields: headers (tokens) and adapter settings never go into the request body.
  */
-export const httpParamsSchema = z.strictObject({
-  endpoint: httpUrl.describe('URL the generation request is POSTed to'),
-  mode: z.enum(['sync', 'async']).default('sync').describe('async: the POST returns a job, then poll it'),
-  headers: z
-    .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string())
-    .default({})
-    .describe('request headers; ${VAR} is taken from the environment and never shown'),
-  request_params: z.record(z.string(), z.unknown()).default({}).describe('sent as `params` in the body'),
-  request_timeout_s: z.number().positive().max(86_400).default(120).describe('timeout of each HTTP request'),
-  max_retries: z
-    .int()
-    .min(0)
-    .max(20)
-    .default(3)
-    .describe('retries of each HTTP request (network errors, timeouts, 429, 5xx) within one engine attempt'),
-  retry_backoff_s: z.number().min(0).max(600).default(1).describe('first retry wait; doubles, with jitter'),
-  max_retry_wait_s: z.number().min(0).max(3600).default(60).describe('cap on one wait (also on Retry-After)'),
-  max_response_mb: z.number().positive().max(65_536).default(1024).describe('largest response body accepted'),
-  allow_local_paths: z.boolean().default(false).describe('accept `video_path` (a file on this machine)'),
-  poll_url: z.string().min(1).optional().describe('async: status URL template with {job_id}'),
-  poll_interval_s: z.number().positive().max(3600).default(2).describe('async: seconds between polls'),
-  refusal: httpRefusalSchema
-    .optional()
-    .describe(
-      'how the server refuses a prompt (statuses, json_field, json_values): a refusal is not an error; the ' +
-        'sample gets metadata.refused = true and a black placeholder video',
-    ),
-});
+export const httpParamsSchema = z
+  .strictObject({
+    endpoint: httpUrl.describe('URL the generation request is POSTed to'),
+    mode: z.enum(['sync', 'async']).default('sync').describe('async: the POST returns a job, then poll it'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string())
+      .default({})
+      .describe('request headers; ${VAR} is taken from the environment and never shown'),
+    request_params: z.record(z.string(), z.unknown()).default({}).describe('sent as `params` in the body'),
+    request_timeout_s: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(120)
+      .describe('timeout of each HTTP request'),
+    max_retries: z
+      .int()
+      .min(0)
+      .max(20)
+      .default(3)
+      .describe(
+        'retries of each HTTP request (network errors, timeouts, 429, 5xx) within one engine attempt',
+      ),
+    retry_backoff_s: z.number().min(0).max(600).default(1).describe('first retry wait; doubles, with jitter'),
+    max_retry_wait_s: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(60)
+      .describe('cap on one wait (also on Retry-After)'),
+    max_response_mb: z
+      .number()
+      .positive()
+      .max(65_536)
+      .default(1024)
+      .describe('largest video accepted (streamed)'),
+    max_json_mb: z
+      .number()
+      .positive()
+      .max(256)
+      .default(64)
+      .describe('largest JSON reply accepted (held in memory; inline video_base64 counts)'),
+    allowed_origins: z
+      .array(httpOrigin)
+      .default([])
+      .describe(
+        'other origins video_url, status_url and redirects may point to (the endpoint origin always may); ' +
+          'headers are never sent to them',
+      ),
+    allow_local_paths: z.boolean().default(false).describe('accept `video_path` (a file on this machine)'),
+    local_path_dirs: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('with allow_local_paths: the folders (relative to the suite folder) a video_path may be in'),
+    poll_url: z.string().min(1).optional().describe('async: status URL template with {job_id}'),
+    poll_interval_s: z.number().positive().max(3600).default(2).describe('async: seconds between polls'),
+    refusal: httpRefusalSchema
+      .optional()
+      .describe(
+        'how the server refuses a prompt (statuses, json_field, json_values): a refusal is not an error; the ' +
+          'sample gets metadata.refused = true and a black placeholder video',
+      ),
+  })
+  .superRefine((p, ctx) => {
+    if (p.allow_local_paths && p.local_path_dirs.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['local_path_dirs'],
+        message: 'allow_local_paths needs local_path_dirs: the folders a server-named video_path may be in',
+      });
+    }
+    if (!p.allow_local_paths && p.local_path_dirs.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allow_local_paths'],
+        message: 'local_path_dirs is set but allow_local_paths is false; set it to true to accept video_path',
+      });
+    }
+  });
 
 export type HttpParams = z.output<typeof httpParamsSchema>;
 
@@ -55,9 +117,10 @@ export const httpAdapter: AdapterDefinition<HttpParams> = {
   name: 'http',
   description:
     'POSTs each sample to an HTTP endpoint; takes video bytes, base64, a URL, or polls an async job. ' +
-    'Per-request timeouts and retries (429/5xx, Retry-After); header secrets from the environment.',
+    'Per-request timeouts and retries (429/5xx, Retry-After); header secrets from the environment; ' +
+    'follows URLs only on the endpoint origin and allowed_origins, and keeps only real video files.',
   params: httpParamsSchema,
-  create(params: HttpParams): Adapter {
+  create(params: HttpParams, factory: AdapterFactoryContext): Adapter {
     const parsed = httpParamsSchema.safeParse(params);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -71,7 +134,8 @@ export const httpAdapter: AdapterDefinition<HttpParams> = {
       );
     }
     const checked = parsed.data;
-    return { name: 'http', generate: (request) => generateHttp(checked, request) };
+    const localDirs = checked.local_path_dirs.map((d) => path.resolve(factory.suiteDir, d));
+    return { name: 'http', generate: (request) => generateHttp(checked, localDirs, request) };
   },
 };
 
@@ -96,7 +160,11 @@ function isVideo(res: Response): boolean {
   return type.startsWith('video/') || type.startsWith('application/octet-stream');
 }
 
-async function generateHttp(params: HttpParams, request: GenerationRequest): Promise<GenerationResult> {
+async function generateHttp(
+  params: HttpParams,
+  localDirs: readonly string[],
+  request: GenerationRequest,
+): Promise<GenerationResult> {
   const started = performance.now();
   const { values: headers, secrets } = interpolateEnvRecord(params.headers, 'http adapter headers');
   await fs.mkdir(request.workDir, { recursive: true });
@@ -111,6 +179,8 @@ async function generateHttp(params: HttpParams, request: GenerationRequest): Pro
     backoffMs: params.retry_backoff_s * 1000,
     maxRetryWaitMs: params.max_retry_wait_s * 1000,
     maxResponseBytes: Math.floor(params.max_response_mb * 1024 * 1024),
+    maxJsonBytes: Math.floor(params.max_json_mb * 1024 * 1024),
+    policy: new NetworkPolicy(params.endpoint, params.allowed_origins, params.poll_url),
     secrets,
     log: (line) => lines.push(`${new Date().toISOString()} ${redact(line, secrets)}`),
     requests: 0,
@@ -125,7 +195,8 @@ async function generateHttp(params: HttpParams, request: GenerationRequest): Pro
     refusable: true,
   };
   try {
-    const outcome = await run(params, ctx, submit, headers, request, refusal);
+    const dirs = await realDirs(localDirs);
+    const outcome = await run(params, ctx, submit, headers, request, refusal, dirs);
     if (outcome.refusal !== undefined) {
       ctx.log(`refusal: ${outcome.refusal}; writing a black placeholder video`);
       await writeRefusalPlaceholder(request.video, outcome.videoPath);
@@ -173,14 +244,14 @@ async function run(
   headers: Record<string, string>,
   request: GenerationRequest,
   refusal: RefusalSignal | undefined,
+  localDirs: readonly string[],
 ): Promise<Outcome> {
-  const fetchOpts = { headers, endpoint: params.endpoint, allowLocalPaths: params.allow_local_paths };
   const refused = (reason: string, jobId?: string): Outcome => ({
     videoPath: request.outputPath,
     refusal: reason,
     ...(jobId === undefined ? {} : { jobId }),
   });
-  const { response, refusal: statusRefusal } = await send(ctx, submit);
+  const { response, url: answeredBy, refusal: statusRefusal } = await send(ctx, submit);
   if (statusRefusal !== undefined) return refused(statusRefusal);
   if (isVideo(response)) {
     if (params.mode === 'async') ctx.log('async mode, but the server answered with the video itself');
@@ -202,6 +273,7 @@ async function run(
   const reply = parseReply(raw);
   if (reply === undefined) throw httpError(ctx, submit, 'returned JSON that is not an object');
   if (reply.video !== undefined && (reply.status === undefined || DONE.has(reply.status))) {
+    const fetchOpts = { headers, base: answeredBy, localDirs };
     const videoPath = await saveSource(ctx, submit, reply.video, request.outputPath, fetchOpts);
     return withServer({ videoPath }, reply);
   }
@@ -210,20 +282,16 @@ async function run(
   }
   if (reply.status !== undefined && FAILED.has(reply.status))
     throw failure(ctx, submit, reply, 'rejected the job');
-  const statusUrl = pollTarget(params, ctx, submit, reply);
-  const poll: RequestSpec = {
-    method: 'GET',
-    url: statusUrl,
-    headers: sameOriginHeaders(statusUrl, params, headers),
-    refusable: true,
-  };
+  const statusUrl = pollTarget(params, ctx, submit, reply, answeredBy);
+  // The policy sends the headers only if the status URL is on the endpoint's origin.
+  const poll: RequestSpec = { method: 'GET', url: statusUrl, headers, refusable: true };
   for (;;) {
     try {
       await delay(params.poll_interval_s * 1000, undefined, { signal: ctx.signal });
     } catch {
       throw httpError(ctx, poll, `job ${reply.jobId ?? ''} did not finish before the sample deadline`);
     }
-    const { response: res, refusal: pollRefusal } = await send(ctx, poll);
+    const { response: res, url: polledAt, refusal: pollRefusal } = await send(ctx, poll);
     if (pollRefusal !== undefined) return refused(pollRefusal, reply.jobId);
     if (!isJson(res)) {
       await res.body?.cancel().catch(() => undefined);
@@ -249,6 +317,8 @@ async function run(
           `says ${status.status} but gives no video_base64, video_url or video_path`,
         );
       }
+      // A relative video_url resolves against the poll that named it, never against the endpoint.
+      const fetchOpts = { headers, base: polledAt, localDirs };
       const videoPath = await saveSource(ctx, poll, status.video, request.outputPath, fetchOpts);
       return withServer({ videoPath, ...(reply.jobId === undefined ? {} : { jobId: reply.jobId }) }, status);
     }
@@ -265,11 +335,23 @@ function failure(ctx: HttpContext, spec: RequestSpec, reply: JsonReply, what: st
   return httpError(ctx, spec, `${what}${message}`, 'see the server logs for this job');
 }
 
-/** status_url (absolute or relative to the endpoint) wins; else poll_url with {job_id}. */
-function pollTarget(params: HttpParams, ctx: HttpContext, submit: RequestSpec, reply: JsonReply): string {
+/**
+ * status_url (absolute, or relative to the URL that answered the POST) wins; else poll_url with {job_id}
+ * (relative to the endpoint, as the suite wrote it).
+ */
+function pollTarget(
+  params: HttpParams,
+  ctx: HttpContext,
+  submit: RequestSpec,
+  reply: JsonReply,
+  answeredBy: string,
+): string {
   let target: string | undefined;
-  if (reply.statusUrl !== undefined) target = reply.statusUrl;
-  else if (reply.jobId !== undefined && params.poll_url !== undefined) {
+  let base = params.endpoint;
+  if (reply.statusUrl !== undefined) {
+    target = reply.statusUrl;
+    base = answeredBy;
+  } else if (reply.jobId !== undefined && params.poll_url !== undefined) {
     target = params.poll_url.replaceAll('{job_id}', encodeURIComponent(reply.jobId));
   }
   if (target === undefined) {
@@ -281,17 +363,12 @@ function pollTarget(params: HttpParams, ctx: HttpContext, submit: RequestSpec, r
     );
   }
   try {
-    const url = new URL(target, params.endpoint);
+    const url = new URL(target, base);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
     return url.href;
   } catch {
     throw httpError(ctx, submit, 'returned an unusable status URL');
   }
-}
-
-/** Tokens go only to the endpoint's own origin, never to a URL a server told us to follow. */
-function sameOriginHeaders(url: string, params: HttpParams, headers: Record<string, string>) {
-  return new URL(url).origin === new URL(params.endpoint).origin ? headers : {};
 }
 
 /** `work/<sample>` sits in the run folder; paths relative to it keep run.json portable. */

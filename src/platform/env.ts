@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { TemporalCIError } from '../errors.js';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -8,8 +12,15 @@ export function envRefs(template: string): string[] {
 }
 
 /**
+ * Every value a `${VAR}` template has taken in this process. `redact` removes them all, whichever caller
+ * asks: a token one adapter interpolated must not survive in a message another layer words.
+ */
+const interpolated = new Set<string>();
+
+/**
  * Replaces every `${VAR}` with its value from `env`. A missing variable is an error that names the variable
- * and where it was used, never a value: these templates usually carry tokens.
+ * and where it was used, never a value: these templates usually carry tokens. Each value used is
+ * remembered for `redact`.
  */
 export function interpolateEnv(
   template: string,
@@ -27,6 +38,7 @@ export function interpolateEnv(
         },
       );
     }
+    if (value.length > 0) interpolated.add(value);
     return value;
   });
 }
@@ -49,16 +61,58 @@ export function interpolateEnvRecord(
   return { values, secrets };
 }
 
+const REDACTED = '[redacted]';
+
 /**
- * The one redaction: adapters pass the values their `${VAR}` templates took (interpolateEnvRecord), the
- * webhook its URL and signing secret (notify/webhook.ts targetSecrets).
+ * The one redaction: every value any `${VAR}` template took in this process (adapter headers and env, the
+ * webhook URL), plus the `secrets` the caller names (the webhook's signing secret, an S3 key).
  * Replaces every occurrence of a secret with `[redacted]`. Longest first, so a secret that contains another
  * is removed whole. Very short values (< 4 chars) are redacted too: a leak is worse than an odd message.
  */
-export function redact(text: string, secrets: readonly string[]): string {
+export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s.length > 0) out = out.split(s).join('[redacted]');
-  }
+  for (const s of allSecrets(secrets)) out = out.split(s).join(REDACTED);
   return out;
+}
+
+function allSecrets(secrets: readonly string[]): string[] {
+  const all = new Set([...interpolated, ...secrets.filter((s) => s.length > 0)]);
+  return [...all].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Redacts a file a child process wrote itself (a model's or a judge's log, which may echo its env), in
+ * place: streamed through a temporary sibling and renamed, so a log of any size is handled in bounded
+ * memory. Works on bytes (latin1 maps each byte to one char), so a chunk boundary inside a UTF-8 character
+ * changes nothing, and holds back the last `longest - 1` bytes of each chunk, so a secret split across two
+ * chunks is still found. A missing file is nothing to redact.
+ */
+export async function redactFile(file: string, secrets: readonly string[] = []): Promise<void> {
+  const bytes = allSecrets(secrets).map((s) => Buffer.from(s, 'utf8').toString('latin1'));
+  if (bytes.length === 0) return;
+  const exists = await fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!exists) return;
+  const keep = Math.max(...bytes.map((s) => s.length)) - 1;
+  const scrub = (text: string) => bytes.reduce((out, s) => out.split(s).join(REDACTED), text);
+  let carry = '';
+  const redactor = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const text = scrub(carry + chunk.toString('latin1'));
+      carry = keep === 0 ? '' : text.slice(-keep);
+      done(null, Buffer.from(text.slice(0, text.length - carry.length), 'latin1'));
+    },
+    flush(done) {
+      done(null, Buffer.from(scrub(carry), 'latin1'));
+    },
+  });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.redacting`;
+  try {
+    await pipeline(createReadStream(file), redactor, createWriteStream(tmp));
+    await fs.rename(tmp, file);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
 }

@@ -244,7 +244,7 @@ describe('http adapter', () => {
     expect(left.filter((f) => f.startsWith(req.sampleId))).toEqual([]);
   });
 
-  it('follows a redirect to another origin without the header token', async () => {
+  it('follows a redirect to another origin only when allowlisted, and never with the header token', async () => {
     const other = createServer((req, res) => {
       hits.push({ method: req.method ?? '', url: req.url ?? '', body: '', headers: req.headers });
       sendVideo(res);
@@ -257,7 +257,13 @@ describe('http adapter', () => {
         res.writeHead(302, { location: elsewhere });
         res.end();
       };
-      const result = await generate({ endpoint: `${base}/gen`, headers: { 'X-Api-Key': 'literal-key' } });
+      const headers = { 'X-Api-Key': 'literal-key' };
+      const refused = await failure(generate({ endpoint: `${base}/gen`, headers }));
+      expect(refused.message).toContain('allowed_origins');
+      expect(hits.map((h) => `${h.method} ${h.url}`)).toEqual(['POST /gen']);
+      hits = [];
+      const allowed_origins = [new URL(elsewhere).origin];
+      const result = await generate({ endpoint: `${base}/gen`, headers, allowed_origins });
       await expectVideo(result);
       expect(hits.map((h) => `${h.method} ${h.url}`)).toEqual(['POST /gen', 'GET /cdn/v.mp4']);
       expect(hits[0]?.headers['x-api-key']).toBe('literal-key');
@@ -268,14 +274,36 @@ describe('http adapter', () => {
     }
   });
 
-  it('rejects video_path unless allow_local_paths, then copies it', async () => {
-    const local = path.join(root, 'local.mp4');
+  it('rejects video_path unless allow_local_paths, then copies it only from local_path_dirs', async () => {
+    const shared = path.join(root, 'shared');
+    await fs.mkdir(shared, { recursive: true });
+    const local = path.join(shared, 'local.mp4');
     await fs.writeFile(local, video);
-    handler = (_req, _body, res) => json(res, 200, { video_path: local });
+    let named = local;
+    handler = (_req, _body, res) => json(res, 200, { video_path: named });
     const e = await failure(generate({ endpoint: `${base}/gen` }));
     expect(e.message).toContain('allow_local_paths');
-    await expectVideo(await generate({ endpoint: `${base}/gen`, allow_local_paths: true }));
+    expect(() => httpParamsSchema.parse({ endpoint: base, allow_local_paths: true })).toThrow(
+      'local_path_dirs',
+    );
+    const params = { endpoint: `${base}/gen`, allow_local_paths: true, local_path_dirs: ['shared'] };
+    await expectVideo(await generate(params));
     expect(await fs.readFile(local)).toEqual(video);
+    // Outside the named folder: refused, even through a symlink inside it.
+    const secret = path.join(root, 'secret.mp4');
+    await fs.writeFile(secret, video);
+    named = secret;
+    expect((await failure(generate(params))).message).toContain('outside local_path_dirs');
+    named = path.join(shared, 'link.mp4');
+    await fs.symlink(secret, named);
+    expect((await failure(generate(params))).message).toContain('outside local_path_dirs');
+    // Inside, but not a video: refused by its first bytes, nothing kept.
+    named = path.join(shared, 'notes.mp4');
+    await fs.writeFile(named, 'root:x:0:0:root:/root:/bin/bash\n');
+    const req = request();
+    expect((await failure(generate(params, req))).message).toContain('not a video');
+    const left = await fs.readdir(path.dirname(req.outputPath)).catch(() => []);
+    expect(left.filter((f) => f.startsWith(req.sampleId))).toEqual([]);
   });
 
   it('stops polling when the sample signal aborts', async () => {

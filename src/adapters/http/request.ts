@@ -1,6 +1,7 @@
 import { TemporalCIError } from '../../errors.js';
 import { redact } from '../../platform/env.js';
 import { RetryFailure, readCapped, retryAfterMs, withRetries } from '../../platform/http.js';
+import type { NetworkPolicy } from './policy.js';
 
 // The adapter's retry timing is platform/http's; re-exported because the adapter's unit tests pin it here.
 export { backoffMs, retryAfterMs } from '../../platform/http.js';
@@ -13,7 +14,12 @@ export interface HttpContext {
   maxRetries: number;
   backoffMs: number;
   maxRetryWaitMs: number;
+  /** Cap on a video body (streamed to disk). */
   maxResponseBytes: number;
+  /** Cap on a JSON body (held in memory, then parsed). */
+  maxJsonBytes: number;
+  /** Which URLs may be fetched and which get the suite's headers (http/policy.ts). */
+  policy: NetworkPolicy;
   /** Interpolated header values: never shown anywhere. */
   secrets: readonly string[];
   log: (line: string) => void;
@@ -26,6 +32,7 @@ export interface HttpContext {
 export interface RequestSpec {
   method: 'GET' | 'POST';
   url: string;
+  /** The suite's headers: sent on the endpoint's origin only, whatever the URL (NetworkPolicy.headersFor). */
   headers: Record<string, string>;
   body?: string;
   /** A refusal may answer this request (generation and job status, not a video download). */
@@ -64,6 +71,8 @@ function abortedError(ctx: HttpContext, spec: RequestSpec): TemporalCIError {
 
 export interface Sent {
   response: Response;
+  /** The URL that answered, after redirects: relative URLs in its body resolve against it. */
+  url: string;
   /** Aborts with the per-request timeout: pass it on to whoever reads the body. */
   signal: AbortSignal;
   /** Set when the response is the suite's refusal signal; its body has then been read. */
@@ -81,15 +90,15 @@ export async function send(ctx: HttpContext, spec: RequestSpec): Promise<Sent> {
     const { value } = await withRetries<Sent>(
       async (attempt, signal) => {
         ctx.requests++;
-        const response = await fetchFollowing(spec, signal);
+        const { response, url } = await fetchFollowing(ctx, spec, signal);
         ctx.log(`${where} → ${response.status} (attempt ${attempt})`);
-        if (response.ok) return { done: { response, signal } };
+        if (response.ok) return { done: { response, url, signal } };
         // An unreadable error body leaves the status alone to explain the failure.
         const body = await readCapped(response, 64 * 1024).catch(() => Buffer.alloc(0));
         const text = body === 'too-large' ? '<body too large>' : body.toString('utf8');
         // A refusal is the model's answer, not a failure: returned as such, never retried.
         const refusal = spec.refusable === true ? ctx.refusal?.(response.status, text) : undefined;
-        if (refusal !== undefined) return { done: { response, signal, refusal } };
+        if (refusal !== undefined) return { done: { response, url, signal, refusal } };
         const why = `returned HTTP ${response.status}${text === '' ? '' : `: ${snippet(text, ctx.secrets)}`}`;
         if (response.status !== 429 && response.status < 500) {
           throw httpError(ctx, spec, why, 'the server refused the request; a retry would not help');
@@ -120,39 +129,67 @@ export async function send(ctx: HttpContext, spec: RequestSpec): Promise<Sent> {
   }
 }
 
-const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 10;
 
 /**
- * fetch with redirects followed by hand: headers (tokens) go only to the origin they were meant for. fetch
- * itself drops Authorization across origins but would forward any other header (X-Api-Key) to wherever a
- * server redirects. 307/308 repeat the method and body; other redirects become a GET, as browsers do.
+ * fetch with redirects followed by hand, each hop checked by the network policy before it is sent: headers
+ * (tokens) go only to the endpoint's origin — fetch itself drops Authorization across origins but would
+ * forward any other header (X-Api-Key) to wherever a server redirects. 307/308 repeat the method and body;
+ * other redirects become a GET, as browsers do. A hop back to a URL already visited is a loop, reported as
+ * such (never retried); so is a chain longer than MAX_REDIRECTS.
  */
-async function fetchFollowing(spec: RequestSpec, signal: AbortSignal): Promise<Response> {
+async function fetchFollowing(
+  ctx: HttpContext,
+  spec: RequestSpec,
+  signal: AbortSignal,
+): Promise<{ response: Response; url: string }> {
   let url = spec.url;
   let method = spec.method;
   let body = spec.body;
-  let headers = spec.headers;
-  const origin = new URL(spec.url).origin;
+  const visited = new Set<string>();
   for (let hop = 0; ; hop++) {
+    const refused = await ctx.policy.refusal(new URL(url));
+    if (refused !== undefined) {
+      const what = hop === 0 ? 'the URL' : `the redirect to ${publicUrl(url)}`;
+      throw httpError(
+        ctx,
+        spec,
+        `refused: ${what} ${refused}`,
+        'see the http adapter network policy in README.md',
+      );
+    }
+    visited.add(`${method} ${url}`);
     const response = await fetch(url, {
       method,
-      headers,
+      headers: ctx.policy.headersFor(url, spec.headers),
       ...(body === undefined ? {} : { body }),
       signal,
       redirect: 'manual',
     });
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status > 399 || location === null || hop >= MAX_REDIRECTS) {
-      return response;
-    }
+    if (response.status < 300 || response.status > 399 || location === null) return { response, url };
     await response.body?.cancel().catch(() => undefined);
-    const next = new URL(location, url);
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') return response;
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw httpError(ctx, spec, `redirected (HTTP ${response.status}) to an invalid URL`);
+    }
     if (response.status !== 307 && response.status !== 308) {
       method = 'GET';
       body = undefined;
     }
+    if (visited.has(`${method} ${next.href}`)) {
+      throw httpError(
+        ctx,
+        spec,
+        `redirect loop: ${publicUrl(url)} redirects (HTTP ${response.status}) back to ${publicUrl(next.href)}`,
+        'fix the server redirects; a retry would loop again',
+      );
+    }
+    if (hop + 1 > MAX_REDIRECTS) {
+      throw httpError(ctx, spec, `redirected more than ${MAX_REDIRECTS} times`, 'fix the server redirects');
+    }
     url = next.href;
-    headers = next.origin === origin ? spec.headers : {};
   }
 }

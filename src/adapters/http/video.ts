@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { describeError, TemporalCIError } from '../../errors.js';
 import { readCapped } from '../../platform/http.js';
+import { SNIFF_BYTES, sniffContainer, videoContentType } from './container.js';
 import { type HttpContext, httpError, type RequestSpec, send, snippet } from './request.js';
 
 /** Where a server said the video is. Exactly one is used, in this order of preference. */
@@ -55,10 +56,17 @@ export function parseReply(value: unknown): JsonReply | undefined {
 }
 
 export async function readJson(ctx: HttpContext, spec: RequestSpec, res: Response): Promise<unknown> {
-  const body = await readCapped(res, ctx.maxResponseBytes).catch((e: unknown) => {
+  const body = await readCapped(res, ctx.maxJsonBytes).catch((e: unknown) => {
     throw httpError(ctx, spec, `response body could not be read: ${describeError(e)}`);
   });
-  if (body === 'too-large') throw tooLarge(ctx, spec);
+  if (body === 'too-large') {
+    throw httpError(
+      ctx,
+      spec,
+      `returned a JSON body larger than max_json_mb (${ctx.maxJsonBytes / 1024 / 1024} MB)`,
+      'raise max_json_mb if the server inlines large videos as base64, or have it send video_url',
+    );
+  }
   const text = body.toString('utf8');
   try {
     return JSON.parse(text) as unknown;
@@ -93,7 +101,8 @@ export function outputFor(outputPath: string, contentType: string | null): strin
 
 /**
  * Writes a stream to `target` through a temporary sibling and a rename, so a failed or oversized download
- * never leaves a half-written video that could pass for a result.
+ * never leaves a half-written video that could pass for a result. The first bytes must be a video
+ * container (http/container.ts): an error page or an internal file is refused before anything is kept.
  */
 async function writeAtomically(
   ctx: HttpContext,
@@ -105,15 +114,35 @@ async function writeAtomically(
   const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
   let total = 0;
   const limit = ctx.maxResponseBytes;
-  const counter = new Transform({
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const notVideo = () =>
+    httpError(
+      ctx,
+      spec,
+      `returned ${head?.length ?? 0} bytes that are not a video (starting ${JSON.stringify(snippet(head?.subarray(0, 32).toString('latin1') ?? '', ctx.secrets))})`,
+      'the server must send an MP4, WebM/MKV, MOV, GIF, AVI, Ogg or MPEG-TS file',
+    );
+  const check = new Transform({
     transform(chunk: Buffer, _enc, done) {
       total += chunk.length;
-      if (total > limit) done(new Error('too-large'));
-      else done(null, chunk);
+      if (total > limit) return done(new Error('too-large'));
+      if (head === undefined) return done(null, chunk);
+      // Held back until SNIFF_BYTES have arrived, so nothing that is not a video reaches the disk.
+      head = Buffer.concat([head, chunk]);
+      if (head.length < SNIFF_BYTES) return done();
+      if (sniffContainer(head) === undefined) return done(notVideo());
+      const out = head;
+      head = undefined;
+      done(null, out);
+    },
+    flush(done) {
+      if (head === undefined || head.length === 0) return done();
+      if (sniffContainer(head) === undefined) return done(notVideo());
+      done(null, head);
     },
   });
   try {
-    await pipeline(source, counter, createWriteStream(tmp));
+    await pipeline(source, check, createWriteStream(tmp));
     if (total === 0) throw httpError(ctx, spec, 'returned an empty video');
     await fs.rename(tmp, target);
   } catch (e) {
@@ -138,16 +167,27 @@ export async function saveBody(
     throw tooLarge(ctx, spec);
   }
   if (res.body === null) throw httpError(ctx, spec, 'returned an empty video');
+  if (!videoContentType(res.headers.get('content-type'))) {
+    await res.body.cancel().catch(() => undefined);
+    throw httpError(
+      ctx,
+      spec,
+      `returned content-type ${res.headers.get('content-type') ?? 'none'}, not a video`,
+      'a video download must be video/*, image/gif or application/octet-stream',
+    );
+  }
   const target = outputFor(outputPath, res.headers.get('content-type'));
   await writeAtomically(ctx, spec, Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), target);
   return target;
 }
 
 export interface FetchOptions {
-  /** Headers for a download from the endpoint's own origin; another origin gets none (no token leaks). */
+  /** The suite's headers; the network policy sends them on the endpoint's origin only. */
   headers: Record<string, string>;
-  endpoint: string;
-  allowLocalPaths: boolean;
+  /** The URL of the reply that named the video: a relative video_url resolves against it. */
+  base: string;
+  /** Real paths of the folders a video_path may be in; empty: video_path is refused. */
+  localDirs: readonly string[];
 }
 
 /** Materialises a video the server pointed to (inline base64, a URL, or a local path) at the output path. */
@@ -168,33 +208,78 @@ export async function saveSource(
     return outputPath;
   }
   if (source.kind === 'path') {
-    if (!opts.allowLocalPaths) {
-      throw httpError(
-        ctx,
-        spec,
-        'returned video_path (a local file) but allow_local_paths is false',
-        'set allow_local_paths: true when the server shares this machine',
-      );
-    }
-    if (!path.isAbsolute(source.path)) throw httpError(ctx, spec, 'returned a relative video_path');
-    // Copied, never moved: the server owns its files.
-    const handle = await fs.open(source.path, 'r').catch((e: unknown) => {
-      throw httpError(ctx, spec, `returned video_path that cannot be read: ${describeError(e)}`);
-    });
-    await writeAtomically(ctx, spec, handle.createReadStream(), outputPath);
+    await copyLocal(ctx, spec, source.path, outputPath, opts.localDirs);
     return outputPath;
   }
   let url: URL;
   try {
-    url = new URL(source.url, opts.endpoint);
+    url = new URL(source.url, opts.base);
   } catch {
     throw httpError(ctx, spec, 'returned an invalid video_url');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw httpError(ctx, spec, `returned a video_url with unsupported scheme ${url.protocol}`);
   }
-  const sameOrigin = url.origin === new URL(opts.endpoint).origin;
-  const download: RequestSpec = { method: 'GET', url: url.href, headers: sameOrigin ? opts.headers : {} };
+  const download: RequestSpec = { method: 'GET', url: url.href, headers: opts.headers };
   const { response } = await send(ctx, download);
   return saveBody(ctx, download, response, outputPath);
+}
+
+/**
+ * Copies a video_path (opt-in: allow_local_paths) — only a regular file whose real path, symlinks
+ * resolved, lies inside one of the folders the suite named. Copied, never moved: the server owns its files.
+ */
+async function copyLocal(
+  ctx: HttpContext,
+  spec: RequestSpec,
+  file: string,
+  outputPath: string,
+  localDirs: readonly string[],
+): Promise<void> {
+  if (localDirs.length === 0) {
+    throw httpError(
+      ctx,
+      spec,
+      'returned video_path (a local file) but allow_local_paths is false',
+      'set allow_local_paths: true and local_path_dirs when the server shares this machine',
+    );
+  }
+  if (!path.isAbsolute(file)) throw httpError(ctx, spec, 'returned a relative video_path');
+  const real = await fs.realpath(file).catch((e: unknown) => {
+    throw httpError(ctx, spec, `returned video_path that cannot be read: ${describeError(e)}`);
+  });
+  if (!localDirs.some((dir) => real.startsWith(`${dir}${path.sep}`))) {
+    throw httpError(
+      ctx,
+      spec,
+      `returned video_path ${snippet(file, ctx.secrets)} outside local_path_dirs`,
+      'add the folder the server writes to local_path_dirs',
+    );
+  }
+  const handle = await fs.open(real, 'r').catch((e: unknown) => {
+    throw httpError(ctx, spec, `returned video_path that cannot be read: ${describeError(e)}`);
+  });
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw httpError(ctx, spec, 'returned a video_path that is not a regular file');
+  }
+  await writeAtomically(ctx, spec, handle.createReadStream(), outputPath);
+}
+
+/** The real paths of local_path_dirs (symlinks resolved), so a video_path is compared with what it reaches. */
+export async function realDirs(dirs: readonly string[]): Promise<string[]> {
+  return Promise.all(
+    dirs.map((d) =>
+      fs.realpath(d).catch((e: unknown) => {
+        throw new TemporalCIError(
+          'ADAPTER_FAILED',
+          `http adapter: local_path_dirs folder ${d} cannot be used: ${describeError(e)}`,
+          {
+            hint: 'local_path_dirs are relative to the suite folder and must exist',
+          },
+        );
+      }),
+    ),
+  );
 }

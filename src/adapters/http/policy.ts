@@ -1,0 +1,87 @@
+import { isIP } from 'node:net';
+import { describeError } from '../../errors.js';
+import { type AddressClass, resolveHost } from '../../platform/net.js';
+
+/**
+ * The http adapter's network policy: a model server decides which URLs TemporalCI fetches (video_url,
+ * status_url, redirects), so without a policy it could turn the CI runner against the network it runs in —
+ * read an internal service or the cloud metadata endpoint and have the answer kept as a "video" in the
+ * artifacts CI uploads.
+ *
+ * - Origins: only the endpoint's own origin and the origins the suite names (`allowed_origins`, and the
+ *   origin of an absolute `poll_url`) are fetched; anything else is refused before a connection is made.
+ * - Addresses: the host of every URL (redirect hops included) is resolved and each of its addresses
+ *   classified (platform/net.ts). Public addresses are fine; a loopback, private or link-local one only
+ *   when the endpoint itself has an address of that class (a model served on this machine may hand out
+ *   localhost URLs), or when the suite named that very address as an IP literal in `allowed_origins`.
+ * - Headers (tokens) go to the endpoint's origin only, never to another origin, allowlisted or not.
+ *
+ * Limit: the check resolves the host just before fetch resolves it again, so a DNS server that answers
+ * differently within that window (rebinding) is not caught; the origin rule still bounds where that can be.
+ */
+export class NetworkPolicy {
+  readonly endpointOrigin: string;
+  private readonly endpointHost: string;
+  private readonly trusted: Set<string>;
+  /** Origins whose host is an IP literal the suite wrote: that address is allowed whatever its class. */
+  private readonly namedAddresses: Set<string>;
+  private endpointClasses: Promise<Set<AddressClass>> | undefined;
+
+  constructor(endpoint: string, allowedOrigins: readonly string[], pollUrl?: string) {
+    const url = new URL(endpoint);
+    this.endpointOrigin = url.origin;
+    this.endpointHost = url.hostname;
+    const named = allowedOrigins.map((o) => new URL(o));
+    if (pollUrl !== undefined) {
+      const poll = new URL(pollUrl.replaceAll('{job_id}', 'job'), endpoint);
+      if (poll.origin !== this.endpointOrigin) named.push(poll);
+    }
+    this.trusted = new Set(named.map((u) => u.origin));
+    this.namedAddresses = new Set(named.filter((u) => isIP(bare(u.hostname)) !== 0).map((u) => u.origin));
+  }
+
+  /** The headers a request to `url` may carry: the suite's headers on the endpoint's origin, none elsewhere. */
+  headersFor(url: string, headers: Record<string, string>): Record<string, string> {
+    return new URL(url).origin === this.endpointOrigin ? headers : {};
+  }
+
+  /** Why `url` must not be fetched, or undefined when it may be. */
+  async refusal(url: URL): Promise<string | undefined> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return `uses the unsupported scheme ${url.protocol}`;
+    }
+    const origin = url.origin;
+    if (origin === this.endpointOrigin) return undefined;
+    if (!this.trusted.has(origin)) {
+      return `is on another origin (${origin}) than the endpoint; list it in allowed_origins to follow it`;
+    }
+    if (this.namedAddresses.has(origin)) return undefined;
+    let resolved: Awaited<ReturnType<typeof resolveHost>>;
+    try {
+      resolved = await resolveHost(url.hostname);
+    } catch (e) {
+      return `has a host that cannot be resolved (${describeError(e)})`;
+    }
+    const allowed = await this.allowedClasses();
+    const bad = resolved.addresses.find((a) => a.cls !== 'public' && !allowed.has(a.cls));
+    if (bad === undefined) return undefined;
+    return (
+      `resolves to the ${bad.cls} address ${bad.address}, and the endpoint is not on a ${bad.cls} address; ` +
+      'name that address itself in allowed_origins (e.g. http://10.0.0.5:9000) to allow it'
+    );
+  }
+
+  /** Classes of the endpoint's own addresses: a loopback endpoint may hand out loopback URLs. */
+  private allowedClasses(): Promise<Set<AddressClass>> {
+    this.endpointClasses ??= resolveHost(this.endpointHost).then(
+      (r) => new Set(r.addresses.map((a) => a.cls)),
+      // An endpoint that does not resolve gets no request through anyway; allow nothing extra.
+      () => new Set<AddressClass>(),
+    );
+    return this.endpointClasses;
+  }
+}
+
+function bare(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
