@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { TemporalCIError } from '../../errors.js';
 import type { Database } from './connection.js';
 import { RUN_STORE_V1 } from './schema-v1.js';
+import { FLEET_DISPATCH_V3 } from './schema-v3-fleet.js';
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations` (version, name,
@@ -20,7 +21,11 @@ interface Migration {
   sql: string;
 }
 
-const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'run store', sql: RUN_STORE_V1 }];
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'run store', sql: RUN_STORE_V1 },
+  // Version 2 ('api tokens') comes from the auth branch; it slots in here at merge.
+  { version: 3, name: 'fleet dispatch', sql: FLEET_DISPATCH_V3 },
+];
 
 /** The schema version this build reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
