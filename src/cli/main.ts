@@ -32,6 +32,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   badge: async () => (await import('./commands/badge.js')).registerBadge,
   measure: async () => (await import('./commands/measure.js')).registerMeasure,
   db: async () => (await import('./commands/db.js')).registerDb,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+  worker: async () => (await import('./commands/worker.js')).registerWorker,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { PlannedSample } from '../../runs/types.js';
-import type { SampleRecord } from '../../schema/run.js';
+import type { RunRecord, SampleRecord } from '../../schema/run.js';
 import type { RunKey } from '../../store/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex sha256');
@@ -72,6 +72,10 @@ export interface ModelRunView {
   exit_code: number | null;
   error: string | null;
   waves: { evaluated: number; total: number };
+  /** run.json once committed (it holds no secret), so the submitter prints the summary a local run prints. */
+  record: RunRecord | null;
+  /** Where the run is kept (the fleet store's description, no password). */
+  location: string;
 }
 
 export interface RunView {

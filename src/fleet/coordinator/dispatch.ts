@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { describeError, TemporalCIError } from '../../errors.js';
 import { removeDir } from '../../platform/fs.js';
 import type { PreparedRun } from '../../runs/prepare.js';
-import { exitCodeOf, type SampleRecord, worstExitCode } from '../../schema/run.js';
+import { exitCodeOf, type RunRecord, type SampleRecord, worstExitCode } from '../../schema/run.js';
 import type { Database } from '../../store/postgres/connection.js';
 import type { S3ArtifactStore } from '../../store/s3/store.js';
 import type { RunStore, Warn } from '../../store/types.js';
@@ -52,6 +52,7 @@ interface ModelDispatch {
   status: string | null;
   exitCode: number | null;
   error: string | null;
+  record: RunRecord | null;
   startedMs: number;
   seqOf: Map<string, number>;
   planned: Map<string, PreparedRun['order'][number]>;
@@ -119,6 +120,7 @@ export class Dispatcher {
         status: null,
         exitCode: null,
         error: null,
+        record: null,
         startedMs: performance.now(),
         seqOf,
         planned: new Map(prep.order.map((p) => [p.sampleId, p])),
@@ -162,6 +164,8 @@ export class Dispatcher {
       exit_code: md.exitCode,
       error: md.error,
       waves: { evaluated: md.ledger.evaluatedWaves, total: md.ledger.waveCount },
+      record: md.record,
+      location: this.ports.store.locate(md.prep.key),
     };
   }
 
@@ -370,6 +374,7 @@ export class Dispatcher {
       if (md.prep.opts.tag && (record.status === 'PASS' || record.status === 'FAIL')) {
         await this.ports.store.setTag(md.prep.key, md.prep.opts.tag, record.run_id);
       }
+      md.record = record;
       md.status = record.status;
       md.exitCode = exitCodeOf(record.status);
       md.state = record.status === 'INTERRUPTED' ? 'interrupted' : 'done';

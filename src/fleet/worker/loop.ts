@@ -14,6 +14,8 @@ export interface WorkerLoopOptions {
   runner: JobRunner;
   /** The name this worker gives itself in the coordinator's events. */
   name?: string;
+  /** Sent with each claim (matching jobs to labels is not done yet). */
+  labels?: Record<string, string>;
   /** Seconds between claims while the queue is empty. */
   idleS?: number;
   signal: AbortSignal;
@@ -74,7 +76,7 @@ export async function runWorkerLoop(o: WorkerLoopOptions): Promise<void> {
   while (!o.signal.aborted) {
     let spec: JobSpec | null;
     try {
-      spec = await o.client.claim(name);
+      spec = await o.client.claim(name, o.labels);
     } catch (e) {
       o.log(`claim failed: ${describeError(e)}`);
       await sleep(5000, o.signal);
