@@ -27,10 +27,19 @@ export async function runRemote(suite: LoadedSuite, flags: RunFlags): Promise<vo
     });
   }
   const given = LOCAL_ONLY.filter(([k]) => flags[k] !== undefined && flags[k] !== false).map(([, f]) => f);
-  if (given.length > 0 || flags.includeModel.length > 0 || flags.excludeModel.length > 0 || flags.gateOverride.length > 0) {
-    throw new TemporalCIError('USAGE', `${given.join(', ') || 'model selection / --gate-override'} cannot be used with --coordinator-url yet`, {
-      hint: 'drop it, or run the suite locally',
-    });
+  if (
+    given.length > 0 ||
+    flags.includeModel.length > 0 ||
+    flags.excludeModel.length > 0 ||
+    flags.gateOverride.length > 0
+  ) {
+    throw new TemporalCIError(
+      'USAGE',
+      `${given.join(', ') || 'model selection / --gate-override'} cannot be used with --coordinator-url yet`,
+      {
+        hint: 'drop it, or run the suite locally',
+      },
+    );
   }
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -57,15 +66,25 @@ export async function runRemote(suite: LoadedSuite, flags: RunFlags): Promise<vo
       },
     });
     const runs = view.models.map((m) => ({ run_dir: m.location, ...(m.record ?? {}), error: m.error }));
-    const exitCode = worstExitCode(view.models.map((m) => m.record?.status ?? 'ERROR'), true);
+    const exitCode = worstExitCode(
+      view.models.map((m) => m.record?.status ?? 'ERROR'),
+      true,
+    );
     const payload = { exit_code: exitCode, runs };
     if (flags.outputJson) await atomicWriteJson(flags.outputJson, payload);
     if (flags.json) out(JSON.stringify(payload, null, 2));
     for (const m of view.models) {
       if (m.record === null) {
-        err(`ERROR  ${m.run.project}/${m.run.suite}/${m.run.model}  run ${m.run.runId}: ${m.error ?? 'no record'}`);
+        err(
+          `ERROR  ${m.run.project}/${m.run.suite}/${m.run.model}  run ${m.run.runId}: ${m.error ?? 'no record'}`,
+        );
       } else if (!flags.json) {
-        out(formatRunSummary({ model: m.run.model, run: m.run, runDir: m.location, record: m.record }, useColor()));
+        out(
+          formatRunSummary(
+            { model: m.run.model, run: m.run, runDir: m.location, record: m.record },
+            useColor(),
+          ),
+        );
       }
     }
     process.exitCode = exitCode;

@@ -48,7 +48,12 @@ export function registerServe(program: Command): void {
     .option('--redis-url <url>', 'Redis for the job queue (default: $TEMPORALCI_REDIS_URL)')
     .option('--lease-sec <n>', 'job lease length (default: $TEMPORALCI_TASK_LEASE_SEC or 300)', positiveInt)
     .action(async (flags: ServeFlags) => {
-      const databaseUrl = required(flags.databaseUrl, 'TEMPORALCI_DATABASE_URL', 'database URL', 'postgres://USER:PASSWORD@HOST:PORT/DB');
+      const databaseUrl = required(
+        flags.databaseUrl,
+        'TEMPORALCI_DATABASE_URL',
+        'database URL',
+        'postgres://USER:PASSWORD@HOST:PORT/DB',
+      );
       const redisUrl = required(flags.redisUrl, 'TEMPORALCI_REDIS_URL', 'Redis URL', 'redis://HOST:6379/0');
       const s3 = s3ConfigFromEnv(process.env);
       if (s3 === null) {
@@ -72,7 +77,9 @@ export function registerServe(program: Command): void {
       });
       const app = createCoordinatorApp({ dispatcher, artifacts, tokens: postgresTokenVerifier(db), warn });
       const server = serve({ fetch: app.fetch, port: flags.port, hostname: flags.host });
-      out(`temporalci coordinator listening on http://${flags.host}:${flags.port} (lease ${leaseSec} s, ${db.shown})`);
+      out(
+        `temporalci coordinator listening on http://${flags.host}:${flags.port} (lease ${leaseSec} s, ${db.shown})`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

@@ -24,9 +24,20 @@ export function registerWorker(program: Command): void {
     .requiredOption('--coordinator-url <url>', 'the coordinator of `temporalci serve`')
     .option('--token <token>', 'a worker token (default: $TEMPORALCI_TOKEN)')
     .option('--labels <k=v>', 'labels of this worker, e.g. gpu=a100 (repeatable)', collect, [])
-    .option('--allow-adapters <names>', 'adapters that run submitted code this worker may run: command, ./my-adapter.js')
-    .option('--name <name>', 'the name this worker has in the coordinator events', `${os.hostname()}:${process.pid}`)
-    .option('--cache-dir <dir>', 'where suite bundles are cached', path.join(os.tmpdir(), 'temporalci-worker'))
+    .option(
+      '--allow-adapters <names>',
+      'adapters that run submitted code this worker may run: command, ./my-adapter.js',
+    )
+    .option(
+      '--name <name>',
+      'the name this worker has in the coordinator events',
+      `${os.hostname()}:${process.pid}`,
+    )
+    .option(
+      '--cache-dir <dir>',
+      'where suite bundles are cached',
+      path.join(os.tmpdir(), 'temporalci-worker'),
+    )
     .action(async (flags: WorkerFlags) => {
       const token = flags.token ?? process.env.TEMPORALCI_TOKEN;
       if (!token) {
@@ -35,9 +46,15 @@ export function registerWorker(program: Command): void {
         });
       }
       for (const l of flags.labels) {
-        if (!/^[^=]+=.+$/.test(l)) throw new TemporalCIError('USAGE', `--labels ${l} is not k=v`, { hint: 'e.g. --labels gpu=a100' });
+        if (!/^[^=]+=.+$/.test(l))
+          throw new TemporalCIError('USAGE', `--labels ${l} is not k=v`, { hint: 'e.g. --labels gpu=a100' });
       }
-      const allow = new Set((flags.allowAdapters ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+      const allow = new Set(
+        (flags.allowAdapters ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
       const runner = new JobRunner(flags.cacheDir, allow);
       const controller = new AbortController();
       const stop = () => controller.abort();
@@ -49,7 +66,9 @@ export function registerWorker(program: Command): void {
           client: new CoordinatorClient(flags.coordinatorUrl, token),
           runner,
           name: flags.name,
-          labels: Object.fromEntries(flags.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+          labels: Object.fromEntries(
+            flags.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+          ),
           signal: controller.signal,
           log: err,
         });

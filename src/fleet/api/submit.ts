@@ -70,7 +70,10 @@ export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promis
   let progress = '';
   while (!view.done) {
     await delay(r.pollMs ?? 1000, undefined, { signal: r.signal });
-    const res = await expectOk(await fetch(`${base}/v1/runs/${view.id}`, { headers: auth, signal: r.signal }), 'report the run');
+    const res = await expectOk(
+      await fetch(`${base}/v1/runs/${view.id}`, { headers: auth, signal: r.signal }),
+      'report the run',
+    );
     view = (await res.json()) as RunView;
     const now = view.models.map((m) => `${m.waves.evaluated}/${m.waves.total}`).join(',');
     if (now !== progress) r.onProgress?.(view);

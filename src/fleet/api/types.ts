@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { PlannedSample } from '../../runs/types.js';
-import type { RunRecord, SampleRecord } from '../../schema/run.js';
+import type { RunRecord } from '../../schema/run.js';
 import type { RunKey } from '../../store/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex sha256');
@@ -61,10 +61,6 @@ export interface JobSpec {
   timeout_s: number | null;
 }
 
-export interface UploadsAnswer {
-  urls: Record<string, string>;
-}
-
 export interface ModelRunView {
   run: RunKey;
   state: 'running' | 'finishing' | 'done' | 'error' | 'interrupted';
@@ -86,7 +82,5 @@ export interface RunView {
   models: ModelRunView[];
 }
 
-export type CompletedRecord = SampleRecord;
-
-export const LEASE_REFUSALS = ['lease_lost', 'cancelled'] as const;
-export type LeaseRefusal = (typeof LEASE_REFUSALS)[number];
+/** Why a lease call is refused (409): the lease moved on or ended, or the job is not needed any more. */
+export type LeaseRefusal = 'lease_lost' | 'cancelled';

@@ -5,18 +5,18 @@
  * for another role. Errors answer `{error: {code, message, hint}}`; nothing secret is ever in an answer.
  */
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { describeError, TemporalCIError } from '../../errors.js';
 import { makeScratchDir, removeDir } from '../../platform/fs.js';
-import { writeFile } from 'node:fs/promises';
-import type { Warn } from '../../store/types.js';
 import type { SampleRecord } from '../../schema/run.js';
-import type { Principal, Role, TokenVerifier } from '../auth/port.js';
-import { claimBody, completeBody, failBody, submitRunBody, uploadsBody } from '../api/types.js';
-import type { Dispatcher } from './dispatch.js';
 import type { S3ArtifactStore } from '../../store/s3/store.js';
+import type { Warn } from '../../store/types.js';
+import { claimBody, completeBody, failBody, submitRunBody, uploadsBody } from '../api/types.js';
+import type { Principal, Role, TokenVerifier } from '../auth/port.js';
+import type { Dispatcher } from './dispatch.js';
 
 export interface CoordinatorApp {
   dispatcher: Dispatcher;
@@ -53,13 +53,25 @@ function requireRole(tokens: TokenVerifier, role: Role): MiddlewareHandler<Env> 
     const principal = m ? await tokens.verify(m[1] as string) : null;
     if (principal === null) {
       return c.json(
-        { error: { code: 'UNAUTHORIZED', message: 'no valid API token', hint: 'send Authorization: Bearer <token> (`temporalci tokens create`)' } },
+        {
+          error: {
+            code: 'UNAUTHORIZED',
+            message: 'no valid API token',
+            hint: 'send Authorization: Bearer <token> (`temporalci tokens create`)',
+          },
+        },
         401,
       );
     }
     if (principal.role !== role) {
       return c.json(
-        { error: { code: 'FORBIDDEN', message: `this needs a ${role} token, not a ${principal.role} token`, hint: `create a ${role} token` } },
+        {
+          error: {
+            code: 'FORBIDDEN',
+            message: `this needs a ${role} token, not a ${principal.role} token`,
+            hint: `create a ${role} token`,
+          },
+        },
         403,
       );
     }
@@ -70,14 +82,20 @@ function requireRole(tokens: TokenVerifier, role: Role): MiddlewareHandler<Env> 
 
 async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const raw: unknown = await c.req.json().catch(() => {
-    throw new TemporalCIError('USAGE', 'the request body is not JSON', { hint: 'send Content-Type: application/json' });
+    throw new TemporalCIError('USAGE', 'the request body is not JSON', {
+      hint: 'send Content-Type: application/json',
+    });
   });
   const r = schema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new TemporalCIError('USAGE', `invalid request: ${first?.path.join('.') || 'body'}: ${first?.message}`, {
-      hint: 'see docs/fleet.md for the API',
-    });
+    throw new TemporalCIError(
+      'USAGE',
+      `invalid request: ${first?.path.join('.') || 'body'}: ${first?.message}`,
+      {
+        hint: 'see docs/fleet.md for the API',
+      },
+    );
   }
   return r.data;
 }
@@ -97,20 +115,32 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
       return c.json({ error: { code: e.code, message: e.message, hint: e.hint ?? null } }, status);
     }
     ports.warn(`coordinator: internal error on ${c.req.method} ${c.req.routePath}: ${describeError(e)}`);
-    return c.json({ error: { code: 'INTERNAL', message: 'internal error; see the coordinator log', hint: null } }, 500);
+    return c.json(
+      { error: { code: 'INTERNAL', message: 'internal error; see the coordinator log', hint: null } },
+      500,
+    );
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   app.put('/v1/bundles/:sha256', submit, async (c) => {
     const sha = c.req.param('sha256');
-    if (!/^[0-9a-f]{64}$/.test(sha)) throw new TemporalCIError('USAGE', `"${sha}" is not a sha256`, { hint: 'PUT /v1/bundles/<lower-case hex sha256>' });
+    if (!/^[0-9a-f]{64}$/.test(sha))
+      throw new TemporalCIError('USAGE', `"${sha}" is not a sha256`, {
+        hint: 'PUT /v1/bundles/<lower-case hex sha256>',
+      });
     if (await ports.artifacts.hasBundle(sha)) return c.json({ sha256: sha, stored: false });
     const bytes = Buffer.from(await c.req.arrayBuffer());
     const max = ports.maxBundleBytes ?? 4 * 1024 ** 3;
-    if (bytes.length > max) throw new TemporalCIError('USAGE', `the bundle is ${bytes.length} bytes, over ${max}`, { hint: 'reference fewer or smaller files' });
+    if (bytes.length > max)
+      throw new TemporalCIError('USAGE', `the bundle is ${bytes.length} bytes, over ${max}`, {
+        hint: 'reference fewer or smaller files',
+      });
     const got = createHash('sha256').update(bytes).digest('hex');
-    if (got !== sha) throw new TemporalCIError('BUNDLE_INVALID', `the body hashes to ${got}, not ${sha}`, { hint: 'send the bundle file unchanged' });
+    if (got !== sha)
+      throw new TemporalCIError('BUNDLE_INVALID', `the body hashes to ${got}, not ${sha}`, {
+        hint: 'send the bundle file unchanged',
+      });
     const dir = await makeScratchDir('tci-bundle-in-');
     try {
       const file = path.join(dir, `${sha}.tar.gz`);
@@ -129,7 +159,11 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
 
   app.get('/v1/runs/:id', submit, (c) => {
     const view = d.view(c.req.param('id'));
-    if (view === null) return c.json({ error: { code: 'RUN_NOT_FOUND', message: `no run ${c.req.param('id')}`, hint: null } }, 404);
+    if (view === null)
+      return c.json(
+        { error: { code: 'RUN_NOT_FOUND', message: `no run ${c.req.param('id')}`, hint: null } },
+        404,
+      );
     return c.json(view);
   });
 

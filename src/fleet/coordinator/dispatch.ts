@@ -17,8 +17,8 @@ import { exitCodeOf, type RunRecord, type SampleRecord, worstExitCode } from '..
 import type { Database } from '../../store/postgres/connection.js';
 import type { S3ArtifactStore } from '../../store/s3/store.js';
 import type { RunStore, Warn } from '../../store/types.js';
-import { WaveLedger } from '../waves/ledger.js';
 import type { JobSpec, LeaseRefusal, ModelRunView, RunView, SubmitRunBody } from '../api/types.js';
+import { WaveLedger } from '../waves/ledger.js';
 import { attemptName, finishFleetRun } from './finish.js';
 import { openSubmission } from './submit.js';
 import * as t from './tables.js';
@@ -95,7 +95,9 @@ export class Dispatcher {
     const d = new Dispatcher(ports, queue, worker, [queueConn, workerConn]);
     worker.on('error', (e) => ports.warn(`the dispatch queue: ${describeError(e)}`));
     worker.on('stalled', (jobId) => {
-      d.onStalled(jobId).catch((e: unknown) => ports.warn(`a lost lease of job ${jobId}: ${describeError(e)}`));
+      d.onStalled(jobId).catch((e: unknown) =>
+        ports.warn(`a lost lease of job ${jobId}: ${describeError(e)}`),
+      );
     });
     await worker.startStalledCheckTimer();
     return d;
@@ -108,7 +110,12 @@ export class Dispatcher {
     const state: SubmissionState = { runKeys: [], scratch: sub.scratch, abort };
     this.submissions.set(id, state);
     for (const { prep, warnings } of sub.models) {
-      const ledger = new WaveLedger({ order: prep.order, seq: prep.seq, gates: prep.opts.gates, reused: prep.reused });
+      const ledger = new WaveLedger({
+        order: prep.order,
+        seq: prep.seq,
+        gates: prep.opts.gates,
+        reused: prep.reused,
+      });
       const seqOf = new Map(prep.order.map((p, i) => [p.sampleId, i]));
       const md: ModelDispatch = {
         submission: id,
@@ -132,7 +139,11 @@ export class Dispatcher {
         submission: id,
         bundleSha256: body.bundle,
         suiteFile: sub.suite.file,
-        plan: { body, baseline_run_id: prep.baseline?.runId ?? null, order: prep.order.map((p) => p.sampleId) },
+        plan: {
+          body,
+          baseline_run_id: prep.baseline?.runId ?? null,
+          order: prep.order.map((p) => p.sampleId),
+        },
         tasks: prep.order.map((p, i) => ({ seq: i, wave: ledger.waveOf(p.sampleId), planned: p })),
       });
       await t.logEvent(this.ports.db, prep.key, 'submitted', { by: submitter, samples: prep.order.length });
@@ -151,7 +162,12 @@ export class Dispatcher {
     return {
       id,
       done,
-      exit_code: done ? worstExitCode(models.map((m) => (m.status ?? 'ERROR') as 'ERROR'), true) : null,
+      exit_code: done
+        ? worstExitCode(
+            models.map((m) => (m.status ?? 'ERROR') as 'ERROR'),
+            true,
+          )
+        : null,
       models,
     };
   }
@@ -193,14 +209,23 @@ export class Dispatcher {
           worker: workerName,
           seconds: this.ports.leaseSec,
         });
-        await t.logEvent(this.ports.db, md.prep.key, 'claimed', { sample: job.data.sampleId, attempt, worker: workerName });
+        await t.logEvent(this.ports.db, md.prep.key, 'claimed', {
+          sample: job.data.sampleId,
+          attempt,
+          worker: workerName,
+        });
         return this.specOf(md, job.data.sampleId, token, attempt);
       });
       if (spec !== null) return spec;
     }
   }
 
-  private async specOf(md: ModelDispatch, sampleId: string, token: string, attempt: number): Promise<JobSpec> {
+  private async specOf(
+    md: ModelDispatch,
+    sampleId: string,
+    token: string,
+    attempt: number,
+  ): Promise<JobSpec> {
     return {
       lease_token: token,
       lease_sec: this.ports.leaseSec,
@@ -219,7 +244,8 @@ export class Dispatcher {
     if (lease === null) return 'lease_lost';
     if (lease.cancelRequested) return 'cancelled';
     const job = await this.job(lease.runKey, lease.seq);
-    if (job === undefined || (await job.extendLock(token, this.ports.leaseSec * 1000)) === 0) return 'lease_lost';
+    if (job === undefined || (await job.extendLock(token, this.ports.leaseSec * 1000)) === 0)
+      return 'lease_lost';
     await t.extendLease(this.ports.db, token, this.ports.leaseSec);
     return { lease_sec: this.ports.leaseSec };
   }
@@ -267,11 +293,15 @@ export class Dispatcher {
       if (written === 'duplicate') return 'ok';
       const r = md.ledger.complete(lease.sampleId, lease.attempt, body.record, body.gpu_s);
       if (r === 'recorded') await this.ports.store.appendSample(md.prep.key, body.record);
-      await t.logEvent(this.ports.db, md.prep.key, 'completed', { sample: lease.sampleId, attempt: lease.attempt, as: r });
+      await t.logEvent(this.ports.db, md.prep.key, 'completed', {
+        sample: lease.sampleId,
+        attempt: lease.attempt,
+        as: r,
+      });
       const job = await this.job(lease.runKey, lease.seq);
-      await job?.moveToCompleted(null, token, false).catch((e: unknown) =>
-        this.ports.warn(`job ${job.id}: ${describeError(e)}`),
-      );
+      await job
+        ?.moveToCompleted(null, token, false)
+        .catch((e: unknown) => this.ports.warn(`job ${job.id}: ${describeError(e)}`));
       await this.progress(md);
       return 'ok';
     });
@@ -284,7 +314,11 @@ export class Dispatcher {
     const md = this.runs.get(lease.runKey);
     if (md === undefined) return 'lease_lost';
     return this.exclusive(md, async (): Promise<'ok'> => {
-      await t.logEvent(this.ports.db, md.prep.key, 'failed', { sample: lease.sampleId, attempt: lease.attempt, error });
+      await t.logEvent(this.ports.db, md.prep.key, 'failed', {
+        sample: lease.sampleId,
+        attempt: lease.attempt,
+        error,
+      });
       const job = await this.job(lease.runKey, lease.seq);
       await this.handBack(md, lease.sampleId, lease.attempt, token, job);
       return 'ok';
@@ -303,14 +337,23 @@ export class Dispatcher {
       );
       const row = r.rows[0];
       if (row === undefined || row.lease_token === null) return;
-      await t.logEvent(this.ports.db, md.prep.key, 'lease_lost', { sample: job.data.sampleId, attempt: row.attempt });
+      await t.logEvent(this.ports.db, md.prep.key, 'lease_lost', {
+        sample: job.data.sampleId,
+        attempt: row.attempt,
+      });
       // BullMQ already moved the job back to wait.
       await this.handBack(md, job.data.sampleId, row.attempt, row.lease_token, undefined);
     });
   }
 
   /** A lease ended without a result: the ledger says whether the job goes back in the queue. */
-  private async handBack(md: ModelDispatch, sampleId: string, attempt: number, token: string, active: Job | undefined): Promise<void> {
+  private async handBack(
+    md: ModelDispatch,
+    sampleId: string,
+    attempt: number,
+    token: string,
+    active: Job | undefined,
+  ): Promise<void> {
     const r = md.ledger.lost(sampleId, attempt);
     if (r === 'stale') return;
     const next = r === 'requeue' ? 'queued' : md.ledger.stateOf(sampleId);
@@ -320,7 +363,8 @@ export class Dispatcher {
       md.ledger.markQueued(sampleId);
       if (active !== undefined) await active.moveToWait(token);
     } else {
-      if (active !== undefined) await active.moveToFailed(new Error(`sample ${sampleId}: ${r}`), token, false);
+      if (active !== undefined)
+        await active.moveToFailed(new Error(`sample ${sampleId}: ${r}`), token, false);
       await this.queue.remove(jobId);
       if (r === 'failed') {
         const facts = md.ledger.facts().find((f) => f.sample_id === sampleId);
@@ -340,7 +384,11 @@ export class Dispatcher {
         await this.queue.remove(this.jobId(md, id));
         await t.setTaskState(this.ports.db, md.prep.key, id, 'cancelled');
       }
-      await t.requestCancel(this.ports.db, md.prep.key, adv.decision.abort.map((a) => a.sampleId));
+      await t.requestCancel(
+        this.ports.db,
+        md.prep.key,
+        adv.decision.abort.map((a) => a.sampleId),
+      );
     }
     for (const p of md.ledger.dispatchable()) {
       if (!md.ledger.markQueued(p.sampleId)) continue;
@@ -406,9 +454,17 @@ export class Dispatcher {
     if (over) await removeDir(sub.scratch);
   }
 
-  private async checkUploads(md: ModelDispatch, sampleId: string, attempt: number, files: readonly { name: string; size: number }[]): Promise<void> {
+  private async checkUploads(
+    md: ModelDispatch,
+    sampleId: string,
+    attempt: number,
+    files: readonly { name: string; size: number }[],
+  ): Promise<void> {
     for (const f of files) {
-      const size = await this.ports.artifacts.sizeOf({ run: md.prep.key, name: attemptName(sampleId, attempt, f.name) });
+      const size = await this.ports.artifacts.sizeOf({
+        run: md.prep.key,
+        name: attemptName(sampleId, attempt, f.name),
+      });
       if (size !== f.size) {
         throw new TemporalCIError(
           'USAGE',
@@ -453,7 +509,12 @@ export class Dispatcher {
 /** A record the worker sends must be of the sample it leased, with the plan's identity. */
 function checkRecord(md: ModelDispatch, sampleId: string, record: SampleRecord): void {
   const p = md.planned.get(sampleId);
-  if (p === undefined || record.sample_id !== sampleId || record.test_id !== p.testId || record.seed !== p.seed) {
+  if (
+    p === undefined ||
+    record.sample_id !== sampleId ||
+    record.test_id !== p.testId ||
+    record.seed !== p.seed
+  ) {
     throw new TemporalCIError('USAGE', `the result sent is not the record of sample ${sampleId}`, {
       hint: 'complete a lease with the SampleRecord runSample produced for the job it was given',
     });

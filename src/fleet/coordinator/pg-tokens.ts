@@ -3,9 +3,10 @@
  * §3.2): the coordinator's until the auth store of src/fleet/auth/ takes its place. Only the token's SHA-256
  * is looked up, then compared in constant time; the token itself is never stored or logged.
  */
-import { ROLES, type Principal, type Role, type TokenVerifier } from '../auth/port.js';
-import { hashToken, sameHash } from '../auth/tokens.js';
+
 import type { Database } from '../../store/postgres/connection.js';
+import { type Principal, ROLES, type Role, type TokenVerifier } from '../auth/port.js';
+import { hashToken, sameHash } from '../auth/tokens.js';
 
 export function postgresTokenVerifier(db: Database): TokenVerifier {
   return {

@@ -55,11 +55,17 @@ export async function openSubmission(
   try {
     const file = path.join(scratch, `${body.bundle}.tar.gz`);
     await ports.artifacts.fetchBundle(body.bundle, file);
-    const { suite, manifest } = await extractBundle(file, path.join(scratch, 'suite'), { sha256: body.bundle });
+    const { suite, manifest } = await extractBundle(file, path.join(scratch, 'suite'), {
+      sha256: body.bundle,
+    });
     if (body.suite !== undefined && body.suite !== manifest.suite) {
-      throw new TemporalCIError('USAGE', `bundle ${body.bundle.slice(0, 12)} holds ${manifest.suite}, not ${body.suite}`, {
-        hint: 'name the suite file the bundle was made from, or leave `suite` out',
-      });
+      throw new TemporalCIError(
+        'USAGE',
+        `bundle ${body.bundle.slice(0, 12)} holds ${manifest.suite}, not ${body.suite}`,
+        {
+          hint: 'name the suite file the bundle was made from, or leave `suite` out',
+        },
+      );
     }
     refuseUnsupported(suite);
     const o = body.options;

@@ -51,7 +51,12 @@ export async function insertFleetRun(db: Database, r: NewFleetRun): Promise<void
   });
 }
 
-export async function setTaskState(db: Database, run: RunKey, sampleId: string, state: JobState): Promise<void> {
+export async function setTaskState(
+  db: Database,
+  run: RunKey,
+  sampleId: string,
+  state: JobState,
+): Promise<void> {
   await db.query('update fleet_tasks set state = $3 where run_key = $1 and sample_id = $2', [
     runKeyText(run),
     sampleId,
@@ -84,7 +89,13 @@ export interface LiveLease {
 
 /** The task a token leases now, or null: the lease moved on, ended, or never was. */
 export async function liveLease(db: Database, token: string): Promise<LiveLease | null> {
-  const r = await db.query<{ run_key: string; sample_id: string; seq: number; attempt: number; cancel_requested: boolean }>(
+  const r = await db.query<{
+    run_key: string;
+    sample_id: string;
+    seq: number;
+    attempt: number;
+    cancel_requested: boolean;
+  }>(
     `select run_key, sample_id, seq, attempt, cancel_requested from fleet_tasks
      where lease_token = $1 and state = 'leased'`,
     [token],
@@ -186,13 +197,21 @@ export async function releaseLease(db: Database, token: string, state: JobState)
 }
 
 export async function saveLedger(db: Database, run: RunKey, facts: readonly JobFacts[]): Promise<void> {
-  await db.query('update fleet_runs set ledger = $2 where run_key = $1', [runKeyText(run), JSON.stringify(facts)]);
+  await db.query('update fleet_runs set ledger = $2 where run_key = $1', [
+    runKeyText(run),
+    JSON.stringify(facts),
+  ]);
 }
 
 export async function endFleetRun(
   db: Database,
   run: RunKey,
-  end: { state: 'done' | 'error' | 'interrupted'; status: string | null; exitCode: number | null; error: string | null },
+  end: {
+    state: 'done' | 'error' | 'interrupted';
+    status: string | null;
+    exitCode: number | null;
+    error: string | null;
+  },
 ): Promise<void> {
   await db.query(
     `update fleet_runs set state = $2, status = $3, exit_code = $4, error = $5, finished_at = now()
@@ -201,7 +220,12 @@ export async function endFleetRun(
   );
 }
 
-export async function logEvent(db: Database, run: RunKey, kind: string, detail: Record<string, unknown>): Promise<void> {
+export async function logEvent(
+  db: Database,
+  run: RunKey,
+  kind: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
   await db.query('insert into fleet_events (run_key, kind, detail) values ($1, $2, $3)', [
     runKeyText(run),
     kind,

@@ -40,12 +40,16 @@ export class CoordinatorClient {
     } catch {
       // Not JSON (a proxy's page): the text itself is the best description.
     }
-    throw new TemporalCIError('RUN_FAILED', `coordinator refused to ${what}: HTTP ${res.status}: ${message}`, {
-      hint:
-        res.status === 401 || res.status === 403
-          ? 'check --token: it must be a worker token of this coordinator'
-          : 'see the coordinator log',
-    });
+    throw new TemporalCIError(
+      'RUN_FAILED',
+      `coordinator refused to ${what}: HTTP ${res.status}: ${message}`,
+      {
+        hint:
+          res.status === 401 || res.status === 403
+            ? 'check --token: it must be a worker token of this coordinator'
+            : 'see the coordinator log',
+      },
+    );
   }
 
   async claim(worker: string, labels: Record<string, string> = {}): Promise<JobSpec | null> {

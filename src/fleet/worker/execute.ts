@@ -6,12 +6,12 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createAdapter } from '../../adapters/resolve.js';
 import { isModulePath } from '../../adapters/registry.js';
+import { createAdapter } from '../../adapters/resolve.js';
 import type { Adapter } from '../../adapters/types.js';
 import { describeError, TemporalCIError } from '../../errors.js';
-import { ensureDir, isFile, makeScratchDir, removeDir } from '../../platform/fs.js';
 import { getMetric } from '../../metrics/registry.js';
+import { ensureDir, isFile, makeScratchDir, removeDir } from '../../platform/fs.js';
 import { runSample, type SampleRunContext } from '../../runs/sample-runner.js';
 import type { SampleRecord } from '../../schema/run.js';
 import { contentTypeOf } from '../../store/s3/content-type.js';
@@ -49,9 +49,13 @@ export class JobRunner {
     if (!(await isFile(file))) {
       const res = await fetch(spec.bundle.url);
       if (!res.ok) {
-        throw new TemporalCIError('STORE_UNAVAILABLE', `downloading suite bundle ${spec.bundle.sha256.slice(0, 12)}: HTTP ${res.status}`, {
-          hint: 'the presigned URL may have expired or the worker cannot reach S3',
-        });
+        throw new TemporalCIError(
+          'STORE_UNAVAILABLE',
+          `downloading suite bundle ${spec.bundle.sha256.slice(0, 12)}: HTTP ${res.status}`,
+          {
+            hint: 'the presigned URL may have expired or the worker cannot reach S3',
+          },
+        );
       }
       const partial = `${file}.${process.pid}.partial`;
       const fh = await open(partial, 'w');
@@ -74,13 +78,21 @@ export class JobRunner {
     if (a === undefined) {
       const model = suite.config.models.find((m) => m.name === spec.model);
       if (model === undefined) {
-        return Promise.reject(new TemporalCIError('USAGE', `model ${spec.model} is not in the job's bundle`, { hint: 'submit the run again' }));
+        return Promise.reject(
+          new TemporalCIError('USAGE', `model ${spec.model} is not in the job's bundle`, {
+            hint: 'submit the run again',
+          }),
+        );
       }
       if (needsAllowing(model.adapter) && !this.allowAdapters.has(model.adapter)) {
         return Promise.reject(
-          new TemporalCIError('USAGE', `this worker does not run adapter "${model.adapter}" (it runs code the submitter chose)`, {
-            hint: `start the worker with --allow-adapters ${model.adapter} to allow it`,
-          }),
+          new TemporalCIError(
+            'USAGE',
+            `this worker does not run adapter "${model.adapter}" (it runs code the submitter chose)`,
+            {
+              hint: `start the worker with --allow-adapters ${model.adapter} to allow it`,
+            },
+          ),
         );
       }
       a = createAdapter(model, suite.dir);
@@ -136,7 +148,11 @@ export class JobRunner {
         });
         if (!res.ok) {
           if (f.name === record.video_path) record.video_path = null;
-          record.error ??= { stage: 'store', code: 'STORE_FAILED', message: `${f.name}: upload answered HTTP ${res.status}` };
+          record.error ??= {
+            stage: 'store',
+            code: 'STORE_FAILED',
+            message: `${f.name}: upload answered HTTP ${res.status}`,
+          };
           continue;
         }
         sent.push({ name: f.name, size: (await stat(f.path)).size });
@@ -150,7 +166,9 @@ export class JobRunner {
   async close(warn: (m: string) => void): Promise<void> {
     for (const a of this.adapters.values()) {
       const adapter = await a.catch(() => null);
-      await adapter?.close?.().catch((e: unknown) => warn(`adapter ${adapter.name} did not close: ${describeError(e)}`));
+      await adapter
+        ?.close?.()
+        .catch((e: unknown) => warn(`adapter ${adapter.name} did not close: ${describeError(e)}`));
     }
   }
 }
