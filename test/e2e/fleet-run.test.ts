@@ -30,7 +30,10 @@ let env: Record<string, string>;
 const logs: string[] = [];
 
 function start(args: string[]): ChildProcess {
-  const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   p.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
   p.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
   procs.push(p);
@@ -47,7 +50,13 @@ async function freePort(): Promise<number> {
 
 async function up(): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await delay(100);
   }
   throw new Error(`the coordinator did not come up:\n${logs.join('')}`);
@@ -79,15 +88,25 @@ beforeAll(async () => {
     await client.query(
       'create table if not exists api_tokens (hash text primary key, role text not null, name text not null, revoked_at timestamptz)',
     );
-    await client.query("insert into api_tokens (hash, role, name) values ($1, 'submit', 'ci'), ($2, 'worker', 'gpu')", [
-      hashToken(SUBMIT),
-      hashToken(WORKER),
-    ]);
+    await client.query(
+      "insert into api_tokens (hash, role, name) values ($1, 'submit', 'ci'), ($2, 'worker', 'gpu')",
+      [hashToken(SUBMIT), hashToken(WORKER)],
+    );
   } finally {
     await client.end();
   }
   for (const n of ['w1', 'w2']) {
-    start(['worker', '--coordinator-url', url, '--token', WORKER, '--name', n, '--cache-dir', path.join(dir, n)]);
+    start([
+      'worker',
+      '--coordinator-url',
+      url,
+      '--token',
+      WORKER,
+      '--name',
+      n,
+      '--cache-dir',
+      path.join(dir, n),
+    ]);
   }
 }, 120_000);
 
@@ -104,7 +123,17 @@ const strip = (s: SampleRecord) => {
 async function fleetRun(suite: string, baseline: string): Promise<{ r: CliResult; record: RunRecord }> {
   const out = path.join(dir, `fleet-${baseline}.json`);
   const r = await runCli(
-    ['run', suite, '--coordinator-url', url, '--baseline-mode', baseline, '--no-progress', '--output-json', out],
+    [
+      'run',
+      suite,
+      '--coordinator-url',
+      url,
+      '--baseline-mode',
+      baseline,
+      '--no-progress',
+      '--output-json',
+      out,
+    ],
     { env: { ...env, TEMPORALCI_TOKEN: SUBMIT } },
   );
   const payload = JSON.parse(await readFile(out, 'utf8')) as { runs: RunRecord[] };

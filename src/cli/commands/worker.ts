@@ -28,11 +28,7 @@ export function registerWorker(program: Command): void {
       '--allow-adapters <names>',
       'adapters that run submitted code this worker may run: command, ./my-adapter.js',
     )
-    .option(
-      '--name <name>',
-      'the name this worker has in the coordinator events',
-      `${os.hostname()}:${process.pid}`,
-    )
+    .option('--name <name>', 'the name this worker has in the coordinator events (default: HOST:PID)')
     .option(
       '--cache-dir <dir>',
       'where suite bundles are cached',
@@ -56,16 +52,17 @@ export function registerWorker(program: Command): void {
           .filter(Boolean),
       );
       const runner = new JobRunner(flags.cacheDir, allow);
+      const name = flags.name ?? `${os.hostname()}:${process.pid}`;
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      err(`temporalci worker ${flags.name} polling ${flags.coordinatorUrl}`);
+      err(`temporalci worker ${name} polling ${flags.coordinatorUrl}`);
       try {
         await runWorkerLoop({
           client: new CoordinatorClient(flags.coordinatorUrl, token),
           runner,
-          name: flags.name,
+          name,
           labels: Object.fromEntries(
             flags.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
           ),

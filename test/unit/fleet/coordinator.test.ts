@@ -1,5 +1,4 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,7 +187,8 @@ describe('coordinator API', () => {
     // The same suite on this machine, as `temporalci run` runs it.
     const local = new MemoryRunStore();
     const suite = await loadSuite(path.join(tmp, 'suite.yaml'));
-    const ref = (await runSuite(suite, { store: local, artifacts: local, baselineMode: 'none' })).runs[0]!.record;
+    const ref = (await runSuite(suite, { store: local, artifacts: local, baselineMode: 'none' })).runs[0]!
+      .record;
     expect(record.samples.map(withoutTimings)).toEqual(ref.samples.map(withoutTimings));
     expect(record.gates).toEqual(ref.gates);
     expect(record.counts).toEqual(ref.counts);
@@ -206,7 +206,9 @@ describe('coordinator API', () => {
     const first = await claim();
     expect(first).not.toBeNull();
     // The worker gives the job back (as a lost lease does): the next claim is a new lease of it.
-    expect((await post(`/v1/leases/${first!.lease_token}/fail`, workerToken, { error: 'no GPU' })).status).toBe(200);
+    expect(
+      (await post(`/v1/leases/${first!.lease_token}/fail`, workerToken, { error: 'no GPU' })).status,
+    ).toBe(200);
     const second = await claim();
     expect(second?.sample.sampleId).toBe(first!.sample.sampleId);
     expect(second!.attempt).toBe(first!.attempt + 1);
