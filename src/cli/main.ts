@@ -33,6 +33,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   measure: async () => (await import('./commands/measure.js')).registerMeasure,
   db: async () => (await import('./commands/db.js')).registerDb,
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+  worker: async () => (await import('./commands/worker.js')).registerWorker,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

@@ -121,6 +121,10 @@ async function loadRunSuite(
 
 /** `temporalci run`: parse → run → print. Every option is reconciled in the engine (src/runs/options.ts). */
 export async function runCommand(suiteArg: string | undefined, flags: RunFlags): Promise<void> {
+  if (flags.coordinatorUrl !== undefined) {
+    const { runRemote } = await import('./run-remote.js');
+    return runRemote(await loadRunSuite(suiteArg, undefined), flags);
+  }
   const resume = flags.resume ? await planResume(flags.resume) : undefined;
   const suite = await loadRunSuite(suiteArg, resume);
   const selection = {

@@ -30,4 +30,7 @@ export interface RunFlags {
   webhookUrl?: string;
   webhookFormat?: WebhookFormat;
   notifyOn?: NotifyOn;
+  /** Run on a fleet: its coordinator, and a submit token (else $TEMPORALCI_TOKEN). */
+  coordinatorUrl?: string;
+  token?: string;
 }

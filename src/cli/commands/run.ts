@@ -61,6 +61,8 @@ export function registerRun(program: Command): void {
       new Option('--webhook-format <format>', 'webhook payload').choices(['slack', 'discord', 'json']),
     )
     .addOption(new Option('--notify-on <when>', 'when to notify').choices(['failure', 'change', 'always']))
+    .option('--coordinator-url <url>', 'run on a fleet: the coordinator of `temporalci serve`')
+    .option('--token <token>', 'the submit token for --coordinator-url (default: $TEMPORALCI_TOKEN)')
     .action(async (suiteArg: string | undefined, flags: RunFlags & { printJson?: boolean }) => {
       const { runCommand } = await import('./run-action.js');
       await runCommand(suiteArg, { ...flags, json: flags.json || flags.printJson });

@@ -158,6 +158,31 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
+  /** A presigned GET of a bundle, for a fleet worker that holds no S3 credentials. */
+  async bundleUrl(sha256: string, expiresSec = this.config.presignExpiresSec): Promise<string> {
+    const Key = bundleKey(this.config.prefix, sha256);
+    try {
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.config.bucket, Key }), {
+        expiresIn: expiresSec,
+      });
+    } catch (e) {
+      throw s3Failure(e, `sign a URL for suite bundle ${sha256.slice(0, 12)}`, this.place);
+    }
+  }
+
+  /** The stored object's size in bytes, or null when there is none (what a coordinator checks an upload by). */
+  async sizeOf(key: ArtifactKey): Promise<number | null> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.keyOf(key) }),
+      );
+      return head.ContentLength ?? null;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw s3Failure(e, `look up ${key.name}`, this.place);
+    }
+  }
+
   private transfer(Key: string, what: string): Transfer {
     return { client: this.client, place: this.place, Key, what };
   }

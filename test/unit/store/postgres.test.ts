@@ -94,6 +94,7 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
           applied: [
             { version: 1, name: 'run store' },
             { version: 2, name: 'api tokens' },
+            { version: 3, name: 'fleet dispatch' },
           ],
         },
       ]);
@@ -105,6 +106,7 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
       expect(rows.rows.map((r) => [r.version, r.name])).toEqual([
         [1, 'run store'],
         [2, 'api tokens'],
+        [3, 'fleet dispatch'],
       ]);
       expect(rows.rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(rows.rows[0]?.applied_at).toBeInstanceOf(Date);

@@ -1,0 +1,83 @@
+/**
+ * `temporalci run SUITE --coordinator-url URL`: bundle the suite and the files it references, upload the
+ * bundle (content-addressed: skipped server-side when the coordinator has it), start the run and poll it
+ * until every model run is over. The token only ever goes into the Authorization header.
+ */
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { TemporalCIError } from '../../errors.js';
+import { makeScratchDir, removeDir } from '../../platform/fs.js';
+import { createBundle } from '../../suite/bundle/pack.js';
+import type { LoadedSuite } from '../../suite/types.js';
+import type { RunView, SubmitRunBody } from './types.js';
+
+export interface RemoteRun {
+  url: string;
+  token: string;
+  baselineMode: string;
+  options: SubmitRunBody['options'];
+  signal: AbortSignal;
+  /** Told each time a model run evaluates a wave, for progress output. */
+  onProgress?: (view: RunView) => void;
+  pollMs?: number;
+}
+
+async function expectOk(res: Response, what: string): Promise<Response> {
+  if (res.ok) return res;
+  const text = await res.text();
+  let message = text.slice(0, 500);
+  let hint = 'see the coordinator log';
+  try {
+    const j = JSON.parse(text) as { error?: { message?: string; hint?: string | null } };
+    message = j.error?.message ?? message;
+    hint = j.error?.hint ?? hint;
+  } catch {
+    // Not JSON (a proxy's error page): its text is the description.
+  }
+  const code = res.status === 400 ? 'USAGE' : 'RUN_FAILED';
+  throw new TemporalCIError(code, `the coordinator could not ${what}: HTTP ${res.status}: ${message}`, {
+    hint: res.status === 401 || res.status === 403 ? 'check --token: it must be a submit token' : hint,
+  });
+}
+
+export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promise<RunView> {
+  const base = r.url.replace(/\/+$/, '');
+  const auth = { authorization: `Bearer ${r.token}` };
+  const dir = await makeScratchDir('tci-submit-');
+  let sha256: string;
+  try {
+    const bundle = await createBundle(suite, dir);
+    sha256 = bundle.sha256;
+    const body = await readFile(bundle.file);
+    await expectOk(
+      await fetch(`${base}/v1/bundles/${sha256}`, { method: 'PUT', headers: auth, body, signal: r.signal }),
+      'store the suite bundle',
+    );
+  } finally {
+    await removeDir(dir);
+  }
+  const submit: SubmitRunBody = { bundle: sha256, baseline_mode: r.baselineMode, options: r.options };
+  const started = await expectOk(
+    await fetch(`${base}/v1/runs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(submit),
+      signal: r.signal,
+    }),
+    'start the run',
+  );
+  let view = (await started.json()) as RunView;
+  let progress = '';
+  while (!view.done) {
+    await delay(r.pollMs ?? 1000, undefined, { signal: r.signal });
+    const res = await expectOk(
+      await fetch(`${base}/v1/runs/${view.id}`, { headers: auth, signal: r.signal }),
+      'report the run',
+    );
+    view = (await res.json()) as RunView;
+    const now = view.models.map((m) => `${m.waves.evaluated}/${m.waves.total}`).join(',');
+    if (now !== progress) r.onProgress?.(view);
+    progress = now;
+  }
+  return view;
+}
