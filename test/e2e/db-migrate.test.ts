@@ -26,7 +26,7 @@ describe.skipIf(!postgres.available)('temporalci db migrate', () => {
     // The URL from the environment, as a coordinator's deployment passes it.
     const again = await runCli(['db', 'migrate'], { env: { TEMPORALCI_DATABASE_URL: urlWithPassword() } });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`${shown}: schema version 2, up to date\n`);
+    expect(again.stdout).toBe(`${shown}: schema version 3, up to date\n`);
     for (const r of [first, again]) expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
