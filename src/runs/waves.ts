@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import { setTimer } from '../platform/timers.js';
 import type { SampleRecord } from '../schema/run.js';
 import type { RunStore } from '../store/types.js';
 import { type DeadlineState, recordSampleTime, shouldStop, startDeadline } from './deadline.js';
@@ -45,7 +46,7 @@ export async function executeWaves(
   const budgetTimer =
     opts.deadlineS === undefined
       ? undefined
-      : setTimeout(() => budgetOut.abort(new Error('deadline reached')), opts.deadlineS * 1000);
+      : setTimer(opts.deadlineS, () => budgetOut.abort(new Error('deadline reached')));
   const signal = AbortSignal.any([opts.signal, budgetOut.signal]);
   let finished = 0;
   const deadlineHit = (): boolean => {
