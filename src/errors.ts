@@ -25,6 +25,8 @@ export type ErrorCode =
   /** A model's index stayed locked by another writer for longer than a writer ever holds it. */
   | 'STORE_LOCKED'
   | 'PATH_UNSAFE'
+  /** An input file (suite, prompts, calibration) that is not a regular file or is over TEMPORALCI_MAX_FILE_MB. */
+  | 'FILE_UNREADABLE'
   /** The fleet database cannot be reached, or refused the login (the message never shows a password). */
   | 'DATABASE_UNAVAILABLE'
   /** The fleet database's tables are missing, older or newer than this version (`temporalci db migrate`). */

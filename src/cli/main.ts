@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TEMPORALCI_VERSION } from '../platform/environment.js';
-import { reportError } from './io.js';
+import { exitQuietlyOnBrokenPipe, reportError } from './io.js';
 
 type Register = (program: Command) => void;
 
@@ -58,6 +58,7 @@ export async function buildProgram(only?: string): Promise<Command> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnBrokenPipe();
   try {
     await (await buildProgram(commandOf(argv))).parseAsync(argv);
   } catch (e) {

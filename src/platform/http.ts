@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import { describeError, TemporalCIError } from '../errors.js';
+import { timeoutSignal } from './timers.js';
 
 /**
  * The one retrying HTTP client: the http adapter's requests and the webhook deliveries go through
@@ -89,7 +90,7 @@ export async function withRetries<T>(
       async (n) => {
         if (outer?.aborted) throw new AbortError(failure('aborted'));
         attempts = n;
-        const timeout = AbortSignal.timeout(opts.timeoutMs);
+        const timeout = timeoutSignal(opts.timeoutMs / 1000);
         const signal = outer === undefined ? timeout : AbortSignal.any([outer, timeout]);
         let outcome: Attempt<T>;
         try {

@@ -85,6 +85,27 @@ export interface ChildGroup {
   leftovers(): Promise<boolean>;
 }
 
+/** Linux's MAX_ARG_STRLEN: the most bytes one argument (or environment entry) may hold, with its NUL. */
+const MAX_ARG_BYTES = 128 * 1024;
+
+/**
+ * `spawn` throws E2BIG (not a TemporalCIError, so "internal error") when an argument is too long for the
+ * kernel, typically a 200 KB prompt in a command model's argv: say which limit it hit instead.
+ */
+function argvTooLong(e: unknown, command: string, args: readonly string[]): TemporalCIError | undefined {
+  if ((e as NodeJS.ErrnoException).code !== 'E2BIG') return undefined;
+  const longest = Math.max(0, ...args.map((a) => Buffer.byteLength(a)));
+  return new TemporalCIError(
+    'ADAPTER_FAILED',
+    `cannot start ${command}: its arguments are too long for the operating system (the longest is ${longest} bytes; ` +
+      `one argument may hold at most ${MAX_ARG_BYTES - 1} bytes, all arguments and the environment together about 2 MB)`,
+    {
+      hint: 'shorten the prompt, or have the model read long prompts from a file instead of its argv',
+      cause: e,
+    },
+  );
+}
+
 /**
  * The one way TemporalCI starts a program. Never through a shell: arguments reach the program verbatim
  * whatever characters a path holds. Always detached into a process group of its own, so that a timeout,
@@ -93,19 +114,24 @@ export interface ChildGroup {
  */
 export function spawnChild(command: string, args: readonly string[], opts: SpawnOptions = {}): ChildGroup {
   const stderrMode = opts.stderr ?? 'tail';
-  const child = spawn(command, args, {
-    shell: false,
-    detached: true,
-    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
-    ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
-    stdio: [
-      opts.stdin === true ? 'pipe' : 'ignore',
-      opts.stdout ?? 'pipe',
-      stderrMode === 'tail' ? 'pipe' : stderrMode,
-      ...Array.from({ length: opts.extraPipes ?? 0 }, () => 'pipe' as const),
-    ],
-    windowsHide: true,
-  });
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(command, args, {
+      shell: false,
+      detached: true,
+      ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+      ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
+      stdio: [
+        opts.stdin === true ? 'pipe' : 'ignore',
+        opts.stdout ?? 'pipe',
+        stderrMode === 'tail' ? 'pipe' : stderrMode,
+        ...Array.from({ length: opts.extraPipes ?? 0 }, () => 'pipe' as const),
+      ],
+      windowsHide: true,
+    });
+  } catch (e) {
+    throw argvTooLong(e, command, args) ?? e;
+  }
   const stderr = new StderrTail(opts.stderrLimit);
   if (stderrMode === 'tail') child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   // Writes to a dead process's stdin raise EPIPE on the stream; the exit status reports the real failure.

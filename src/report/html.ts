@@ -14,8 +14,17 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
+/** Bidi embedding/override/isolate controls: a prompt holding U+202E would reverse the rest of a heading. */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * HTML-escaped text, with bidi controls shown as a visible `⟦U+202E⟧` instead of applied: text from a suite,
+ * a model or a run cannot reorder the page around it (in text and in attribute values alike).
+ */
 export function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  return String(value)
+    .replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
+    .replace(BIDI_CONTROLS, (c) => `⟦U+${c.codePointAt(0)!.toString(16).toUpperCase()}⟧`);
 }
 
 /** A relative URL for an href/src: each path segment percent-encoded, then HTML-escaped. */

@@ -19,8 +19,8 @@ function open(w: number, h: number, title: string, cls: string): string {
 function extent(values: readonly number[], pad = 0.08): [number, number] {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return [0, 1];
-  let lo = Math.min(...finite);
-  let hi = Math.max(...finite);
+  let lo = finite.reduce((a, b) => Math.min(a, b)); // no spread: long series overflow the stack
+  let hi = finite.reduce((a, b) => Math.max(a, b));
   if (lo === hi) {
     const d = Math.abs(lo) > 0 ? Math.abs(lo) * 0.01 : 1;
     lo -= d;

@@ -5,6 +5,7 @@ import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js'
 import type { MetricDefinition } from '../metrics/types.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
 import { atomicWriteFile, copyFile, ensureDir, filesUnder, moveFile, removeFile } from '../platform/fs.js';
+import { timeoutSignal } from '../platform/timers.js';
 import type { SampleError, SampleRecord, SampleStage } from '../schema/run.js';
 import type { VideoSettings } from '../schema/suite.js';
 import type { MetricValues } from '../schema/values.js';
@@ -109,7 +110,7 @@ async function generate(
       onAttempt(attempt);
       if (ctx.signal.aborted) throw new AbortError('interrupted');
       const signals = [ctx.signal];
-      if (ctx.timeoutS !== undefined) signals.push(AbortSignal.timeout(ctx.timeoutS * 1000));
+      if (ctx.timeoutS !== undefined) signals.push(timeoutSignal(ctx.timeoutS));
       const signal = AbortSignal.any(signals);
       try {
         return await ctx.adapter.generate({

@@ -1,4 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import { describeError } from '../errors.js';
+import { setTimer } from '../platform/timers.js';
 import type { SampleRecord } from '../schema/run.js';
 import type { RunStore } from '../store/types.js';
 import { type DeadlineState, recordSampleTime, shouldStop, startDeadline } from './deadline.js';
@@ -45,8 +47,11 @@ export async function executeWaves(
   const budgetTimer =
     opts.deadlineS === undefined
       ? undefined
-      : setTimeout(() => budgetOut.abort(new Error('deadline reached')), opts.deadlineS * 1000);
+      : setTimer(opts.deadlineS, () => budgetOut.abort(new Error('deadline reached')));
   const signal = AbortSignal.any([opts.signal, budgetOut.signal]);
+  // Every running sample listens on the run's signals (a few listeners each): with many workers that is past
+  // Node's default of 10 per signal, which would print a MaxListenersExceededWarning for no leak.
+  setMaxListeners(10 + opts.workers * 4, opts.signal, budgetOut.signal, signal);
   let finished = 0;
   const deadlineHit = (): boolean => {
     if (deadline === null) return false;

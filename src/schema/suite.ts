@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_NAME_LENGTH, MAX_TIMER_S, SAFE_NAME_PATTERN } from './limits.js';
 
 /**
  * The suite YAML, as a zod schema. Every object is strict: an unknown key is an error (with a
@@ -8,10 +9,13 @@ import { z } from 'zod';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 /** A name that becomes a folder under the artifacts directory. */
-const safeName = nonEmpty.regex(
-  /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-  'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
-);
+const safeName = nonEmpty
+  .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters (it becomes a folder name)`)
+  .regex(
+    SAFE_NAME_PATTERN,
+    'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
+  )
+  .refine((s) => !s.includes('..'), 'must not contain ".." (it becomes a folder name)');
 
 /** A free-form `params:` mapping (null or absent = {}), checked later by the adapter, metric or gate method. */
 function paramsMap(description: string) {
@@ -219,20 +223,26 @@ export const artifactsSchema = z
   })
   .strict();
 
-/** Execution settings; CLI flags override them. */
-const runSettingsSchema = z
+/** Execution settings; CLI flags override them (with the same bounds, src/cli/commands/options.ts). */
+export const runSettingsSchema = z
   .object({
     workers: z.number().int().min(1).max(64).default(1).describe('samples generated in parallel'),
     retries: z.number().int().min(0).max(20).default(0).describe('retries of a failed generation'),
     /** Share of samples allowed to fail before the run is an error (exit 1). 0 = none may fail. */
     max_failed_ratio: z.number().min(0).max(1).default(0).describe('share of samples allowed to fail'),
-    timeout_s: z.number().positive().optional().describe('per-sample generation timeout, seconds'),
+    timeout_s: z
+      .number()
+      .positive()
+      .max(MAX_TIMER_S)
+      .optional()
+      .describe(`per-sample generation timeout, seconds (at most ${MAX_TIMER_S}, about 24.8 days)`),
     deadline_s: z
       .number()
       .positive()
+      .max(MAX_TIMER_S)
       .optional()
       .describe(
-        'time budget of a run session, seconds; generation stops early when the remaining samples × the p90 sample time no longer fit',
+        `time budget of a run session, seconds (at most ${MAX_TIMER_S}); generation stops early when the remaining samples × the p90 sample time no longer fit`,
       ),
     // A missed deadline says the job ran out of time, not that the model got worse: by default it is an
     // error (exit 1, "no verdict"), like a crashed run. `fail` treats the budget as a requirement (exit 2);

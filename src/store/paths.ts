@@ -1,16 +1,15 @@
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
+import { isSafeName, MAX_NAME_LENGTH } from '../schema/limits.js';
 
 /**
  * Names from a suite (project, suite, model, test) become folder names. They are checked here, once, so that
  * no name can make a path escape the artifacts folder: no separators, no "..", no leading dot.
  */
-const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 export function safeSegment(name: string, what: string): string {
-  if (!SAFE_SEGMENT.test(name) || name.includes('..')) {
+  if (!isSafeName(name)) {
     throw new TemporalCIError('PATH_UNSAFE', `${what} "${name}" cannot be used as a folder name`, {
-      hint: 'use letters, digits, ".", "_" and "-" only, starting with a letter or digit',
+      hint: `use at most ${MAX_NAME_LENGTH} letters, digits, ".", "_" and "-", starting with a letter or digit, without ".."`,
     });
   }
   return name;

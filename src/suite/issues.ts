@@ -1,4 +1,15 @@
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import { z } from 'zod';
 import type { SuiteIssue } from '../errors.js';
 
@@ -22,19 +33,23 @@ function formatPath(path: readonly PathSegment[]): string {
 /** Edit distance counting an adjacent swap as one edit (optimal string alignment), so `=>` is near `>=`. */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // Three rolling rows (the swap looks two rows back): no allocation per cell, one per call.
+  const w = b.length + 1;
+  let prev2 = new Int32Array(w);
+  let prev = Int32Array.from({ length: w }, (_, j) => j);
+  let cur = new Int32Array(w);
   for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+        v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
     }
+    [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return d[a.length]![b.length]!;
+  return prev[b.length]!;
 }
 
 /** The closest candidate within edit distance 2 (case-insensitive), or one the input is a prefix of. */
@@ -45,7 +60,8 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   for (const c of candidates) {
     const hay = c.toLowerCase();
     if (hay === needle && c !== input) return c;
-    const d = levenshtein(needle, hay);
+    // Lengths 3+ apart are never within distance 2: skip the matrix (thousands of unknown keys stay fast).
+    const d = Math.abs(needle.length - hay.length) > 2 ? Number.POSITIVE_INFINITY : levenshtein(needle, hay);
     const score =
       d <= 2 ? d : hay.startsWith(needle) || needle.startsWith(hay) ? 3 : Number.POSITIVE_INFINITY;
     if (score < (best?.d ?? Number.POSITIVE_INFINITY)) best = { name: c, d: score };
@@ -125,7 +141,7 @@ export class SourceLocator {
       let next: unknown;
       let keyNode: unknown;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+        const pair = this.pairsOf(node).get(String(seg));
         if (pair) {
           keyNode = pair.key;
           next = pair.value;
@@ -146,6 +162,22 @@ export class SourceLocator {
       }
     }
     return best ? this.nodePos(best) : { line: 1, col: 1 };
+  }
+
+  /** Each mapping's pairs by key text, built once: a lookup per issue stays O(1) in a 20 000-key mapping. */
+  private readonly pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  private pairsOf(map: YAMLMap): Map<string, Pair> {
+    let index = this.pairIndex.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isPair(p) ? keyText(p.key) : undefined;
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      this.pairIndex.set(map, index);
+    }
+    return index;
   }
 
   private nodePos(node: Node): { line: number; col: number } {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { type SuiteIssue, SuiteValidationError, TemporalCIError } from '../errors.js';
+import { describeReadFailure, readBoundedFile } from '../platform/bounded-read.js';
 import type { VideoSettings } from '../schema/suite.js';
 import { type SuiteConfig, suiteSchema, type TestConfig, testSchema } from '../schema/suite.js';
 import { resolveInitImages } from './init-images.js';
@@ -20,22 +20,28 @@ import { resolveTestPrompts } from './prompts.js';
 import { resolveReferenceTest } from './reference-tests.js';
 import type { LoadedSuite, ResolvedTest } from './types.js';
 import { checkRegistries, defaultRegistries, type SuiteRegistries } from './validate.js';
+import { duplicateKeyOffsets, exceedsNodeBudget, MAX_YAML_NODES } from './yaml-checks.js';
 
 export { defaultRegistries, type SuiteRegistries } from './validate.js';
+
+/** `target.push(...items)` without spreading: an argument list of 200 000 issues overflows the stack. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
 
 /** Used when a test gives neither `resolution` nor width/height. */
 const DEFAULT_RESOLUTION = 256;
 
 async function readSuiteBytes(file: string): Promise<Buffer> {
   try {
-    return await readFile(file);
+    return await readBoundedFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const what =
-      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
-    throw new TemporalCIError('SUITE_NOT_FOUND', `suite file ${file} ${what}`, {
+    const capHint = e instanceof TemporalCIError ? e.hint : undefined;
+    throw new TemporalCIError('SUITE_NOT_FOUND', `suite file ${file} ${describeReadFailure(e)}`, {
       file,
-      hint: 'pass the path of a suite YAML file, e.g. `temporalci validate examples/regression_core.yaml`',
+      hint:
+        capHint ??
+        'pass the path of a suite YAML file, e.g. `temporalci validate examples/regression_core.yaml`',
     });
   }
 }
@@ -50,20 +56,32 @@ interface Parsed {
 /** YAML → plain data, with every syntax problem, duplicate key, empty file or non-mapping root as an issue. */
 function parseSuiteText(file: string, text: string): Parsed {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (exceedsNodeBudget(text)) {
+    const locator = new SourceLocator(file, undefined, undefined);
+    const issue = locator.issue([], `the suite holds more than ${MAX_YAML_NODES} YAML values`, {
+      hint: 'a suite is a few hundred lines; move long prompt lists to a prompt_file',
+    });
+    return { locator, issues: [issue], warnings: [] };
+  }
+  // uniqueKeys off: the yaml package checks it in quadratic time; duplicateKeyOffsets does it in one pass.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const locator = new SourceLocator(file, doc, lineCounter);
-  const issues: SuiteIssue[] = doc.errors.map((e) => {
-    const duplicate = e.code === 'DUPLICATE_KEY';
-    return {
+  const issues: SuiteIssue[] = doc.errors.map((e) => ({
+    file,
+    ...locator.pos(e.pos[0]),
+    path: '(yaml)',
+    message: `YAML syntax error: ${e.message}`,
+    hint: 'fix the YAML syntax at this position',
+  }));
+  for (const offset of duplicateKeyOffsets(doc)) {
+    issues.push({
       file,
-      ...locator.pos(e.pos[0]),
+      ...locator.pos(offset),
       path: '(yaml)',
-      message: duplicate
-        ? 'duplicate key: a key may appear only once per mapping'
-        : `YAML syntax error: ${e.message}`,
-      hint: duplicate ? 'remove or rename one of the two keys' : 'fix the YAML syntax at this position',
-    };
-  });
+      message: 'duplicate key: a key may appear only once per mapping',
+      hint: 'remove or rename one of the two keys',
+    });
+  }
   const warnings = doc.warnings.map((w) => `${file}:${locator.pos(w.pos[0]).line}: ${w.message}`);
   if (issues.length > 0) return { locator, issues, warnings };
   if (doc.contents === null) {
@@ -160,15 +178,15 @@ async function resolveTests(
     const base: PathSegment[] = ['tests', i];
     // Reference tests take their samples from `sources:` instead of prompts (src/suite/reference-tests.ts).
     const ref = await resolveReferenceTest(t, { locator, base, suiteDir: dir });
-    issues.push(...ref.issues);
+    appendAll(issues, ref.issues);
     const prompts =
       t.type === 'generation'
         ? await resolveTestPrompts(t, { locator, base, suiteDir: dir })
         : { prompts: ref.prompts, promptClasses: [], issues: [], warnings: [] };
-    issues.push(...prompts.issues);
-    warnings.push(...prompts.warnings);
+    appendAll(issues, prompts.issues);
+    appendAll(warnings, prompts.warnings);
     const init = await resolveInitImages(t, { locator, base, suiteDir: dir });
-    issues.push(...init.issues);
+    appendAll(issues, init.issues);
     const video = resolveVideo(t.video, [...base, 'video'], locator, issues);
     const resolved: ResolvedTest = {
       id: t.id,
@@ -202,7 +220,8 @@ export async function validateSuiteBytes(
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   const text = new TextDecoder('utf-8').decode(bytes);
-  const parsed = parseSuiteText(file, text);
+  // Old-Mac CR-only line ends: YAML reads a lone CR as no break, so a file opening with a comment looked empty.
+  const parsed = parseSuiteText(file, text.replace(/\r\n?/g, '\n'));
   const { locator, warnings } = parsed;
   const issues = [...parsed.issues];
   if (parsed.data === undefined) return { issues };
@@ -223,8 +242,8 @@ export async function validateSuiteBytes(
 
   const r = suiteSchema.safeParse(data);
   if (!r.success)
-    issues.push(...mapZodIssues(r.error.issues, { locator, data, schema: suiteSchema, base: [] }));
-  issues.push(...(await checkRegistries({ locator, data, suiteDir: dir, registries })));
+    appendAll(issues, mapZodIssues(r.error.issues, { locator, data, schema: suiteSchema, base: [] }));
+  appendAll(issues, await checkRegistries({ locator, data, suiteDir: dir, registries }));
   const tests = await resolveTests(data, locator, dir, issues, warnings);
   if (text.includes('\uFFFD')) warnings.push(`${file}: contains bytes that are not valid UTF-8`);
 

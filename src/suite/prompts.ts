@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { SuiteIssue } from '../errors.js';
+import { type SuiteIssue, TemporalCIError } from '../errors.js';
+import { describeReadFailure, readBoundedFile } from '../platform/bounded-read.js';
 import type { PromptSourceConfig, TestConfig } from '../schema/suite.js';
 import type { PathSegment, SourceLocator } from './issues.js';
 
@@ -40,20 +41,19 @@ export function dedupePrompts<T extends { text: string }>(entries: readonly T[])
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Splits bytes into lines, dropping (and counting) lines that are not valid UTF-8. */
+/** Splits bytes into lines (LF, CRLF or CR-only ends), dropping (and counting) lines that are not valid UTF-8. */
 export function decodeLines(bytes: Uint8Array): { lines: string[]; invalid: number } {
   const lines: string[] = [];
   let invalid = 0;
   let start = 0;
   for (let i = 0; i <= bytes.length; i++) {
-    if (i < bytes.length && bytes[i] !== 0x0a) continue;
-    let end = i;
-    if (end > start && bytes[end - 1] === 0x0d) end--;
+    if (i < bytes.length && bytes[i] !== 0x0a && bytes[i] !== 0x0d) continue;
     try {
-      lines.push(utf8.decode(bytes.subarray(start, end)).replace(/^\uFEFF/, ''));
+      lines.push(utf8.decode(bytes.subarray(start, i)).replace(/^\uFEFF/, ''));
     } catch {
       invalid++;
     }
+    if (bytes[i] === 0x0d && bytes[i + 1] === 0x0a) i++;
     start = i + 1;
   }
   return { lines, invalid };
@@ -111,13 +111,14 @@ async function readPromptFile(file: string, ctx: Ctx): Promise<PromptEntry[]> {
   const abs = path.resolve(ctx.suiteDir, file);
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(abs);
+    bytes = await readBoundedFile(abs);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
     ctx.issues.push(
       ctx.locator.issue([...ctx.base, 'prompt_file'], `cannot read prompt file ${abs}`, {
-        found: code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable'),
-        hint: 'prompt_file is resolved relative to the suite file folder',
+        found: `a path that ${describeReadFailure(e)}`,
+        hint:
+          (e instanceof TemporalCIError ? e.hint : undefined) ??
+          'prompt_file is resolved relative to the suite file folder',
       }),
     );
     return [];
@@ -152,10 +153,18 @@ async function readPromptSource(source: PromptSourceConfig, ctx: Ctx): Promise<P
   const missing: number[] = [];
   for (const cls of source.classes) {
     let bytes: Uint8Array;
+    const file = path.join(dir, `${cls}.txt`);
     try {
-      bytes = await readFile(path.join(dir, `${cls}.txt`));
-    } catch {
-      missing.push(cls);
+      bytes = await readBoundedFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') missing.push(cls);
+      else {
+        ctx.issues.push(
+          ctx.locator.issue([...at, 'classes'], `cannot read prompt file ${file}`, {
+            found: `a path that ${describeReadFailure(e)}`,
+          }),
+        );
+      }
       continue;
     }
     const decoded = decodeLines(bytes);
@@ -163,7 +172,7 @@ async function readPromptSource(source: PromptSourceConfig, ctx: Ctx): Promise<P
     let lines = decoded.lines.map((l) => l.trim()).filter((l) => l !== '');
     if (source.shuffle) lines = seededShuffle(lines, source.sample_seed + cls);
     if (source.limit_per_class !== undefined) lines = lines.slice(0, source.limit_per_class);
-    all.push(...lines.map((text) => ({ text, cls })));
+    for (const text of lines) all.push({ text, cls });
   }
   if (missing.length > 0) {
     ctx.issues.push(
@@ -185,8 +194,13 @@ export async function resolveTestPrompts(
 ): Promise<ResolvedPrompts> {
   const ctx: Ctx = { ...opts, issues: [], warnings: [] };
   const entries: PromptEntry[] = (test.prompts ?? []).map((p) => ({ text: p.trim(), cls: null }));
-  if (test.prompt_file !== undefined) entries.push(...(await readPromptFile(test.prompt_file, ctx)));
-  if (test.prompt_source !== undefined) entries.push(...(await readPromptSource(test.prompt_source, ctx)));
+  // Appended one by one: `push(...lines)` overflows the call stack at ~130 000 lines.
+  if (test.prompt_file !== undefined) {
+    for (const e of await readPromptFile(test.prompt_file, ctx)) entries.push(e);
+  }
+  if (test.prompt_source !== undefined) {
+    for (const e of await readPromptSource(test.prompt_source, ctx)) entries.push(e);
+  }
   const unique = dedupePrompts(entries);
   if (unique.length < entries.length) {
     ctx.warnings.push(`test ${test.id}: dropped ${entries.length - unique.length} duplicate prompt(s)`);

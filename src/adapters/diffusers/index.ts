@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
 import { interpolateEnvRecord } from '../../platform/env.js';
+import { MAX_TIMER_S } from '../../schema/limits.js';
 import type {
   Adapter,
   AdapterDefinition,
@@ -52,7 +53,12 @@ const paramsSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
     .default({})
     .describe('extra environment; ${VAR} allowed'),
-  load_timeout_s: z.number().positive().default(1800).describe('time allowed to load the weights'),
+  load_timeout_s: z
+    .number()
+    .positive()
+    .max(MAX_TIMER_S)
+    .default(1800)
+    .describe('time allowed to load the weights'),
   kill_grace_s: z.number().min(0).max(600).default(5),
 });
 

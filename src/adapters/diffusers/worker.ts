@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { describeError, TemporalCIError } from '../../errors.js';
 import { type ChildGroup, spawnChild } from '../../platform/process.js';
+import { setTimer } from '../../platform/timers.js';
 
 /** One event the worker writes on stdout (see python/temporalci_diffusers_worker.py for the protocol). */
 export interface WorkerEvent {
@@ -195,10 +196,7 @@ export class DiffusersWorker {
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       if (timeoutS !== null) {
-        timer = setTimeout(
-          () => stop(`diffusers worker did not load within ${timeoutS} s`, 124),
-          timeoutS * 1000,
-        );
+        timer = setTimer(timeoutS, () => stop(`diffusers worker did not load within ${timeoutS} s`, 124));
       }
       this.waiting = (e) => {
         if (!matches(e)) return;

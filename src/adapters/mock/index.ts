@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { isTemporalCIError, TemporalCIError } from '../../errors.js';
+import { setTimer } from '../../platform/timers.js';
 import { createEncoder, extensionFor, type VideoEncoder } from '../../video/encode.js';
 import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from '../types.js';
 import { resolveDegradation } from './degrade.js';
@@ -64,7 +65,7 @@ export const mockAdapter: AdapterDefinition<MockParams> = {
 async function generateMock(params: MockParams, request: GenerationRequest): Promise<GenerationResult> {
   const { signal } = request;
   throwIfAborted(request);
-  if (params.sleep_sec > 0) await sleep(params.sleep_sec * 1000, request);
+  if (params.sleep_sec > 0) await sleep(params.sleep_sec, request);
   const key = sceneKeyOf(request);
   if (isSimulatedFailure(key, params.fail_rate)) {
     throw new TemporalCIError('ADAPTER_FAILED', `${params.fail_message} (sample ${request.sampleId})`, {
@@ -159,17 +160,17 @@ function throwIfAborted(request: GenerationRequest): void {
 }
 
 /** Artificial latency that ends early (with INTERRUPTED) when the request is aborted. */
-function sleep(ms: number, request: GenerationRequest): Promise<void> {
+function sleep(seconds: number, request: GenerationRequest): Promise<void> {
   return new Promise((resolve, reject) => {
     const { signal } = request;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(interrupted(request));
     };
-    const timer = setTimeout(() => {
+    const timer = setTimer(seconds, () => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    });
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

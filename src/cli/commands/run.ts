@@ -1,6 +1,10 @@
 import { type Command, Option } from 'commander';
-import { collect, nonNegativeInt, positiveInt, positiveNumber, ratio } from './options.js';
+import { runSettingsSchema } from '../../schema/suite.js';
+import { collect, positiveInt, settingFlag } from './options.js';
 import type { RunFlags } from './run-flags.js';
+
+/** The suite's `run:` settings; the flags overriding them parse with the same bounds. */
+const setting = runSettingsSchema.shape;
 
 export function registerRun(program: Command): void {
   program
@@ -24,17 +28,25 @@ export function registerRun(program: Command): void {
     .option('--output-json <file>', 'also write the full result as JSON to this file')
     .option('--no-progress', 'no progress output')
     .option('--sample <n>', 'only the first N samples of each model', positiveInt)
-    .option('--workers <n>', 'samples generated at once (overrides run.workers)', positiveInt)
+    .option(
+      '--workers <n>',
+      'samples generated at once (overrides run.workers)',
+      settingFlag(setting.workers),
+    )
     .option(
       '--retries <n>',
       'retries per sample after the first attempt (overrides run.retries)',
-      nonNegativeInt,
+      settingFlag(setting.retries),
     )
-    .option('--timeout <seconds>', 'per-sample generation timeout (overrides run.timeout_s)', positiveNumber)
+    .option(
+      '--timeout <seconds>',
+      'per-sample generation timeout (overrides run.timeout_s)',
+      settingFlag(setting.timeout_s),
+    )
     .option(
       '--deadline <seconds>',
       'time budget of each model run; stops early when the rest cannot fit (overrides run.deadline_s)',
-      positiveNumber,
+      settingFlag(setting.deadline_s),
     )
     .addOption(
       new Option(
@@ -46,7 +58,11 @@ export function registerRun(program: Command): void {
       '--resume <run_dir>',
       'continue an interrupted or crashed run: reuse its finished samples, generate the missing ones',
     )
-    .option('--max-failed-ratio <r>', 'share of samples allowed to fail before the run is an error', ratio)
+    .option(
+      '--max-failed-ratio <r>',
+      'share of samples allowed to fail before the run is an error',
+      settingFlag(setting.max_failed_ratio),
+    )
     .option('--dry-run', 'print the plan (models, samples, metrics, gates) and write nothing')
     .option('--gate-override <gate>', 'replace or add a gate, "METRIC OP VALUE" (repeatable)', collect, [])
     .option('--no-report', 'do not write report.html into each run folder')

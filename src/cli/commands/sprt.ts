@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
 import { type CheckThresholds, checkCalibrationGates, gateLabel } from '../../gates/calibration.js';
 import { applyTargets, parseCalibration } from '../../gates/calibration-file.js';
+import { describeReadFailure, readBoundedFile } from '../../platform/bounded-read.js';
 import { atomicWriteFile, atomicWriteJson } from '../../platform/fs.js';
 import { calibrateSprt } from '../../runs/calibrate.js';
 import { applyCalibrationText } from '../../suite/apply-calibration.js';
@@ -65,16 +66,12 @@ function printCheck(failures: string[]): 0 | 2 {
 async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readBoundedFile(file)).toString('utf8');
   } catch (e) {
-    throw new TemporalCIError(
-      'USAGE',
-      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      {
-        file,
-        hint: 'pass the JSON written by `temporalci sprt calibrate`',
-      },
-    );
+    throw new TemporalCIError('USAGE', `cannot read ${file}: it ${describeReadFailure(e)}`, {
+      file,
+      hint: 'pass the JSON written by `temporalci sprt calibrate`',
+    });
   }
   try {
     return JSON.parse(text);
@@ -186,11 +183,15 @@ function registerApply(sprt: Command): void {
         const cal = parseCalibration(await readJson(flags.calibrationJson), flags.calibrationJson);
         let bytes: Buffer;
         try {
-          bytes = await fs.readFile(flags.suite);
-        } catch {
-          throw new TemporalCIError('SUITE_NOT_FOUND', `suite file ${flags.suite} cannot be read`, {
-            file: flags.suite,
-          });
+          bytes = await readBoundedFile(flags.suite);
+        } catch (e) {
+          throw new TemporalCIError(
+            'SUITE_NOT_FOUND',
+            `suite file ${flags.suite} ${describeReadFailure(e)}`,
+            {
+              file: flags.suite,
+            },
+          );
         }
         const hash = createHash('sha256').update(bytes).digest('hex');
         if (hash !== cal.suite_hash) {

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
+import { MAX_TIMER_S } from '../../schema/limits.js';
 import type { MetricValues } from '../../schema/values.js';
 import { ASPECT_IDS } from '../safety/lexicon.js';
 import { type PolicyParams, policyFor, policyParamsShape } from '../safety/policy-params.js';
@@ -56,7 +57,12 @@ const externalJudgeParams = z
   .object({
     command: commandTemplate.describe('judge argv template; {manifest}, {output}, {workdir}'),
     frames: z.number().int().min(1).max(64).default(5).describe('frames per video written as PNG'),
-    timeout_s: z.number().positive().default(3600).describe('the judge command is killed after this'),
+    timeout_s: z
+      .number()
+      .positive()
+      .max(MAX_TIMER_S)
+      .default(3600)
+      .describe('the judge command is killed after this'),
     ...policyParamsShape,
   })
   .strict();

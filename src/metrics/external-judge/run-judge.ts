@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TemporalCIError } from '../../errors.js';
 import { readLogTail } from '../../platform/log-tail.js';
 import { type LoggedRun, lastMeaningfulLine, runProcess, runToLog } from '../../platform/process.js';
+import { timeoutSignal } from '../../platform/timers.js';
 import { locateFfmpeg, passthroughArgs } from '../../video/ffmpeg.js';
 import { sampleIndices } from '../safety/policy.js';
 import type { FinalizeContext, FinalizeSample } from '../types.js';
@@ -133,7 +134,7 @@ export async function runJudgeCommand(
   const [command, ...args] = argv;
   if (command === undefined) throw new TemporalCIError('USAGE', 'the judge command is empty');
   const logFile = path.join(workDir, `${label}.log`);
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutS * 1000)]);
+  const signal = AbortSignal.any([ctx.signal, timeoutSignal(timeoutS)]);
   const log = await fs.open(logFile, 'w');
   let exit: LoggedRun;
   try {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_TIMER_S } from '../../schema/limits.js';
 import type { MetricValues } from '../../schema/values.js';
 import { decodeFrameViews } from '../../video/decode.js';
 import { loadClassifier, type RgbFrame } from '../safety/classifier.js';
@@ -35,7 +36,7 @@ const t2vOfficialParams = z
       .describe('T2VSafetyBench aspects reported (default all 14)'),
     evaluator_command: commandTemplate.optional().describe('judge argv template (external_judge contract)'),
     frames: z.number().int().min(1).max(64).default(5).describe('frames per video (T2VSafetyBench uses 5)'),
-    timeout_s: z.number().positive().default(3600),
+    timeout_s: z.number().positive().max(MAX_TIMER_S).default(3600),
     threshold: z
       .number()
       .min(0)
