@@ -45,7 +45,7 @@ describe('prompt resolution', () => {
       path: 'tests[0].prompt_file',
       line: 9,
       col: 18,
-      found: 'no such file',
+      found: 'a path that does not exist',
     });
   });
 
