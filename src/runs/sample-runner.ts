@@ -266,13 +266,8 @@ export interface SampleOutcome {
  * One sample's whole life, in `scratchDir`. Never throws for the sample's own failures: they are recorded
  * in the row. The caller stores `files` and then removes the scratch folder.
  */
-export async function runSample(
-  ctx: SampleRunContext,
-  planned: PlannedSample,
-  scratchDir: string,
-): Promise<SampleOutcome> {
-  const timings: SampleRecord['timings'] = {};
-  const layout = scratchLayout(scratchDir, planned.sampleId);
+/** A planned sample's record before anything ran: no video, no values, no error yet. */
+export function blankSampleRecord(planned: PlannedSample): SampleRecord {
   const record: SampleRecord = {
     sample_id: planned.sampleId,
     test_id: planned.testId,
@@ -283,12 +278,24 @@ export async function runSample(
     video: null,
     retained: false,
     attempts: 0,
-    timings,
+    timings: {},
     error: null,
     metrics: {},
     metadata: {},
   };
   if (typeof planned.promptClass === 'number') record.prompt_class = planned.promptClass;
+  return record;
+}
+
+export async function runSample(
+  ctx: SampleRunContext,
+  planned: PlannedSample,
+  scratchDir: string,
+): Promise<SampleOutcome> {
+  const timings: SampleRecord['timings'] = {};
+  const layout = scratchLayout(scratchDir, planned.sampleId);
+  const record = blankSampleRecord(planned);
+  record.timings = timings;
   try {
     await ensureDir(path.dirname(layout.videoPath));
     const reference = await timed(timings, 'generate', () => prepareReference(ctx, planned, layout)).catch(

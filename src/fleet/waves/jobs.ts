@@ -3,6 +3,7 @@
  * coordinator keeps of it (a row of its tasks table) so that a restarted coordinator can rebuild the ledger.
  */
 import { TemporalCIError } from '../../errors.js';
+import { blankSampleRecord } from '../../runs/sample-runner.js';
 import type { PlannedSample } from '../../runs/types.js';
 import type { SampleRecord } from '../../schema/run.js';
 
@@ -102,25 +103,12 @@ export function applyFacts(job: Job, facts: JobFacts): void {
  * retries (`run.max_failed_ratio` applies). `attempts` stays 0: no generation attempt came back.
  */
 export function workerLostRecord(planned: PlannedSample, lost: number): SampleRecord {
-  const record: SampleRecord = {
-    sample_id: planned.sampleId,
-    test_id: planned.testId,
-    prompt: planned.prompt,
-    seed: planned.seed,
-    video_settings: planned.video,
-    video_path: null,
-    video: null,
-    retained: false,
-    attempts: 0,
-    timings: {},
+  return {
+    ...blankSampleRecord(planned),
     error: {
       stage: 'worker_lost',
       code: 'WORKER_LOST',
       message: `${lost} lease(s) of this sample expired: each worker that took it died or stalled past its lease (raise max_attempts or TEMPORALCI_TASK_LEASE_SEC if the model is slow)`,
     },
-    metrics: {},
-    metadata: {},
   };
-  if (typeof planned.promptClass === 'number') record.prompt_class = planned.promptClass;
-  return record;
 }
