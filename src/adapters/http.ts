@@ -224,6 +224,7 @@ async function generateHttp(
       ? new TemporalCIError(e.code, e.message, { hint: e.hint, logTail: lines.slice(-20).join('\n') })
       : e;
   } finally {
+    await ctx.policy.close();
     // The log is kept whatever happens (it holds no header values: only URLs without queries and statuses).
     await fs.appendFile(logFile, `${lines.join('\n')}\n`).catch(() => undefined);
   }

@@ -91,6 +91,12 @@ export function classifyAddress(address: string): AddressClass {
   throw new Error(`not an IP address: ${address}`);
 }
 
+/** Every address a host name resolves to, in the resolver's order. */
+export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
+
+/** The system's resolver (getaddrinfo, /etc/hosts included), as Node's connections use it. */
+export const systemResolver: Resolver = (host) => lookup(host, { all: true, verbatim: true });
+
 export interface ResolvedHost {
   host: string;
   addresses: { address: string; cls: AddressClass }[];
@@ -100,9 +106,12 @@ export interface ResolvedHost {
  * Every address a URL's host resolves to (a literal IP resolves to itself), each classified: a host is only
  * as safe as the worst of its addresses, since the connection may use any of them.
  */
-export async function resolveHost(hostname: string): Promise<ResolvedHost> {
+export async function resolveHost(
+  hostname: string,
+  resolve: Resolver = systemResolver,
+): Promise<ResolvedHost> {
   const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   const literal = isIP(host) !== 0;
-  const found = literal ? [{ address: host }] : await lookup(host, { all: true, verbatim: true });
+  const found = literal ? [{ address: host }] : await resolve(host);
   return { host, addresses: found.map(({ address }) => ({ address, cls: classifyAddress(address) })) };
 }

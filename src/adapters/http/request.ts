@@ -1,7 +1,8 @@
+import { fetch } from 'undici';
 import { TemporalCIError } from '../../errors.js';
 import { redact } from '../../platform/env.js';
 import { RetryFailure, readCapped, retryAfterMs, withRetries } from '../../platform/http.js';
-import type { NetworkPolicy } from './policy.js';
+import { AddressRefused, type NetworkPolicy } from './policy.js';
 
 // The adapter's retry timing is platform/http's; re-exported because the adapter's unit tests pin it here.
 export { backoffMs, retryAfterMs } from '../../platform/http.js';
@@ -165,6 +166,17 @@ async function fetchFollowing(
       ...(body === undefined ? {} : { body }),
       signal,
       redirect: 'manual',
+      dispatcher: ctx.policy.dispatcher,
+    }).catch((e: unknown) => {
+      const refused = e instanceof Error && e.cause instanceof AddressRefused ? e.cause : undefined;
+      if (refused === undefined) throw e;
+      const what = hop === 0 ? 'the URL' : `the redirect to ${publicUrl(url)}`;
+      throw httpError(
+        ctx,
+        spec,
+        `refused: ${what}: ${refused.message}`,
+        'see the http adapter network policy in README.md',
+      );
     });
     const location = response.headers.get('location');
     if (response.status < 300 || response.status > 399 || location === null) return { response, url };
