@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/schema/run.js';
-import { hasStackTrace, REPO_ROOT, runCli, tempDir, tinySuite } from '../support/cli.js';
+import { filesUnder, hasStackTrace, REPO_ROOT, runCli, tempDir, tinySuite } from '../support/cli.js';
 
 /**
  * The diffusers bridge's protocol end to end: the built CLI starts a stand-in worker (same JSON lines,
@@ -64,12 +64,17 @@ function suiteWith(adapter: string, params: string, prompts: string[], extra = '
   });
 }
 
-async function run(suiteText: string, log: string, extraArgs: string[] = []) {
+async function run(
+  suiteText: string,
+  log: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+) {
   const work = await fs.mkdtemp(path.join(dir, 'r-'));
   const suite = path.join(work, 'suite.yaml');
   await fs.writeFile(suite, suiteText);
   const r = await runCli(['run', suite, '--artifacts-dir', path.join(work, 'a'), '--json', ...extraArgs], {
-    env: { STANDIN_LOG: log },
+    env: { STANDIN_LOG: log, ...env },
   });
   expect(r.stderr + r.stdout).not.toSatisfy(hasStackTrace);
   const rec = r.stdout.trim() ? (JSON.parse(r.stdout) as { runs: RunRecord[] }).runs[0] : undefined;
@@ -138,6 +143,30 @@ describe('diffusers adapter (stand-in worker)', () => {
     expect(failed[0]!.error?.message).toMatch(/CUDA out of memory \(stand-in\)/);
     expect(failed[0]!.error?.log_tail).toMatch(/generating/);
     expect((await logLines(log)).filter((l) => l.op === 'load')).toHaveLength(1);
+  }, 60_000);
+
+  it('a token in the worker env, echoed on stderr and in a failure, appears in no artifact or output', async () => {
+    const token = 'hf_tci_secret_5c0ffee91';
+    const { r, rec, work } = await run(
+      suiteWith('diffusers', `model_id: org/t2v, worker_script: ${STANDIN}, env: {HF_TOKEN: "\${TCI_HF}"}`, [
+        'crash now',
+        'a red ball',
+      ]),
+      path.join(dir, 'secret.log'),
+      ['--max-failed-ratio', '0.5'],
+      { TCI_HF: token },
+    );
+    const failed = rec!.samples.filter((s) => s.error !== null);
+    expect(failed).toHaveLength(2);
+    // The worker did get the token and said so: the records show where, redacted.
+    expect(failed[0]!.error?.message).toContain('(token [redacted])');
+    expect(failed[0]!.error?.log_tail).toContain('downloading with token [redacted]');
+    const files = await filesUnder(path.join(work, 'a'));
+    const logs = files.filter((f) => f.endsWith('diffusers.log'));
+    expect(logs.length).toBeGreaterThan(0);
+    expect(readFileSync(logs[0]!, 'utf8')).toContain('downloading with token [redacted]');
+    for (const f of files) expect(readFileSync(f).includes(token), `${f} contains the token`).toBe(false);
+    expect(r.stdout.includes(token) || r.stderr.includes(token)).toBe(false);
   }, 60_000);
 
   it('diffusers_img2vid passes the init image from params', async () => {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, tinySuite } from '../support/cli.js';
+import { filesUnder, runCli, tempDir, tinySuite } from '../support/cli.js';
 
 /**
  * A model behind HTTP with a bearer token from the environment, run through the built CLI: the token must
@@ -41,16 +41,6 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function filesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fs.readdir(root, { withFileTypes: true })) {
-    const p = path.join(root, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('http model with a token header, through the CLI', () => {
   it('sends the token and writes it into no artifact, log or output', async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, tinySuite } from '../support/cli.js';
+import { filesUnder, runCli, tempDir, tinySuite } from '../support/cli.js';
 
 /**
  * A command model gets a token through `env` and echoes it (stdout and stderr), on samples that succeed
@@ -37,16 +37,6 @@ cp "${path.join(dir, 'clip.mp4')}" "$1"
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function filesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fs.readdir(root, { withFileTypes: true })) {
-    const p = path.join(root, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('command model with an env token, through the CLI', () => {
   it('passes the token to the model and writes it nowhere', async () => {

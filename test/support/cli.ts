@@ -78,6 +78,17 @@ ${overrides.extra ?? ''}`;
 }
 
 /** True when the output contains something that looks like a JavaScript stack trace. */
+/** Every file below `root`, recursively (for "this secret appears in no artifact" checks). */
+export async function filesUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(root, { withFileTypes: true })) {
+    const p = path.join(root, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(text) || /node:internal/.test(text);
 }

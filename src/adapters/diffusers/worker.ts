@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { describeError, TemporalCIError } from '../../errors.js';
+import { redact } from '../../platform/env.js';
 import { type ChildGroup, spawnChild } from '../../platform/process.js';
 import { setTimer } from '../../platform/timers.js';
 
@@ -219,10 +220,14 @@ export class DiffusersWorker {
       this.onStderr(`[stdout, not protocol] ${line}`);
       return;
     }
+    // A worker's message may quote its environment (an HF token in a failed download's URL).
+    if (typeof event.message === 'string') event.message = redact(event.message);
     this.waiting?.(event);
   }
 
-  private onStderr(line: string): void {
+  private onStderr(raw: string): void {
+    // Every value interpolated into the worker's env is redacted before the line is kept (tail or log).
+    const line = redact(raw);
     if (this.marks && line.startsWith(END_MARK)) {
       const id = line.slice(END_MARK.length);
       const waiter = this.endWaiters.get(id);
