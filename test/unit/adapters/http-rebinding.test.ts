@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 /** Answers `first` the first time a host is asked for, `then` after; the endpoint host always `endpoint`. */
-function scriptedResolver(endpoint: string, first: string, then: string): { resolve: Resolver; asked: string[] } {
+function scriptedResolver(
+  endpoint: string,
+  first: string,
+  then: string,
+): { resolve: Resolver; asked: string[] } {
   const asked: string[] = [];
   const resolve: Resolver = async (host) => {
     asked.push(host);
@@ -57,7 +61,12 @@ describe('http adapter network policy against DNS rebinding', () => {
   it('refuses a host that resolves to a public address at the check and to loopback at connect time', async () => {
     hits.length = 0;
     const { resolve, asked } = scriptedResolver('93.184.216.34', '93.184.216.34', '127.0.0.1');
-    const policy = new NetworkPolicy('http://model.test/generate', [`http://cdn.test:${port}`], undefined, resolve);
+    const policy = new NetworkPolicy(
+      'http://model.test/generate',
+      [`http://cdn.test:${port}`],
+      undefined,
+      resolve,
+    );
     const ctx = context(policy);
     try {
       const url = `http://cdn.test:${port}/video.mp4`;
@@ -78,9 +87,18 @@ describe('http adapter network policy against DNS rebinding', () => {
     hits.length = 0;
     // The endpoint is on loopback, so loopback URLs it hands out are allowed: both answers are.
     const { resolve, asked } = scriptedResolver('127.0.0.1', '127.0.0.1', '127.0.0.1');
-    const policy = new NetworkPolicy('http://model.test/generate', [`http://cdn.test:${port}`], undefined, resolve);
+    const policy = new NetworkPolicy(
+      'http://model.test/generate',
+      [`http://cdn.test:${port}`],
+      undefined,
+      resolve,
+    );
     try {
-      const sent = await send(context(policy), { method: 'GET', url: `http://cdn.test:${port}/ok`, headers: {} });
+      const sent = await send(context(policy), {
+        method: 'GET',
+        url: `http://cdn.test:${port}/ok`,
+        headers: {},
+      });
       expect(sent.response.status).toBe(200);
       expect(await sent.response.text()).toBe('internal secret');
       expect(hits).toEqual(['/ok']);
