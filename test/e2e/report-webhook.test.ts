@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver, MAX_RETRY_AFTER_MS, resolveWebhook } from '../../src/notify/webhook.js';
+import { filesUnder } from '../support/cli.js';
 import { type Fixture, makeFixture, runSuiteCli } from '../support/report-fixture.js';
 
 interface Hit {
@@ -51,16 +52,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function allFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await allFiles(p)));
-    else out.push(p);
-  }
-  return out;
-}
-
 describe('webhooks', () => {
   let f: Fixture;
 
@@ -91,7 +82,7 @@ describe('webhooks', () => {
     expect(body.text).toContain('TemporalCI FAIL');
     expect(body.blocks[0]!.type).toBe('section');
     expect(r.stdout + r.stderr).not.toContain('sup3r-s3cret-token');
-    for (const file of await allFiles(f.artifacts)) {
+    for (const file of await filesUnder(f.artifacts)) {
       expect(await fs.readFile(file, 'latin1'), file).not.toContain('sup3r-s3cret-token');
     }
   });

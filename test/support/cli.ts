@@ -77,7 +77,6 @@ ${
 ${overrides.extra ?? ''}`;
 }
 
-/** True when the output contains something that looks like a JavaScript stack trace. */
 /** Every file below `root`, recursively (for "this secret appears in no artifact" checks). */
 export async function filesUnder(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -89,6 +88,7 @@ export async function filesUnder(root: string): Promise<string[]> {
   return out;
 }
 
+/** True when the output contains something that looks like a JavaScript stack trace. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(text) || /node:internal/.test(text);
 }

@@ -2,7 +2,13 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { describeError } from '../../errors.js';
-import { type AddressClass, type Resolver, resolveHost, systemResolver } from '../../platform/net.js';
+import {
+  type AddressClass,
+  classifyAddress,
+  type Resolver,
+  resolveHost,
+  systemResolver,
+} from '../../platform/net.js';
 
 /**
  * The http adapter's network policy: a model server decides which URLs TemporalCI fetches (video_url,
@@ -113,8 +119,9 @@ export class NetworkPolicy {
     const found = await this.resolve(hostname);
     // The endpoint is the suite's own choice; its host is never filtered.
     if (hostname === this.endpointHost) return found;
-    const { addresses } = await resolveHost(hostname, async () => found);
-    const bad = await this.forbiddenAddress(addresses);
+    const bad = await this.forbiddenAddress(
+      found.map(({ address }) => ({ address, cls: classifyAddress(address) })),
+    );
     if (bad !== undefined)
       throw new AddressRefused(`${hostname} resolved at connect time to ${forbiddenText(bad)}`);
     return found;
