@@ -2,8 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { TEMPORALCI_VERSION } from '../platform/environment.js';
-import { exitQuietlyOnBrokenPipe, reportError } from './io.js';
+import { TEMPORALCI_VERSION } from '../platform/version.js';
 
 type Register = (program: Command) => void;
 
@@ -57,6 +56,19 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
+/**
+ * `temporalci history | head -1`: once the reader has gone, stdout writes fail with EPIPE. That is the
+ * reader's choice, not an error: stop quietly (as `cat` does) instead of crashing with a stack trace.
+ */
+function exitQuietlyOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   exitQuietlyOnBrokenPipe();
   try {
@@ -67,6 +79,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 1;
       return;
     }
+    // Loaded only on an error: the report needs the suite issue formatter (yaml, zod), which
+    // `--version` and commands that succeed must not pay for.
+    const { reportError } = await import('./io.js');
     process.exitCode = reportError(e);
   }
 }
