@@ -14,7 +14,7 @@ export interface ObservePorts {
   artifacts: S3ArtifactStore;
 }
 
-export type CheckName = 'redis' | 'postgres' | 's3';
+type CheckName = 'redis' | 'postgres' | 's3';
 
 export interface Readiness {
   ready: boolean;
@@ -51,7 +51,7 @@ export async function readiness(ports: ObservePorts, timeoutMs = CHECK_TIMEOUT_M
 }
 
 /** Upper bounds (seconds) of the sample-duration histogram: a mock's fraction of a second to an hour. */
-export const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600] as const;
+const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600] as const;
 
 interface Gauge {
   name: string;
@@ -63,7 +63,7 @@ interface Gauge {
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 /** Prometheus text exposition format 0.0.4. */
-export function renderPrometheus(metrics: readonly Gauge[]): string {
+function renderPrometheus(metrics: readonly Gauge[]): string {
   const lines: string[] = [];
   for (const m of metrics) {
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
