@@ -35,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
   serve: async () => (await import('./commands/serve.js')).registerServe,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
+  'metrics-show': async () => (await import('./commands/metrics-show.js')).registerMetricsShow,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

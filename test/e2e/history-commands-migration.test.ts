@@ -1,0 +1,160 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/schema/run.js';
+import { type CliResult, hasStackTrace, runCli, tempDir } from '../support/cli.js';
+
+/**
+ * The original tool's history commands (`metrics-show`, `summary`, `tune-gates`, `alert`) on real runs of
+ * the mock adapter: one model whose params change from run to run (so its metric values differ: a real
+ * history to tune from), and a second model for the suite-wide table.
+ */
+
+const suite = (params: string) => `version: 1
+project: demo
+suite_name: mig
+models:
+  - name: m
+    adapter: mock
+    params: ${params}
+  - name: other
+    adapter: mock
+    params: { noise: 1 }
+tests:
+  - id: t
+    prompts: ["a red ball bouncing", "a slow pan over a lake"]
+    seeds: [0, 1]
+    video: {num_frames: 6, fps: 8, resolution: 64}
+metrics:
+  - name: vbench_temporal
+  - name: ti
+gates:
+  - metric: vbench_temporal.score
+    op: ">="
+    value: 0.96
+  - metric: ti.mean
+    op: "<="
+    value: 10
+`;
+
+/** Params of model `m` that pass (each a little different) and one that fails the score gate. */
+const PASSING = ['{}', '{ noise: 2 }', '{ noise: 4 }', '{ noise: 1 }'];
+const FAILING = '{ flicker: 6 }';
+
+let dir: string;
+let artifacts: string;
+let suiteRoot: string;
+let modelRoot: string;
+
+const cli = (args: string[]): Promise<CliResult> => runCli(args, { cwd: dir });
+
+async function cleanCli(args: string[]): Promise<CliResult> {
+  const r = await cli(args);
+  expect(r.stderr).not.toSatisfy(hasStackTrace);
+  return r;
+}
+
+/** One run of model `m` (or `model`) with these params; returns its exit code and record. */
+async function runModel(params: string, model = 'm'): Promise<{ code: number | null; rec: RunRecord }> {
+  const file = path.join(dir, 'suite.yaml');
+  await fs.writeFile(file, suite(params));
+  const json = path.join(dir, 'out.json');
+  const r = await cli([
+    ...['run', file, '--artifacts-dir', artifacts, '--no-progress', '--no-report'],
+    ...['--include-model', model, '--output-json', json],
+  ]);
+  expect(r.stderr).not.toSatisfy(hasStackTrace);
+  const rec = (JSON.parse(await fs.readFile(json, 'utf8')) as { runs: RunRecord[] }).runs[0]!;
+  return { code: r.code, rec };
+}
+
+beforeAll(async () => {
+  dir = await tempDir('tci-history-mig-');
+  artifacts = path.join(dir, 'artifacts');
+  suiteRoot = path.join(artifacts, 'demo', 'mig');
+  modelRoot = path.join(suiteRoot, 'm');
+});
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('metrics-show', () => {
+  let first: RunRecord;
+  let failed: RunRecord;
+
+  it('shows the latest run by default and any run by id, as a table or JSON', async () => {
+    const a = await runModel(PASSING[0]!);
+    expect(a.code).toBe(0);
+    first = a.rec;
+    const b = await runModel(FAILING);
+    expect(b.code).toBe(2);
+    failed = b.rec;
+
+    const text = await cleanCli(['metrics-show', '--model-root', modelRoot]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^FAIL  ${failed.run_id} `));
+    // The gate table: the failing gate with its measured value.
+    const gateLine = lines.find((l) => l.startsWith('vbench_temporal.score ') && l.includes('>= 0.96'));
+    expect(gateLine).toMatch(/\bFAIL$/);
+    // The metric table: every run-level scalar of the record, with its value.
+    const score = failed.metrics.vbench_temporal!.values.score as number;
+    expect(lines).toContainEqual(expect.stringMatching(/^ti\.max +\d/));
+    expect(text.stdout).toContain(String(score).slice(0, 6));
+
+    const json = await cleanCli([
+      'metrics-show',
+      '--model-root',
+      modelRoot,
+      '--run-id',
+      first.run_id,
+      '--json',
+    ]);
+    expect(json.code).toBe(0);
+    const shown = JSON.parse(json.stdout) as {
+      run_id: string;
+      status: string;
+      metrics: Record<string, number>;
+      gates: { metric: string; actual: number; passed: boolean }[];
+      samples: { sample_id: string; metrics: Record<string, number | null> }[];
+    };
+    expect(shown.run_id).toBe(first.run_id);
+    expect(shown.status).toBe('PASS');
+    expect(shown.metrics['vbench_temporal.score']).toBe(first.metrics.vbench_temporal!.values.score);
+    expect(shown.gates.map((g) => [g.metric, g.passed])).toEqual([
+      ['vbench_temporal.score', true],
+      ['ti.mean', true],
+    ]);
+    // Per-sample values are the record's own.
+    expect(shown.samples).toHaveLength(first.samples.length);
+    const s0 = first.samples[0]!;
+    const row = shown.samples.find((s) => s.sample_id === s0.sample_id)!;
+    expect(row.metrics['ti.mean']).toBe((s0.metrics.ti as { mean: number }).mean);
+  });
+
+  it('lists per-sample values with --samples', async () => {
+    const r = await cleanCli([
+      'metrics-show',
+      '--model-root',
+      modelRoot,
+      '--run-id',
+      first.run_id,
+      '--samples',
+    ]);
+    expect(r.code).toBe(0);
+    for (const s of first.samples) {
+      expect(r.stdout).toMatch(new RegExp(`^${s.sample_id} +${s.seed} +ti\\.mean +\\d`, 'm'));
+    }
+  });
+
+  it('refuses an unknown run id and a folder that is not a model, without a stack trace', async () => {
+    const unknown = await cleanCli(['metrics-show', '--model-root', modelRoot, '--run-id', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no run nope');
+    expect(unknown.stderr).toContain(first.run_id);
+    const missing = await cleanCli(['metrics-show', '--model-root', path.join(suiteRoot, 'absent')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/does not exist/);
+  });
+});
