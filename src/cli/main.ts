@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./commands/serve.js')).registerServe,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   'metrics-show': async () => (await import('./commands/metrics-show.js')).registerMetricsShow,
+  summary: async () => (await import('./commands/summary.js')).registerSummary,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

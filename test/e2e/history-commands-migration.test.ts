@@ -158,3 +158,44 @@ describe('metrics-show', () => {
     expect(missing.stderr).toMatch(/does not exist/);
   });
 });
+
+describe('summary', () => {
+  it('tabulates every model’s latest status and gate values, and exits as status --suite-root', async () => {
+    // After metrics-show: m's latest run FAILed; `other` has not run yet.
+    const other = await runModel('{ noise: 1 }', 'other');
+    expect(other.code).toBe(0);
+    const r = await cleanCli(['summary', '--suite-root', suiteRoot, '--json']);
+    expect(r.code).toBe(2);
+    const s = JSON.parse(r.stdout) as {
+      exit_code: number;
+      columns: { label: string }[];
+      rows: { model: string; status: string; run_id: string; cells: { actual: number; passed: boolean }[] }[];
+    };
+    expect(s.exit_code).toBe(2);
+    expect(s.columns.map((c) => c.label)).toEqual(['vbench_temporal.score >= 0.96', 'ti.mean <= 10']);
+    const byModel = Object.fromEntries(s.rows.map((row) => [row.model, row]));
+    expect(byModel.m!.status).toBe('FAIL');
+    expect(byModel.m!.cells[0]!.passed).toBe(false);
+    expect(byModel.other).toMatchObject({ status: 'PASS', run_id: other.rec.run_id });
+    expect(byModel.other!.cells.map((c) => c.actual)).toEqual(other.rec.gates.map((g) => g.actual));
+
+    const text = await cleanCli(['summary', '--suite-root', suiteRoot]);
+    expect(text.code).toBe(2);
+    const row = (model: string) => text.stdout.split('\n').find((l) => l.startsWith(`${model} `)) ?? '';
+    expect(text.stdout.split('\n')[0]).toMatch(
+      /^model +status +run +vbench_temporal\.score >= 0\.96 +ti\.mean <= 10$/,
+    );
+    expect(row('m')).toMatch(/^m +FAIL +\S+ +[\d.]+ FAIL +[\d.]+ PASS$/);
+    expect(row('other')).toMatch(
+      new RegExp(`^other +PASS +${other.rec.run_id} +[\\d.]+ PASS +[\\d.]+ PASS$`),
+    );
+  });
+
+  it('refuses a folder with no model histories', async () => {
+    const empty = path.join(artifacts, 'demo', 'nothing');
+    await fs.mkdir(empty, { recursive: true });
+    const r = await cleanCli(['summary', '--suite-root', empty]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no model folders');
+  });
+});
