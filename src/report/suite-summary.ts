@@ -18,7 +18,7 @@ export interface SummaryModelInput {
   gates: readonly SummaryGate[] | null;
 }
 
-export interface SummaryColumn {
+interface SummaryColumn {
   /** What the column header shows: `metric op value`, plus the aggregate when it is not the mean. */
   label: string;
   metric: string;
@@ -28,12 +28,12 @@ export interface SummaryColumn {
   method: SummaryGate['method'];
 }
 
-export interface SummaryCell {
+interface SummaryCell {
   actual: number | null;
   passed: boolean;
 }
 
-export interface SummaryRow {
+interface SummaryRow {
   model: string;
   status: RunStatus | 'NO RUNS';
   run_id: string | null;
