@@ -37,6 +37,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   worker: async () => (await import('./commands/worker.js')).registerWorker,
   'metrics-show': async () => (await import('./commands/metrics-show.js')).registerMetricsShow,
   summary: async () => (await import('./commands/summary.js')).registerSummary,
+  'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

@@ -7,7 +7,8 @@ import { type CliResult, hasStackTrace, runCli, tempDir } from '../support/cli.j
 /**
  * The original tool's history commands (`metrics-show`, `summary`, `tune-gates`, `alert`) on real runs of
  * the mock adapter: one model whose params change from run to run (so its metric values differ: a real
- * history to tune from), and a second model for the suite-wide table.
+ * history to tune from), and a second model for the suite-wide table. No baseline: a run's status is its
+ * gates' verdict alone, so each test knows which runs pass.
  */
 
 const suite = (params: string) => `version: 1
@@ -41,6 +42,9 @@ gates:
 const PASSING = ['{}', '{ noise: 2 }', '{ noise: 4 }', '{ noise: 1 }'];
 const FAILING = '{ flicker: 6 }';
 
+/** Tests that make runs take several mock runs each; the machine's two cores are shared. */
+const RUNS_TIMEOUT = 240_000;
+
 let dir: string;
 let artifacts: string;
 let suiteRoot: string;
@@ -60,7 +64,7 @@ async function runModel(params: string, model = 'm'): Promise<{ code: number | n
   await fs.writeFile(file, suite(params));
   const json = path.join(dir, 'out.json');
   const r = await cli([
-    ...['run', file, '--artifacts-dir', artifacts, '--no-progress', '--no-report'],
+    ...['run', file, '--artifacts-dir', artifacts, '--no-progress', '--no-report', '--baseline-mode', 'none'],
     ...['--include-model', model, '--output-json', json],
   ]);
   expect(r.stderr).not.toSatisfy(hasStackTrace);
@@ -83,55 +87,59 @@ describe('metrics-show', () => {
   let first: RunRecord;
   let failed: RunRecord;
 
-  it('shows the latest run by default and any run by id, as a table or JSON', async () => {
-    const a = await runModel(PASSING[0]!);
-    expect(a.code).toBe(0);
-    first = a.rec;
-    const b = await runModel(FAILING);
-    expect(b.code).toBe(2);
-    failed = b.rec;
+  it(
+    'shows the latest run by default and any run by id, as a table or JSON',
+    async () => {
+      const a = await runModel(PASSING[0]!);
+      expect(a.code).toBe(0);
+      first = a.rec;
+      const b = await runModel(FAILING);
+      expect(b.code).toBe(2);
+      failed = b.rec;
 
-    const text = await cleanCli(['metrics-show', '--model-root', modelRoot]);
-    expect(text.code).toBe(0);
-    const lines = text.stdout.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^FAIL  ${failed.run_id} `));
-    // The gate table: the failing gate with its measured value.
-    const gateLine = lines.find((l) => l.startsWith('vbench_temporal.score ') && l.includes('>= 0.96'));
-    expect(gateLine).toMatch(/\bFAIL$/);
-    // The metric table: every run-level scalar of the record, with its value.
-    const score = failed.metrics.vbench_temporal!.values.score as number;
-    expect(lines).toContainEqual(expect.stringMatching(/^ti\.max +\d/));
-    expect(text.stdout).toContain(String(score).slice(0, 6));
+      const text = await cleanCli(['metrics-show', '--model-root', modelRoot]);
+      expect(text.code).toBe(0);
+      const lines = text.stdout.split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^FAIL  ${failed.run_id} `));
+      // The gate table: the failing gate with its measured value.
+      const gateLine = lines.find((l) => l.startsWith('vbench_temporal.score ') && l.includes('>= 0.96'));
+      expect(gateLine).toMatch(/\bFAIL$/);
+      // The metric table: every run-level scalar of the record, with its value.
+      const score = failed.metrics.vbench_temporal!.values.score as number;
+      expect(lines).toContainEqual(expect.stringMatching(/^ti\.max +\d/));
+      expect(text.stdout).toContain(String(score).slice(0, 6));
 
-    const json = await cleanCli([
-      'metrics-show',
-      '--model-root',
-      modelRoot,
-      '--run-id',
-      first.run_id,
-      '--json',
-    ]);
-    expect(json.code).toBe(0);
-    const shown = JSON.parse(json.stdout) as {
-      run_id: string;
-      status: string;
-      metrics: Record<string, number>;
-      gates: { metric: string; actual: number; passed: boolean }[];
-      samples: { sample_id: string; metrics: Record<string, number | null> }[];
-    };
-    expect(shown.run_id).toBe(first.run_id);
-    expect(shown.status).toBe('PASS');
-    expect(shown.metrics['vbench_temporal.score']).toBe(first.metrics.vbench_temporal!.values.score);
-    expect(shown.gates.map((g) => [g.metric, g.passed])).toEqual([
-      ['vbench_temporal.score', true],
-      ['ti.mean', true],
-    ]);
-    // Per-sample values are the record's own.
-    expect(shown.samples).toHaveLength(first.samples.length);
-    const s0 = first.samples[0]!;
-    const row = shown.samples.find((s) => s.sample_id === s0.sample_id)!;
-    expect(row.metrics['ti.mean']).toBe((s0.metrics.ti as { mean: number }).mean);
-  });
+      const json = await cleanCli([
+        'metrics-show',
+        '--model-root',
+        modelRoot,
+        '--run-id',
+        first.run_id,
+        '--json',
+      ]);
+      expect(json.code).toBe(0);
+      const shown = JSON.parse(json.stdout) as {
+        run_id: string;
+        status: string;
+        metrics: Record<string, number>;
+        gates: { metric: string; actual: number; passed: boolean }[];
+        samples: { sample_id: string; metrics: Record<string, number | null> }[];
+      };
+      expect(shown.run_id).toBe(first.run_id);
+      expect(shown.status).toBe('PASS');
+      expect(shown.metrics['vbench_temporal.score']).toBe(first.metrics.vbench_temporal!.values.score);
+      expect(shown.gates.map((g) => [g.metric, g.passed])).toEqual([
+        ['vbench_temporal.score', true],
+        ['ti.mean', true],
+      ]);
+      // Per-sample values are the record's own.
+      expect(shown.samples).toHaveLength(first.samples.length);
+      const s0 = first.samples[0]!;
+      const row = shown.samples.find((s) => s.sample_id === s0.sample_id)!;
+      expect(row.metrics['ti.mean']).toBe((s0.metrics.ti as { mean: number }).mean);
+    },
+    RUNS_TIMEOUT,
+  );
 
   it('lists per-sample values with --samples', async () => {
     const r = await cleanCli([
@@ -160,36 +168,45 @@ describe('metrics-show', () => {
 });
 
 describe('summary', () => {
-  it('tabulates every model’s latest status and gate values, and exits as status --suite-root', async () => {
-    // After metrics-show: m's latest run FAILed; `other` has not run yet.
-    const other = await runModel('{ noise: 1 }', 'other');
-    expect(other.code).toBe(0);
-    const r = await cleanCli(['summary', '--suite-root', suiteRoot, '--json']);
-    expect(r.code).toBe(2);
-    const s = JSON.parse(r.stdout) as {
-      exit_code: number;
-      columns: { label: string }[];
-      rows: { model: string; status: string; run_id: string; cells: { actual: number; passed: boolean }[] }[];
-    };
-    expect(s.exit_code).toBe(2);
-    expect(s.columns.map((c) => c.label)).toEqual(['vbench_temporal.score >= 0.96', 'ti.mean <= 10']);
-    const byModel = Object.fromEntries(s.rows.map((row) => [row.model, row]));
-    expect(byModel.m!.status).toBe('FAIL');
-    expect(byModel.m!.cells[0]!.passed).toBe(false);
-    expect(byModel.other).toMatchObject({ status: 'PASS', run_id: other.rec.run_id });
-    expect(byModel.other!.cells.map((c) => c.actual)).toEqual(other.rec.gates.map((g) => g.actual));
+  it(
+    'tabulates every model’s latest status and gate values, and exits as status --suite-root',
+    async () => {
+      // After metrics-show: m's latest run FAILed; `other` has not run yet.
+      const other = await runModel('{ noise: 1 }', 'other');
+      expect(other.code).toBe(0);
+      const r = await cleanCli(['summary', '--suite-root', suiteRoot, '--json']);
+      expect(r.code).toBe(2);
+      const s = JSON.parse(r.stdout) as {
+        exit_code: number;
+        columns: { label: string }[];
+        rows: {
+          model: string;
+          status: string;
+          run_id: string;
+          cells: { actual: number; passed: boolean }[];
+        }[];
+      };
+      expect(s.exit_code).toBe(2);
+      expect(s.columns.map((c) => c.label)).toEqual(['vbench_temporal.score >= 0.96', 'ti.mean <= 10']);
+      const byModel = Object.fromEntries(s.rows.map((row) => [row.model, row]));
+      expect(byModel.m!.status).toBe('FAIL');
+      expect(byModel.m!.cells[0]!.passed).toBe(false);
+      expect(byModel.other).toMatchObject({ status: 'PASS', run_id: other.rec.run_id });
+      expect(byModel.other!.cells.map((c) => c.actual)).toEqual(other.rec.gates.map((g) => g.actual));
 
-    const text = await cleanCli(['summary', '--suite-root', suiteRoot]);
-    expect(text.code).toBe(2);
-    const row = (model: string) => text.stdout.split('\n').find((l) => l.startsWith(`${model} `)) ?? '';
-    expect(text.stdout.split('\n')[0]).toMatch(
-      /^model +status +run +vbench_temporal\.score >= 0\.96 +ti\.mean <= 10$/,
-    );
-    expect(row('m')).toMatch(/^m +FAIL +\S+ +[\d.]+ FAIL +[\d.]+ PASS$/);
-    expect(row('other')).toMatch(
-      new RegExp(`^other +PASS +${other.rec.run_id} +[\\d.]+ PASS +[\\d.]+ PASS$`),
-    );
-  });
+      const text = await cleanCli(['summary', '--suite-root', suiteRoot]);
+      expect(text.code).toBe(2);
+      const row = (model: string) => text.stdout.split('\n').find((l) => l.startsWith(`${model} `)) ?? '';
+      expect(text.stdout.split('\n')[0]).toMatch(
+        /^model +status +run +vbench_temporal\.score >= 0\.96 +ti\.mean <= 10$/,
+      );
+      expect(row('m')).toMatch(/^m +FAIL +\S+ +[\d.]+ FAIL +[\d.]+ PASS$/);
+      expect(row('other')).toMatch(
+        new RegExp(`^other +PASS +${other.rec.run_id} +[\\d.]+ PASS +[\\d.]+ PASS$`),
+      );
+    },
+    RUNS_TIMEOUT,
+  );
 
   it('refuses a folder with no model histories', async () => {
     const empty = path.join(artifacts, 'demo', 'nothing');
@@ -199,3 +216,143 @@ describe('summary', () => {
     expect(r.stderr).toContain('no model folders');
   });
 });
+
+/** Linear-interpolated quantile, as numpy's default, to check the suggestions against. */
+function quantileOf(values: readonly number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.ceil(pos)]! - s[lo]!) * (pos - lo);
+}
+
+interface TuneJson {
+  passing_runs: number;
+  runs: number;
+  suggestions: {
+    gate: { metric: string; op: string; value: number };
+    kind: string;
+    suggested: number;
+    based_on: number;
+    last_pass: { run_id: string; value: number };
+  }[];
+}
+
+describe('tune-gates', () => {
+  it('refuses with too few passing runs, saying how many there are', async () => {
+    // m so far: one PASS, one FAIL.
+    const r = await cleanCli(['tune-gates', '--model-root', modelRoot]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('needs at least 5 passing runs');
+    expect(r.stderr).toContain('has 1 among its last 2 run(s)');
+    expect(r.stdout).toBe('');
+  });
+
+  it(
+    'suggests each threshold from the passing runs only, never failing the latest passing run',
+    async () => {
+      const passes: RunRecord[] = [];
+      for (const p of PASSING.slice(1)) {
+        const r = await runModel(p);
+        expect(r.code).toBe(0);
+        passes.push(r.rec);
+      }
+      const history = await cleanCli(['history', '--model-root', modelRoot, '--json']);
+      const statuses = (JSON.parse(history.stdout) as { status: string }[]).map((e) => e.status);
+      expect(statuses).toEqual(['PASS', 'FAIL', 'PASS', 'PASS', 'PASS']);
+
+      const r = await cleanCli([
+        'tune-gates',
+        '--model-root',
+        modelRoot,
+        '--min-runs',
+        '3',
+        '--quantile',
+        '0.1',
+        '--json',
+      ]);
+      expect(r.code).toBe(0);
+      const t = JSON.parse(r.stdout) as TuneJson;
+      expect(t).toMatchObject({ passing_runs: 4, runs: 5 });
+      const passRecords = [
+        JSON.parse(
+          (
+            await cleanCli([
+              'metrics-show',
+              '--model-root',
+              modelRoot,
+              '--run-id',
+              statusRun(history.stdout, 0),
+              '--json',
+            ])
+          ).stdout,
+        ) as { gates: { metric: string; actual: number }[] },
+        ...passes,
+      ];
+      const last = passes[passes.length - 1]!;
+      for (const [metric, op, q] of [
+        ['vbench_temporal.score', '>=', 0.1],
+        ['ti.mean', '<=', 0.9],
+      ] as const) {
+        const s = t.suggestions.find((x) => x.gate.metric === metric)!;
+        expect(s.kind).toBe('suggested');
+        expect(s.gate.op).toBe(op);
+        expect(s.based_on).toBe(4);
+        const lastValue = last.gates.find((g) => g.metric === metric)!.actual!;
+        expect(s.last_pass).toEqual({ run_id: last.run_id, value: lastValue });
+        // The latest passing run passes the suggestion.
+        if (op === '>=') expect(lastValue).toBeGreaterThanOrEqual(s.suggested);
+        else expect(lastValue).toBeLessThanOrEqual(s.suggested);
+        // It is the quantile of the PASS runs' values (bounded by the latest pass), to four significant digits.
+        const values = passRecords.map((rec) => rec.gates.find((g) => g.metric === metric)!.actual!);
+        const bounded =
+          op === '>='
+            ? Math.min(quantileOf(values, q), lastValue)
+            : Math.max(quantileOf(values, q), lastValue);
+        expect(Math.abs(s.suggested - bounded) / Math.abs(bounded)).toBeLessThan(1e-3);
+      }
+      // The FAIL run's score is below every suggestion: it did not pull the threshold down.
+      const failScore = JSON.parse(
+        (
+          await cleanCli([
+            'metrics-show',
+            '--model-root',
+            modelRoot,
+            '--run-id',
+            statusRun(history.stdout, 1),
+            '--json',
+          ])
+        ).stdout,
+      ) as { metrics: Record<string, number> };
+      const score = t.suggestions.find((x) => x.gate.metric === 'vbench_temporal.score')!;
+      expect(failScore.metrics['vbench_temporal.score']).toBeLessThan(score.suggested);
+
+      // The text form ends with the suggestions as suite YAML.
+      const text = await cleanCli([
+        'tune-gates',
+        '--model-root',
+        modelRoot,
+        '--min-runs',
+        '3',
+        '--quantile',
+        '0.1',
+      ]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^based on 4 passing run\(s\) of the last 5/);
+      expect(text.stdout).toContain(
+        `gates:\n  - metric: vbench_temporal.score\n    op: ">="\n    value: ${score.suggested}\n`,
+      );
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it('refuses a quantile outside [0, 0.5]', async () => {
+    const r = await cleanCli(['tune-gates', '--model-root', modelRoot, '--quantile', '0.9']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('between 0 and 0.5');
+  });
+});
+
+/** The run id of the n-th entry (oldest first) of `history --json` output. */
+function statusRun(historyJson: string, n: number): string {
+  return (JSON.parse(historyJson) as { run_id: string }[])[n]!.run_id;
+}
