@@ -38,6 +38,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'metrics-show': async () => (await import('./commands/metrics-show.js')).registerMetricsShow,
   summary: async () => (await import('./commands/summary.js')).registerSummary,
   'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
+  alert: async () => (await import('./commands/alert.js')).registerAlert,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */

@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/schema/run.js';
@@ -356,3 +358,108 @@ describe('tune-gates', () => {
 function statusRun(historyJson: string, n: number): string {
   return (JSON.parse(historyJson) as { run_id: string }[])[n]!.run_id;
 }
+
+describe('alert', () => {
+  /** A webhook receiver on 127.0.0.1: every POST body, by path. */
+  let server: Server;
+  let hook: string;
+  const posts: { path: string; body: Record<string, unknown> }[] = [];
+  const TOKEN = '/hooks/T0/B0/very-secret-token';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        posts.push({ path: req.url ?? '', body: JSON.parse(body) as Record<string, unknown> });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}${TOKEN}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const alert = async (...extra: string[]) => {
+    const r = await cleanCli(['alert', '--model-root', modelRoot, ...extra]);
+    // The URL is a secret: neither it nor its path is ever printed.
+    expect(`${r.stdout}${r.stderr}`).not.toContain('very-secret-token');
+    return r;
+  };
+
+  it(
+    'reports each state from the history, exit 0 without a webhook, and posts only on a change',
+    async () => {
+      // m so far ends PASS, PASS: nothing changed, so nothing is posted.
+      const steady = await alert('--webhook-url', hook);
+      expect(steady.code).toBe(0);
+      expect(steady.stdout).toMatch(/^still passing: \S+ PASS \(previous \S+ PASS\)$/m);
+      expect(steady.stdout).toContain('no notification');
+      expect(posts).toHaveLength(0);
+
+      const failed = await runModel(FAILING);
+      expect(failed.code).toBe(2);
+      // Without a webhook the state is still right (the original said "passing" here) and the exit is 0.
+      const plain = await alert();
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toMatch(
+        new RegExp(`^new failure: ${failed.rec.run_id} FAIL \\(previous \\S+ PASS\\)$`, 'm'),
+      );
+      expect(posts).toHaveLength(0);
+
+      const notified = await alert('--webhook-url', hook, '--json');
+      expect(notified.code).toBe(0);
+      expect(JSON.parse(notified.stdout)).toMatchObject({
+        state: 'new_failure',
+        changed: true,
+        notified: 'sent',
+      });
+      expect(posts).toHaveLength(1);
+      expect(posts[0]!.path).toBe(TOKEN);
+      expect(posts[0]!.body).toMatchObject({
+        event: 'failure',
+        run_id: failed.rec.run_id,
+        status: 'FAIL',
+        previous_status: 'PASS',
+        model_name: 'm',
+      });
+
+      expect((await runModel(FAILING)).code).toBe(2);
+      const still = await alert('--webhook-url', hook);
+      expect(still.stdout).toMatch(/^still failing: \S+ FAIL \(previous \S+ FAIL\)$/m);
+      expect(posts).toHaveLength(1);
+
+      const back = await runModel(PASSING[0]!);
+      expect(back.code).toBe(0);
+      const recovered = await alert('--webhook-url', hook, '--webhook-format', 'slack');
+      expect(recovered.code).toBe(0);
+      expect(recovered.stdout).toMatch(
+        new RegExp(`^recovered: ${back.rec.run_id} PASS \\(previous \\S+ FAIL\\)$`, 'm'),
+      );
+      expect(recovered.stdout).toContain('notified http://127.0.0.1:');
+      expect(posts).toHaveLength(2);
+      expect(String(posts[1]!.body.text)).toContain('recovered');
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it(
+    'exits 1 with the URL redacted when the notification cannot be delivered',
+    async () => {
+      // A port nothing listens on: the state of the last run (recovered) is a change, so a post is tried.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const r = await alert('--webhook-url', `http://127.0.0.1:${port}${TOKEN}`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`notification to http://127.0.0.1:${port}/<redacted> failed`);
+    },
+    RUNS_TIMEOUT,
+  );
+});
