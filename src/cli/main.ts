@@ -34,6 +34,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
   serve: async () => (await import('./commands/serve.js')).registerServe,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
+  'metrics-show': async () => (await import('./commands/metrics-show.js')).registerMetricsShow,
+  summary: async () => (await import('./commands/summary.js')).registerSummary,
+  'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
+  alert: async () => (await import('./commands/alert.js')).registerAlert,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
