@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasStackTrace, REPO_ROOT, runCli, tempDir } from '../support/cli.js';
+import { CLI, hasStackTrace, REPO_ROOT, runCli, tempDir, tinySuite } from '../support/cli.js';
 
 /**
  * Moving from the original TemporalCI: its example suites load unchanged, and its `run` flags, project
@@ -78,5 +78,114 @@ describe('the original example suites', () => {
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/python package '\w+' is not installed/);
     expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});
+
+const TWO_MODELS = `  - name: m1
+    adapter: mock
+    params: {}
+  - name: m2
+    adapter: mock
+    params: {}`;
+const gate = (value: number) => `  - metric: vbench_temporal.score
+    op: ">="
+    value: ${value}`;
+
+async function project(name: string, suite: string, config?: string): Promise<string> {
+  const dir = path.join(tmp, name);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 's.yaml'), suite);
+  if (config !== undefined) await fs.writeFile(path.join(dir, '.temporalci.yaml'), config);
+  return dir;
+}
+
+async function runIds(modelRoot: string): Promise<string[]> {
+  const names = await fs.readdir(modelRoot).catch(() => [] as string[]);
+  return names.filter((n) => /^\d{8}T/.test(n)).sort();
+}
+
+async function record(modelRoot: string, id: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await fs.readFile(path.join(modelRoot, id, 'run.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+}
+
+describe("run with the original's project config and flags", () => {
+  it('.temporalci.yaml gives the defaults, the original flags are read as ours, --fail-fast stops after m1', async () => {
+    const dir = await project(
+      'config',
+      tinySuite({ models: TWO_MODELS, gates: gate(0.999) }),
+      'run:\n  artifacts_dir: art\n  retry: 2\n  no_progress: true\n  env: ci-box\n',
+    );
+    const r = await runCli(['run', 's.yaml', '--fail-fast', '--adapter-timeout', '60', '--ci'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("run.retry in .temporalci.yaml (the original's): read as --retries 1");
+    expect(r.stderr).toContain(
+      "--adapter-timeout 60 is the original TemporalCI's flag: read as --timeout 60",
+    );
+    expect(r.stderr).toContain('fail-fast: m1 is FAIL; not run: m2');
+    const m1 = path.join(dir, 'art', 'tiny', 'smoke', 'm1');
+    const [id] = await runIds(m1);
+    const rec = await record(m1, id!);
+    expect(rec.settings).toMatchObject({ retries: 1, timeout_s: 60 });
+    expect(rec.note).toBe('env: ci-box');
+    expect(await runIds(path.join(dir, 'art', 'tiny', 'smoke', 'm2'))).toEqual([]);
+  });
+
+  it('a flag on the command line beats --config; --prune-keep-last keeps the newest runs', async () => {
+    const dir = await project('prune', tinySuite({ gates: gate(0.5) }));
+    await fs.writeFile(path.join(dir, 'ci.yaml'), 'run:\n  artifacts_dir: ignored\n  baseline_mode: none\n');
+    const args = ['run', 's.yaml', '--config', 'ci.yaml', '--artifacts-dir', 'art', '--prune-keep-last', '1'];
+    const first = await runCli(args, { cwd: dir });
+    expect(first.code).toBe(0);
+    const second = await runCli(args, { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/pruned m1: kept=1 deleted=1/);
+    const m1 = path.join(dir, 'art', 'tiny', 'smoke', 'm1');
+    expect(await runIds(m1)).toHaveLength(1);
+    await expect(fs.stat(path.join(dir, 'ignored'))).rejects.toThrow();
+  });
+
+  it('a quoted "false" in the project config is an error at its position (exit 1)', async () => {
+    const dir = await project('bad', tinySuite(), 'run:\n  fail_fast: "false"\n');
+    const r = await runCli(['run', 's.yaml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\.temporalci\.yaml:2:14 {2}run\.fail_fast: wrong type/);
+    expect(r.stderr).toContain('found string "false"');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
+  it('--watch runs again when the suite changes; Ctrl-C exits with the last verdict', async () => {
+    const dir = await project('watch', tinySuite({ gates: gate(0.5) }));
+    const child = spawn(process.execPath, [CLI, 'run', 's.yaml', '--watch', '0.2', '--no-progress'], {
+      cwd: dir,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const waitFor = (re: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = (d: Buffer) => {
+          stderr += d.toString();
+          if (re.test(stderr)) {
+            child.stderr.off('data', check);
+            resolve();
+          }
+        };
+        child.stderr.on('data', check);
+      });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(/watching s\.yaml/);
+    expect(stdout).toMatch(/^PASS /m);
+    await fs.writeFile(path.join(dir, 's.yaml'), tinySuite({ gates: gate(0.999) }));
+    await waitFor(/watching s\.yaml[\s\S]*watching s\.yaml/);
+    expect(stdout).toMatch(/^FAIL /m);
+    child.kill('SIGINT');
+    expect(await exited).toBe(2);
   });
 });
