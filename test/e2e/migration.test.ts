@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,5 +188,81 @@ describe("run with the original's project config and flags", () => {
     expect(stdout).toMatch(/^FAIL /m);
     child.kill('SIGINT');
     expect(await exited).toBe(2);
+  });
+});
+
+/** A calibration as the original's `sprt calibrate` wrote it (reference §4.8), for `suite`'s bytes. */
+function originalCalibration(suite: Buffer): Record<string, unknown> {
+  return {
+    schema_version: 1,
+    tool: { name: 'temporalci.sprt_calibration', version: '0.1.0' },
+    exit_code_semantics: { '0': 'ok', '1': 'input_or_runtime_error', '2': 'check_failed' },
+    generated_at_utc: '2026-11-22T07:13:02+00:00',
+    suite_path: 'examples/regression_sprt.yaml',
+    suite_hash_sha1: createHash('sha1').update(suite).digest('hex'),
+    gate_metric: 'vbench_temporal.dims.motion_smoothness',
+    model_name: 'demo_mock_model',
+    runs_requested: 3,
+    runs_completed: 3,
+    delta_summary: { count: 36, mean: 0, std: 0, mad_sigma: 0, min: 0, p50: 0, p90: 0, p95: 0, max: 0 },
+    sigma_candidates: { sigma_hat_std: 0, sigma_hat_mad: 0, sigma_floor: 0.01, recommended_sigma: 0.01 },
+    recommended_params: {
+      sigma_mode: 'fixed',
+      sigma: 0.023,
+      min_pairs: 7,
+      min_paired_ratio: 1,
+      pairing_mismatch: 'fail',
+      effect_size: 0.03,
+      alpha: 0.05,
+      beta: 0.1,
+    },
+    run_summaries: [],
+    mismatch_runs: 0,
+    notes: ['Recommended sigma may be optimistic (zero variance).'],
+  };
+}
+
+describe("the original's calibration JSON and tag flags", () => {
+  it('sprt check and sprt apply read it (SHA-1 suite hash, gate found by metric)', async () => {
+    const dir = path.join(tmp, 'calibration');
+    await fs.mkdir(dir, { recursive: true });
+    const suite = path.join(dir, 'regression_sprt.yaml');
+    await fs.copyFile(path.join(ORIGINAL, 'examples', 'regression_sprt.yaml'), suite);
+    const cal = path.join(dir, 'sprt_calibration.json');
+    await fs.writeFile(cal, JSON.stringify(originalCalibration(await fs.readFile(suite))));
+    const check = await runCli(['sprt', 'check', '--calibration-json', cal]);
+    expect(check.code).toBe(0);
+    const out = path.join(dir, 'out.yaml');
+    const apply = await runCli(['sprt', 'apply', '--suite', suite, '--calibration-json', cal, '--out', out]);
+    expect(apply.stderr).not.toMatch(/error/);
+    expect(apply.code).toBe(0);
+    const text = await fs.readFile(out, 'utf8');
+    expect(text).toMatch(/sigma: 0\.023/);
+    expect(text).toMatch(/min_pairs: 7/);
+    // A changed suite is refused, as the original did (exit 2).
+    await fs.appendFile(suite, '\n');
+    const stale = await runCli(['sprt', 'apply', '--suite', suite, '--calibration-json', cal, '--out', out]);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('suite hash mismatch');
+  });
+
+  it('tag set --name/--run-id and tag delete --name work like the arguments', async () => {
+    const dir = await project('tags', tinySuite({ gates: gate(0.5) }));
+    const run = await runCli(['run', 's.yaml', '--artifacts-dir', 'art', '--sample', '1'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const root = path.join(dir, 'art', 'tiny', 'smoke', 'm1');
+    const [id] = await runIds(root);
+    const set = await runCli(['tag', 'set', '--model-root', root, '--name', 'golden', '--run-id', id!]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain(`tag golden -> ${id}`);
+    const list = await runCli(['tag', 'list', '--model-root', root, '--json']);
+    expect(JSON.parse(list.stdout)).toEqual({ golden: id });
+    const twice = await runCli(['tag', 'set', 'other', id!, '--model-root', root, '--name', 'golden']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('the tag name is given twice');
+    const del = await runCli(['tag', 'delete', '--model-root', root, '--name', 'golden']);
+    expect(del.code).toBe(0);
+    const after = await runCli(['tag', 'list', '--model-root', root, '--json']);
+    expect(JSON.parse(after.stdout)).toEqual({});
   });
 });
