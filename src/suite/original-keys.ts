@@ -209,6 +209,12 @@ export function translateOriginalKeys(input: unknown): OriginalKeyTranslation {
       : [],
   );
   for (const { i, params } of diffusers) translateModelParams(t, params, i);
+  models.forEach((m, i) => {
+    // The original http adapter's one setting of its own; the rest of its params were echoed to the server.
+    const params = isObject(m) && m.adapter === 'http' && isObject(m.params) ? m.params : undefined;
+    if (typeof params?.timeout_sec === 'number' && params.request_timeout_s === undefined)
+      renameParam(t, params, i, 'timeout_sec', 'request_timeout_s', params.timeout_sec);
+  });
   const tests = Array.isArray(data.tests) ? data.tests : [];
   const sampler = takeTestSamplerKeys(t, tests);
   for (const [key, { value, test }] of sampler) {

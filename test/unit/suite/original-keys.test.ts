@@ -44,6 +44,16 @@ describe('translateOriginalKeys', () => {
     expect(r.problems[0]!.hint).toContain('models[].params');
   });
 
+  it("reads the original http adapter's timeout_sec as request_timeout_s", () => {
+    const r = translateOriginalKeys({
+      models: [{ name: 'h', adapter: 'http', params: { endpoint: 'http://x', timeout_sec: 30 } }],
+    });
+    expect((r.data as { models: { params: unknown }[] }).models[0]!.params).toEqual({
+      endpoint: 'http://x',
+      request_timeout_s: 30,
+    });
+  });
+
   it('leaves a suite of our own keys as it is (same object)', () => {
     const ours = {
       models: [{ name: 'd', adapter: 'diffusers', params: { model_id: 'x', steps: 4 } }],
