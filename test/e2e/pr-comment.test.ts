@@ -1,0 +1,238 @@
+import { promises as fs } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rankSamples } from '../../src/report/analysis.js';
+import type { RunRecord } from '../../src/schema/run.js';
+import { type CliResult, runCli } from '../support/cli.js';
+import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
+
+/**
+ * `temporalci pr-comment` against a local stand-in for the GitHub REST API, with the variables a runner
+ * sets on a pull_request event: the first call creates the comment, the second updates the same one.
+ */
+
+const TOKEN = 'ghs_pr-comment-e2e-s3cret-t0ken';
+const REPO = 'octo/videos';
+const PR = 42;
+const REPORT_URL = 'https://ci.example/artifacts';
+
+interface Comment {
+  id: number;
+  body: string;
+}
+
+interface Hit {
+  method: string;
+  url: string;
+  authorized: boolean;
+  body: string;
+}
+
+let server: Server;
+let api: string;
+const hits: Hit[] = [];
+/** The PR's comments: two from people on page 1 (so the listing must follow the Link header), then ours. */
+const comments: Comment[] = [
+  { id: 1, body: 'LGTM' },
+  { id: 2, body: 'please look at the flicker' },
+];
+let nextId = 1000;
+
+function listPage(url: URL): { page: Comment[]; next: string | null } {
+  const page = Number(url.searchParams.get('page') ?? '1');
+  const first = page === 1 ? comments.slice(0, 2) : comments.slice(2);
+  const next = page === 1 ? `${api}/repos/${REPO}/issues/${PR}/comments?per_page=100&page=2` : null;
+  return { page: first, next };
+}
+
+function answer(
+  req: { method?: string; url?: string },
+  body: string,
+): { status: number; json: unknown; link?: string } {
+  const url = new URL(req.url ?? '/', api);
+  const list = `/repos/${REPO}/issues/${PR}/comments`;
+  if (req.method === 'GET' && url.pathname === list) {
+    const { page, next } = listPage(url);
+    return {
+      status: 200,
+      json: page,
+      ...(next ? { link: `<${next}>; rel="next", <${next}>; rel="last"` } : {}),
+    };
+  }
+  if (req.method === 'POST' && url.pathname === list) {
+    const c = { id: nextId++, body: (JSON.parse(body) as { body: string }).body };
+    comments.push(c);
+    return {
+      status: 201,
+      json: { ...c, html_url: `https://github.example/${REPO}/pull/${PR}#issuecomment-${c.id}` },
+    };
+  }
+  const m = /^\/repos\/octo\/videos\/issues\/comments\/(\d+)$/.exec(url.pathname);
+  const existing = m ? comments.find((c) => c.id === Number(m[1])) : undefined;
+  if (req.method === 'PATCH' && existing) {
+    existing.body = (JSON.parse(body) as { body: string }).body;
+    return {
+      status: 200,
+      json: {
+        ...existing,
+        html_url: `https://github.example/${REPO}/pull/${PR}#issuecomment-${existing.id}`,
+      },
+    };
+  }
+  return { status: 404, json: { message: 'Not Found' } };
+}
+
+let f: Fixture;
+let eventFile: string;
+let since: string;
+let candidate: RunRecord;
+let baseline: RunRecord;
+
+function githubEnv(over: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_REPOSITORY: REPO,
+    GITHUB_API_URL: api,
+    GITHUB_SERVER_URL: 'https://github.example',
+    GITHUB_RUN_ID: '777',
+    GITHUB_TOKEN: TOKEN,
+    GITHUB_STEP_SUMMARY: undefined,
+    ...over,
+  };
+}
+
+function prComment(env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runCli(
+    ['pr-comment', '--artifacts-dir', f.artifacts, '--since', since, '--report-url', REPORT_URL],
+    { cwd: f.dir, env: githubEnv(env) },
+  );
+}
+
+function expectNoToken(r: CliResult): void {
+  expect(r.stdout).not.toContain(TOKEN);
+  expect(r.stderr).not.toContain(TOKEN);
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      const authorized = req.headers.authorization === `Bearer ${TOKEN}`;
+      hits.push({ method: req.method ?? '', url: req.url ?? '', authorized, body });
+      const a = authorized ? answer(req, body) : { status: 401, json: { message: 'Bad credentials' } };
+      res.statusCode = a.status;
+      res.setHeader('content-type', 'application/json');
+      if ('link' in a && a.link) res.setHeader('link', a.link);
+      res.end(JSON.stringify(a.json));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  f = await makeFixture('tci-pr-comment-');
+  eventFile = path.join(f.dir, 'event.json');
+  await fs.writeFile(eventFile, JSON.stringify({ action: 'synchronize', pull_request: { number: PR } }));
+  const base = await runSuiteCli(f, f.baseSuite);
+  expect(base.code, base.stderr).toBe(0);
+  since = new Date().toISOString();
+  const bad = await runSuiteCli(f, f.badSuite);
+  expect(bad.code, bad.stderr).toBe(2);
+  const [baseId, candId] = (await runIds(f)) as [string, string];
+  const read = async (id: string) =>
+    JSON.parse(await fs.readFile(path.join(f.modelRoot, id, 'run.json'), 'utf8')) as RunRecord;
+  baseline = await read(baseId);
+  candidate = await read(candId);
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe('pr-comment on a pull request', () => {
+  it('creates the comment with the worst sample, then updates the same comment', async () => {
+    const first = await prComment();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(
+      `created comment https://github.example/${REPO}/pull/${PR}#issuecomment-1000`,
+    );
+    expect(hits.every((h) => h.authorized)).toBe(true);
+    // The listing followed the Link header to page 2 before posting.
+    expect(hits.map((h) => h.method)).toEqual(['GET', 'GET', 'POST']);
+    expect(hits[1]!.url).toContain('page=2');
+    const ours = comments.filter((c) => c.id >= 1000);
+    expect(ours).toHaveLength(1);
+    const created = ours[0]!.body;
+
+    hits.length = 0;
+    const second = await prComment();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('updated comment');
+    expect(hits.map((h) => `${h.method} ${new URL(h.url, api).pathname}`)).toEqual([
+      `GET /repos/${REPO}/issues/${PR}/comments`,
+      `GET /repos/${REPO}/issues/${PR}/comments`,
+      `PATCH /repos/${REPO}/issues/comments/1000`,
+    ]);
+    expect(comments.filter((c) => c.id >= 1000)).toHaveLength(1);
+    expect(comments.find((c) => c.id === 1000)!.body).toBe(created);
+    for (const r of [first, second]) expectNoToken(r);
+  });
+
+  it("shows the verdict, the failing gate, and the worst sample's prompt, seed and poster frame", async () => {
+    const body = comments.find((c) => c.id === 1000)!.body;
+    expect(body).toContain('## ❌ TemporalCI: FAIL');
+    for (const g of candidate.gates.filter((x) => !x.passed))
+      expect(body).toContain(g.reason.replace(/>/g, '&gt;'));
+    const worst = rankSamples(candidate, baseline)[0]!.sample;
+    const row = body.split('\n').find((l) => l.includes(`poster frame of sample ${worst.sample_id}`));
+    expect(row, body).toBeDefined();
+    // The prompt `a red <ball> & "friends" bouncing`, escaped so GitHub shows it as written.
+    expect(row).toContain(worst.prompt.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    expect(row).toContain(`| ${worst.seed} |`);
+    expect(row).toContain('worse');
+    const poster = `demo/report_e2e/m1/${candidate.run_id}/thumbs/${worst.sample_id}-cand-poster.jpg`;
+    expect(row).toContain(`![poster frame of sample ${worst.sample_id}](${REPORT_URL}/${poster})`);
+    await fs.access(path.join(f.artifacts, ...poster.split('/')));
+    expect(body).toContain(`[report](${REPORT_URL}/demo/report_e2e/m1/${candidate.run_id}/report.html)`);
+    expect(body).toContain(`[workflow run](https://github.example/${REPO}/actions/runs/777)`);
+    // Only this job's run (--since): not the baseline run restored from the base branch.
+    expect(body).not.toContain(`Run \`${baseline.run_id}\``);
+  });
+
+  it('skips with a one-line note and exit 0 outside a pull request', async () => {
+    hits.length = 0;
+    const r = await prComment({ GITHUB_EVENT_NAME: 'push' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['pr-comment: skipped, the push event has no pull request']);
+    expect(hits).toHaveLength(0);
+  });
+
+  it('says which call failed, with a stable code and exit 1, and never shows the token', async () => {
+    const refused = await prComment({ GITHUB_TOKEN: `${TOKEN}-revoked` });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'GitHub API: listing the comments of the pull request returned HTTP 401: Bad credentials',
+    );
+    expect(refused.stderr).toContain('hint: GITHUB_TOKEN is not valid');
+    expect(refused.stderr).not.toContain('revoked');
+    expectNoToken(refused);
+
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const down = await prComment({ GITHUB_API_URL: `http://127.0.0.1:${port}` });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      /error: GitHub API: listing the comments of the pull request failed: .*ECONNREFUSED/,
+    );
+    expect(down.stderr).not.toContain('internal error');
+    expectNoToken(down);
+  });
+});
