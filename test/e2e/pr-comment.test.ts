@@ -1,11 +1,13 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { rankSamples } from '../../src/report/analysis.js';
 import type { RunRecord } from '../../src/schema/run.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { CLI, type CliResult, REPO_ROOT, runCli } from '../support/cli.js';
 import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
 
 /**
@@ -84,9 +86,71 @@ function answer(
   return { status: 404, json: { message: 'Not Found' } };
 }
 
+/**
+ * One step of action.yml run as the runner runs it (`bash --noprofile --norc -eo pipefail`), with the env
+ * the step declares (its `${{ }}` values given here) and `npx` replaced by the built CLI.
+ */
+async function actionStep(
+  name: string,
+  env: Record<string, string>,
+): Promise<CliResult & { outputs: Record<string, string> }> {
+  const action = parse(await fs.readFile(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as {
+    runs: { steps: { name?: string; run?: string; env?: Record<string, string> }[] };
+  };
+  const step = action.runs.steps.find((s) => s.name === name);
+  if (step?.run === undefined) throw new Error(`action.yml has no step "${name}"`);
+  expect(Object.keys(env).sort()).toEqual(Object.keys(step.env ?? {}).sort());
+  const bin = path.join(f.dir, 'bin');
+  await fs.mkdir(bin, { recursive: true });
+  // `npx --yes temporalci@<version> ARGS…` → the CLI this checkout built.
+  await fs.writeFile(
+    path.join(bin, 'npx'),
+    `#!/bin/sh\nshift 2\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
+  const outputFile = path.join(f.dir, `github-output-${Date.now()}`);
+  await fs.writeFile(outputFile, '');
+  const r = await new Promise<CliResult>((resolve, reject) => {
+    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run as string], {
+      cwd: f.dir,
+      env: {
+        ...process.env,
+        ...githubEnv(),
+        GITHUB_OUTPUT: outputFile,
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+        NO_COLOR: '1',
+        ...env,
+      } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const outputs = Object.fromEntries(
+    (await fs.readFile(outputFile, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  return { ...r, outputs };
+}
+
 let f: Fixture;
 let eventFile: string;
 let since: string;
+let pkg: string;
+let summaryFile: string;
+let bad: CliResult & { outputs: Record<string, string> };
 let candidate: RunRecord;
 let baseline: RunRecord;
 
@@ -100,7 +164,7 @@ function githubEnv(over: Record<string, string | undefined> = {}): Record<string
     GITHUB_SERVER_URL: 'https://github.example',
     GITHUB_RUN_ID: '777',
     GITHUB_TOKEN: TOKEN,
-    GITHUB_STEP_SUMMARY: undefined,
+    GITHUB_STEP_SUMMARY: summaryFile,
     ...over,
   };
 }
@@ -141,9 +205,23 @@ beforeAll(async () => {
   await fs.writeFile(eventFile, JSON.stringify({ action: 'synchronize', pull_request: { number: PR } }));
   const base = await runSuiteCli(f, f.baseSuite);
   expect(base.code, base.stderr).toBe(0);
-  since = new Date().toISOString();
-  const bad = await runSuiteCli(f, f.badSuite);
-  expect(bad.code, bad.stderr).toBe(2);
+  // The candidate runs through the action's own steps: Prepare (the job's start), then Run the suite.
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // --since has whole seconds
+  const prep = await actionStep('Prepare', { BASE_REF: 'main', SUITE: 'bad.yaml' });
+  expect(prep.code, prep.stderr).toBe(0);
+  since = prep.outputs.since as string;
+  pkg = prep.outputs.package as string;
+  summaryFile = path.join(f.dir, 'step-summary.md');
+  bad = await actionStep('Run the suite', {
+    PACKAGE: pkg,
+    SUITE: f.badSuite,
+    ARTIFACTS: f.artifacts,
+    BASELINE_MODE: 'latest_pass',
+    REPORT_URL: '',
+    COORDINATOR_URL: '',
+    TEMPORALCI_TOKEN: '',
+    ARGS: '--sample 3',
+  });
   const [baseId, candId] = (await runIds(f)) as [string, string];
   const read = async (id: string) =>
     JSON.parse(await fs.readFile(path.join(f.modelRoot, id, 'run.json'), 'utf8')) as RunRecord;
@@ -156,6 +234,14 @@ afterAll(async () => {
 });
 
 describe('pr-comment on a pull request', () => {
+  it("runs the suite through the action's step, which records exit code 2 and writes the step summary", async () => {
+    expect(bad.code, bad.stderr).toBe(0);
+    expect(bad.outputs['exit-code']).toBe('2');
+    expect(pkg).toMatch(/^temporalci@\d+\.\d+\.\d+/);
+    expect(await fs.readFile(summaryFile, 'utf8')).toContain('FAIL');
+    await fs.access(path.join(f.artifacts, 'junit.xml'));
+  });
+
   it('creates the comment with the worst sample, then updates the same comment', async () => {
     const first = await prComment();
     expect(first.code, first.stderr).toBe(0);
@@ -234,5 +320,34 @@ describe('pr-comment on a pull request', () => {
     );
     expect(down.stderr).not.toContain('internal error');
     expectNoToken(down);
+  });
+
+  it("updates the same comment from the action's comment step, then exits with the run's code", async () => {
+    hits.length = 0;
+    const artifactUrl = `https://github.example/${REPO}/actions/runs/777/artifacts/5`;
+    const r = await actionStep('Comment on the pull request', {
+      PACKAGE: pkg,
+      ARTIFACTS: f.artifacts,
+      SINCE: since,
+      REPORT_URL: REPORT_URL,
+      VIEWER_URL: '',
+      ARTIFACT_URL: artifactUrl,
+      GITHUB_TOKEN: TOKEN,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('updated comment');
+    expect(r.stdout).not.toContain('::warning');
+    expect(hits.filter((h) => h.method === 'POST')).toHaveLength(0);
+    expect(comments.filter((c) => c.id >= 1000)).toHaveLength(1);
+    expect(comments.find((c) => c.id === 1000)!.body).toContain(`(${artifactUrl})`);
+    expectNoToken(r);
+
+    const exit = await actionStep("Exit with the run's exit code", {
+      CODE: bad.outputs['exit-code'] as string,
+    });
+    expect(exit.code).toBe(2);
+    const none = await actionStep("Exit with the run's exit code", { CODE: '' });
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('::error title=TemporalCI::the suite did not run');
   });
 });
