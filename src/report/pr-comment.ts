@@ -16,6 +16,8 @@ export interface PosterLink {
   image?: string;
   /** Where the frame is when it cannot be shown inline (the uploaded artifact), with its path inside. */
   link?: { url: string; file: string };
+  /** The sample's video, when no frame was made (a fleet run: its videos are in the fleet store). */
+  video?: string;
 }
 
 export interface PrCommentRun {
@@ -136,6 +138,7 @@ function posterCell(sample: SampleRecord, poster: PosterLink | undefined, report
     return reportUrl ? `[${img}](${mdUrl(`${reportUrl}#sample-${sample.sample_id}`)})` : img;
   }
   if (poster?.link) return `[poster frame](${mdUrl(poster.link.url)}) ${mdCode(poster.link.file)}`;
+  if (poster?.video) return `[video](${mdUrl(poster.video)})`;
   return '—';
 }
 

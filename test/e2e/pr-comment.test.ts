@@ -119,6 +119,7 @@ async function actionStep(
         ...process.env,
         ...githubEnv(),
         GITHUB_OUTPUT: outputFile,
+        RUNNER_TEMP: f.dir,
         PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
         NO_COLOR: '1',
         ...env,
@@ -291,6 +292,39 @@ describe('pr-comment on a pull request', () => {
     expect(body).not.toContain(`Run \`${baseline.run_id}\``);
   });
 
+  it('reads the runs of `run --output-json` (--results): local ones as from the store, fleet ones with video links', async () => {
+    const results = path.join(f.dir, 'temporalci-result.json');
+    const dry = (args: string[]) =>
+      runCli(
+        ['pr-comment', '--artifacts-dir', f.artifacts, '--report-url', REPORT_URL, '--dry-run', ...args],
+        {
+          cwd: f.dir,
+          env: githubEnv({ GITHUB_TOKEN: undefined }),
+        },
+      );
+    const fromStore = await dry(['--since', since]);
+    const fromFile = await dry(['--results', results]);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout).toBe(fromStore.stdout);
+
+    // The same run as a fleet returns it: its records are not in the local folder.
+    const payload = JSON.parse(await fs.readFile(results, 'utf8')) as { runs: Record<string, unknown>[] };
+    const fleetFile = path.join(f.dir, 'fleet-result.json');
+    const fleet = {
+      ...payload,
+      runs: payload.runs.map((r) => ({ ...r, project: 'fleetproj', run_dir: 's3://b/x' })),
+    };
+    await fs.writeFile(fleetFile, JSON.stringify(fleet));
+    const r = await dry(['--results', fleetFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const failing = candidate.samples.find((x) => r.stdout.includes(`/videos/${x.sample_id}.mp4`));
+    expect(failing, r.stdout).toBeDefined();
+    expect(r.stdout).toContain(
+      `[video](${REPORT_URL}/fleetproj/report_e2e/m1/${candidate.run_id}/${failing!.video_path})`,
+    );
+    expect(r.stdout).toContain('### ❌ FAIL · fleetproj/report\\_e2e/m1');
+  });
+
   it('skips with a one-line note and exit 0 outside a pull request', async () => {
     hits.length = 0;
     const r = await prComment({ GITHUB_EVENT_NAME: 'push' });
@@ -332,6 +366,7 @@ describe('pr-comment on a pull request', () => {
       REPORT_URL: REPORT_URL,
       VIEWER_URL: '',
       ARTIFACT_URL: artifactUrl,
+      COORDINATOR_URL: '',
       GITHUB_TOKEN: TOKEN,
     });
     expect(r.code, r.stderr).toBe(0);

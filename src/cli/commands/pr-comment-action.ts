@@ -18,12 +18,14 @@ import type { RunKey } from '../../store/types.js';
 import { pullRequestContext, upsertComment } from '../github-api.js';
 import { out, warn } from '../io.js';
 import { openLocalStore } from '../store.js';
+import { fleetRun, keyOf, readResults } from './pr-comment-results.js';
 
 /** `temporalci pr-comment`'s flags as commander parses them (src/cli/commands/pr-comment.ts defines them). */
 export interface PrCommentFlags {
   artifactsDir: string;
   runId: string[];
   since?: string;
+  results?: string;
   reportUrl?: string;
   artifactUrl?: string;
   viewerUrl?: string;
@@ -126,16 +128,35 @@ export async function prCommentCommand(flags: PrCommentFlags): Promise<void> {
   }
   const artifactsDir = path.resolve(flags.artifactsDir);
   const store = openLocalStore(artifactsDir);
-  const keys = await selectRuns(store, artifactsDir, flags);
-  if (keys.length === 0) {
-    throw new TemporalCIError('RUN_NOT_FOUND', `no run to comment on in ${flags.artifactsDir}`, {
-      hint: flags.runId.length
-        ? 'check the --run-id values against `temporalci history`'
-        : 'run the suite first with the same --artifacts-dir (and a --since before its start)',
-    });
-  }
   const runs: PrCommentRun[] = [];
-  for (const key of keys) runs.push(await commentRun(store, artifactsDir, key, flags));
+  if (flags.results === undefined) {
+    for (const key of await selectRuns(store, artifactsDir, flags))
+      runs.push(await commentRun(store, artifactsDir, key, flags));
+  } else {
+    // A run also kept locally gets its report and poster frames; a fleet run, links into the fleet store.
+    for (const rec of await readResults(flags.results)) {
+      const local = await store.readRun(keyOf(rec)).then(
+        () => true,
+        () => false,
+      );
+      runs.push(
+        local
+          ? await commentRun(store, artifactsDir, keyOf(rec), flags)
+          : fleetRun(rec, flags.reportUrl, flags.top),
+      );
+    }
+  }
+  if (runs.length === 0) {
+    throw new TemporalCIError(
+      'RUN_NOT_FOUND',
+      `no run to comment on in ${flags.results ?? flags.artifactsDir}`,
+      {
+        hint: flags.runId.length
+          ? 'check the --run-id values against `temporalci history`'
+          : 'run the suite first with the same --artifacts-dir (and a --since before its start)',
+      },
+    );
+  }
   const commentKey = flags.key ?? defaultCommentKey(runs);
   const body = prCommentMarkdown({
     runs,

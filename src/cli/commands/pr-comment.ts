@@ -30,6 +30,10 @@ export function registerPrComment(program: Command): void {
       "only runs started at or after this ISO 8601 time (the CI job's start)",
       isoTime,
     )
+    .option(
+      '--results <file>',
+      'the runs of `run --output-json FILE` instead (a fleet run, whose records are not in --artifacts-dir)',
+    )
     .option('--report-url <base>', 'public URL of the artifacts folder: report links and poster-frame images')
     .option('--artifact-url <url>', 'where the uploaded artifacts folder can be downloaded')
     .option('--viewer-url <url>', 'a page showing the runs (linked from the comment)')
