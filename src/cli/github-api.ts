@@ -177,7 +177,10 @@ class GitHubClient {
     return `${this.ctx.apiUrl}/repos/${this.ctx.repository}/issues/${this.ctx.number}/comments`;
   }
 
-  /** The first comment holding `marker`, following the Link header's rel="next" page by page. */
+  /**
+   * The first comment that starts with `marker` (a reply quoting our comment holds it further in, and is
+   * never ours to edit), following the Link header's rel="next" page by page.
+   */
   async findComment(marker: string): Promise<IssueComment | null> {
     let url: string | null = `${this.commentsUrl}?per_page=100`;
     for (let page = 0; url !== null && page < MAX_PAGES; page++) {
@@ -185,7 +188,7 @@ class GitHubClient {
       if (!Array.isArray(json))
         throw this.fail('listing the comments', 'returned no list', 'check GITHUB_API_URL');
       const found = (json as IssueComment[]).find(
-        (c) => typeof c.body === 'string' && c.body.includes(marker),
+        (c) => typeof c.body === 'string' && c.body.startsWith(marker),
       );
       if (found) return found;
       url = nextPage(link, this.ctx.apiUrl);

@@ -38,7 +38,11 @@ const hits: Hit[] = [];
 /** The PR's comments: two from people on page 1 (so the listing must follow the Link header), then ours. */
 const comments: Comment[] = [
   { id: 1, body: 'LGTM' },
-  { id: 2, body: 'please look at the flicker' },
+  // A reply quoting our comment holds the marker too, but not at the start: it must never be edited.
+  {
+    id: 2,
+    body: '> <!-- temporalci:pr-comment key=demo%2Freport_e2e -->\n> ## ❌ TemporalCI: FAIL\n\nlook at the flicker',
+  },
 ];
 let nextId = 1000;
 

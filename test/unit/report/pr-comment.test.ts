@@ -116,6 +116,18 @@ describe('the PR comment', () => {
     expect(md).not.toContain('![');
   });
 
+  it("links a fleet run's video when no frame was made", () => {
+    const run = commentRun({
+      report: null,
+      posters: new Map([['s1', { video: 'https://store.example/p/s/m/r2/videos/s1.mp4' }]]),
+    });
+    const md = prCommentMarkdown({ runs: [run] });
+    expect(rowsOf(md, '**Top regressed samples**')[1]).toMatch(
+      /^\| \[video\]\(https:\/\/store\.example\/p\/s\/m\/r2\/videos\/s1\.mp4\) \| /,
+    );
+    expect(md).not.toContain('[report]');
+  });
+
   it('keeps URLs from closing their link early', () => {
     const run = commentRun({ report: { url: 'https://ci.example/a b/(x)/report.html' } });
     const md = prCommentMarkdown({ runs: [run], viewerUrl: 'https://v.example/runs?id=1 2' });
