@@ -92,7 +92,7 @@ class GitHubClient {
     });
   }
 
-  /** One call, retried on network errors, 5xx and rate limits; any other status is final. */
+  /** One call, retried (but a POST) on network errors, 5xx and rate limits; any other status is final. */
   async call(
     method: 'GET' | 'POST' | 'PATCH',
     url: string,
@@ -126,10 +126,11 @@ class GitHubClient {
           }
           if (!res.ok) throw this.refused(what, res.status, text);
           if (raw === 'too-large') throw this.fail(what, 'returned a body over 8 MiB', 'retry the job');
-          return { done: { json: text === '' ? null : JSON.parse(text), link: res.headers.get('link') } };
+          return { done: { json: this.parse(what, text), link: res.headers.get('link') } };
         },
         {
-          retries: 2,
+          // A POST that failed may still have created the comment: retrying it could post a second one.
+          retries: method === 'POST' ? 0 : 2,
           backoffMs: 1000,
           maxWaitMs: 10_000,
           longRetryAfter: 'stop',
@@ -143,13 +144,21 @@ class GitHubClient {
       if (e instanceof RetryFailure) {
         throw this.fail(
           what,
-          `${e.reason} (after ${e.attempts} attempts)`,
+          `${e.reason} (after ${e.attempts} attempt${e.attempts === 1 ? '' : 's'})`,
           `check that ${this.ctx.apiUrl} is reachable from the runner, then rerun the job`,
         );
       }
-      if (e instanceof SyntaxError)
-        throw this.fail(what, 'returned a body that is not JSON', 'check GITHUB_API_URL');
       throw e;
+    }
+  }
+
+  /** A 2xx body; not JSON is final (a proxy's page, a wrong GITHUB_API_URL), not worth a retry. */
+  private parse(what: string, text: string): unknown {
+    if (text === '') return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw this.fail(what, 'returned a body that is not JSON', 'check GITHUB_API_URL');
     }
   }
 
