@@ -2,8 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { TEMPORALCI_VERSION } from '../platform/environment.js';
-import { exitQuietlyOnBrokenPipe, reportError } from './io.js';
+import { TEMPORALCI_VERSION } from '../platform/version.js';
 
 type Register = (program: Command) => void;
 
@@ -36,6 +35,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
   serve: async () => (await import('./commands/serve.js')).registerServe,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
+  'metrics-show': async () => (await import('./commands/metrics-show.js')).registerMetricsShow,
+  summary: async () => (await import('./commands/summary.js')).registerSummary,
+  'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
+  alert: async () => (await import('./commands/alert.js')).registerAlert,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
@@ -58,6 +61,19 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
+/**
+ * `temporalci history | head -1`: once the reader has gone, stdout writes fail with EPIPE. That is the
+ * reader's choice, not an error: stop quietly (as `cat` does) instead of crashing with a stack trace.
+ */
+function exitQuietlyOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   exitQuietlyOnBrokenPipe();
   try {
@@ -68,6 +84,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 1;
       return;
     }
+    // Loaded only on an error: the report needs the suite issue formatter (yaml, zod), which
+    // `--version` and commands that succeed must not pay for.
+    const { reportError } = await import('./io.js');
     process.exitCode = reportError(e);
   }
 }
