@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'repair-index': async () => (await import('./commands/repair-index.js')).registerRepairIndex,
   annotate: async () => (await import('./commands/annotate.js')).registerAnnotate,
   badge: async () => (await import('./commands/badge.js')).registerBadge,
+  'pr-comment': async () => (await import('./commands/pr-comment.js')).registerPrComment,
   measure: async () => (await import('./commands/measure.js')).registerMeasure,
   db: async () => (await import('./commands/db.js')).registerDb,
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
