@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
   serve: async () => (await import('./commands/serve.js')).registerServe,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
+  view: async () => (await import('./commands/view.js')).registerView,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
