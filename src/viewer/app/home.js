@@ -68,14 +68,18 @@ function modelRow(s, m) {
     ),
     h(
       'td',
-      { className: 'strip' },
-      ...m.runs.map((e) =>
-        h('a', {
-          href: link(e),
-          className: `tick status-${e.status}`,
-          title: `${e.run_id} ${e.status} (${e.samples_measured}/${e.samples_planned} measured)`,
-          ariaLabel: `${e.run_id} ${e.status}`,
-        }),
+      {},
+      h(
+        'div',
+        { className: 'strip' },
+        ...m.runs.map((e) =>
+          h('a', {
+            href: link(e),
+            className: `tick status-${e.status}`,
+            title: `${e.run_id} ${e.status} (${e.samples_measured}/${e.samples_planned} measured)`,
+            ariaLabel: `${e.run_id} ${e.status}`,
+          }),
+        ),
       ),
     ),
     h('td', { className: 'num' }, String(m.run_count)),
