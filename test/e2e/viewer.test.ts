@@ -96,6 +96,16 @@ async function until(page: Page, expr: string, timeoutMs = 20_000): Promise<void
   }
 }
 
+/** The mean value of the difference canvas over R, G and B (after its gain); -1 before it is drawn. */
+const DIFF_MEAN = `(() => {
+  const c = document.getElementById('diff');
+  if (!c || c.width <= 1) return -1;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let sum = 0;
+  for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+  return sum / (3 * (d.length / 4));
+})()`;
+
 const runHash = (id: string) => `#/run/demo/report_e2e/m1/${id}`;
 
 beforeAll(async () => {
@@ -268,6 +278,27 @@ describe('temporalci view', () => {
     expect(requests.length).toBeGreaterThan(0);
     for (const r of requests) expect(r.startsWith(`${base}/`) || r.startsWith('data:'), r).toBe(true);
   });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'draws a near-black difference for a candidate identical to its baseline',
+    async () => {
+      // A clean run again: the mock model is deterministic, so its videos match the first run's.
+      expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
+      const again = (await runIds(f)).at(-1)!;
+      const view = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${again}`)).json()) as {
+        baseline: { run_id: string };
+        samples: { sample_id: string; video_url: string | null }[];
+      };
+      expect(view.baseline.run_id).not.toBe(candidateId); // its baseline is the clean first run
+      const sample = view.samples.find((s) => s.video_url)!;
+      const page = await browser!.newPage();
+      await page.goto(`${base}/#/sample/demo/report_e2e/m1/${again}/${sample.sample_id}`);
+      await until(page, `${DIFF_MEAN} >= 0`);
+      // Re-encoding may leave a stray low value; a noisy candidate lights up most of the frame.
+      expect(await page.evaluate(DIFF_MEAN)).toBeLessThan(255 * 0.05);
+      await page.close();
+    },
+  );
 
   it.skipIf(!HAS_CHROMIUM)('shows a clear page for a corrupt run.json, and keeps serving', async () => {
     const bad = '20990101T000000000Z-bad0';
