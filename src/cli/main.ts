@@ -39,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   summary: async () => (await import('./commands/summary.js')).registerSummary,
   'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
   alert: async () => (await import('./commands/alert.js')).registerAlert,
+  view: async () => (await import('./commands/view.js')).registerView,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
