@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'STORE_CORRUPT'
   /** A run is being written by another session (`run`, `run --resume`); the message names the holder. */
   | 'RUN_LOCKED'
+  | 'FLEET_NO_WORKER'
   /** A model's index stayed locked by another writer for longer than a writer ever holds it. */
   | 'STORE_LOCKED'
   | 'PATH_UNSAFE'

@@ -104,6 +104,7 @@ export function registerWorker(program: Command): void {
           labels: Object.fromEntries(
             flags.labels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
           ),
+          allowAdapters: [...allow],
           signal: controller.signal,
           drain: drain.signal,
           ...(flags.exitWhenIdle === undefined ? {} : { exitWhenIdleS: flags.exitWhenIdle }),

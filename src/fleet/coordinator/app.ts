@@ -45,6 +45,7 @@ const STATUS_OF: Partial<Record<string, 400 | 404 | 409 | 413 | 503>> = {
   PATH_UNSAFE: 400,
   RUN_NOT_FOUND: 404,
   RUN_LOCKED: 409,
+  FLEET_NO_WORKER: 409,
   DATABASE_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
 };
@@ -185,7 +186,7 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
 
   app.post('/v1/leases/claim', worker, async (c) => {
     const body = await parseBody(c, claimBody);
-    const spec = await d.claim(body.worker);
+    const spec = await d.claim(body.worker, body.labels, body.allow_adapters);
     return spec === null ? c.body(null, 204) : c.json(spec);
   });
 

@@ -22,6 +22,8 @@ export interface WorkerLoopOptions {
   name?: string;
   /** Sent with each claim (matching jobs to labels is not done yet). */
   labels?: Record<string, string>;
+  /** Sent with each claim, so the coordinator refuses runs that no worker may take. */
+  allowAdapters?: readonly string[];
   /** Seconds between claims while the queue is empty. */
   idleS?: number;
   /** End the loop after this many seconds without a job. */
@@ -98,7 +100,7 @@ export async function runWorkerLoop(o: WorkerLoopOptions): Promise<LoopEnd> {
       return 'idle';
     let spec: JobSpec | null;
     try {
-      spec = await o.client.claim(name, o.labels);
+      spec = await o.client.claim(name, o.labels, o.allowAdapters);
     } catch (e) {
       o.log(`claim failed: ${describeError(e)}`);
       await sleep(5000, between);

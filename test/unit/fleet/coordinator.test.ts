@@ -7,6 +7,7 @@ import { MemoryTokens } from '../../../src/fleet/auth/memory.js';
 import { createCoordinatorApp } from '../../../src/fleet/coordinator/app.js';
 import { Dispatcher } from '../../../src/fleet/coordinator/dispatch.js';
 import { readiness } from '../../../src/fleet/coordinator/observe.js';
+import { recordWorker, refuseUntakeable } from '../../../src/fleet/coordinator/workers.js';
 import { JobRunner } from '../../../src/fleet/worker/execute.js';
 import { makeScratchDir, removeDir } from '../../../src/platform/fs.js';
 import { runSuite } from '../../../src/runs/engine.js';
@@ -293,5 +294,35 @@ describe.skipIf(!pg.available || !redis.available)('coordinator API', () => {
       deadS3.destroy();
       await deadDb.close();
     }
+  });
+
+  it('refuses a run whose command adapter no live worker allows, until a worker that allows it claims', async () => {
+    const file = path.join(tmp, 'command-suite.yaml');
+    await writeFile(
+      file,
+      SUITE.replace(
+        'adapter: mock',
+        'adapter: command\n    params: { argv: ["sh", "-c", "exit 1", "{output}"] }',
+      ),
+    );
+    const suite = await loadSuite(file);
+    const made = await createBundle(suite, path.join(tmp, 'command-out'));
+    const put = await app.request(`/v1/bundles/${made.sha256}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${submitToken}` },
+      body: await readFile(made.file),
+    });
+    expect(put.ok).toBe(true);
+    const res = await post('/v1/runs', submitToken, { bundle: made.sha256, baseline_mode: 'none' });
+    expect(res.status).toBe(409);
+    const body = (await res.json()) as { error: { code: string; message: string; hint: string } };
+    expect(body.error.code).toBe('FLEET_NO_WORKER');
+    expect(body.error.message).toContain('"command" adapter (models m)');
+    expect(body.error.hint).toContain('--allow-adapters command');
+
+    // The rule on its own, over the same table the claims fill: a worker allowing it makes the suite takeable.
+    await expect(refuseUntakeable(db, suite)).rejects.toThrow(/no worker of this fleet/);
+    await recordWorker(db, 'trusted-gpu', {}, ['command']);
+    await expect(refuseUntakeable(db, suite)).resolves.toBeUndefined();
   });
 });
