@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'STORAGE_FAULT'
   /** A suite bundle that does not match its address, or holds entries that could escape its folder. */
   | 'BUNDLE_INVALID'
+  /** The GitHub REST API (`pr-comment`) is unreachable or refused the request; never shows the token. */
+  | 'GITHUB_API_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -193,7 +193,7 @@ function registerApply(sprt: Command): void {
           file: flags.suite,
         });
       }
-      const hash = createHash('sha256').update(bytes).digest('hex');
+      const hash = createHash(cal.hash_algorithm).update(bytes).digest('hex');
       if (hash !== cal.suite_hash) {
         if (!flags.force) {
           err(

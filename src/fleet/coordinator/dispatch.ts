@@ -491,6 +491,16 @@ export class Dispatcher {
     return next;
   }
 
+  /** Answers when Redis does (for /readyz); the caller bounds the wait, since ioredis retries forever. */
+  async pingRedis(): Promise<void> {
+    await this.connections[0]?.ping();
+  }
+
+  /** Jobs in the dispatch queue by BullMQ state (for /metrics). */
+  queueCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed');
+  }
+
   /** Waits for runs being finished, then closes the queue connections (the runs' locks are released). */
   async close(): Promise<void> {
     await Promise.all(this.finishing);
