@@ -15,6 +15,8 @@ const FLOORS = [
   ['runs'],
   ['notify'],
   ['report'],
+  // The local web viewer (`temporalci view`): reads runs through the store ports, draws with report's views.
+  ['viewer'],
   // The distributed mode: coordinator (API, leases, waves) and worker; it drives the engine and the reporters.
   ['fleet'],
   ['cli', 'index.ts'],
@@ -53,6 +55,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(runs|report)/' },
       to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
+    },
+    {
+      name: 'viewer-only-from-cli',
+      comment: 'the viewer is an entry point of its own: only the command line starts it',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|viewer)/' },
+      to: { path: '^src/viewer/' },
     },
     ...upward,
   ],

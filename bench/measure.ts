@@ -34,11 +34,17 @@ export function weightFreeSet(): StreamMetric[] {
 }
 
 /** A moving test pattern with temporal grain (like a generated clip: nothing repeats exactly), x264. */
-export async function makeClip(file: string, seconds: number, side: number, seed: number): Promise<void> {
+export async function makeClip(
+  file: string,
+  seconds: number,
+  side: number,
+  seed: number,
+  height = side,
+): Promise<void> {
   const { ffmpeg } = await locateFfmpeg();
   const r = await runProcess(ffmpeg, [
     ...['-v', 'error', '-nostdin', '-y', '-f', 'lavfi'],
-    ...['-i', `testsrc2=size=${side}x${side}:rate=24,noise=alls=6:allf=t+u:all_seed=${seed}`],
+    ...['-i', `testsrc2=size=${side}x${height}:rate=24,noise=alls=6:allf=t+u:all_seed=${seed}`],
     ...['-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', file],
   ]);
   if (r.code !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderrTail}`);

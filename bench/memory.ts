@@ -2,7 +2,8 @@
  * Bench (c) of the metrics issue: peak RSS of measuring a 60 s clip vs a 5 s clip with the full weight-free
  * metric set (streamed decode, metric worker threads). Each clip is measured in a fresh child process that
  * reports its own peak RSS (process.resourceUsage().maxRSS covers the worker threads; ffmpeg is a separate
- * process with its own, length-independent, buffers). Bounded memory means the ratio stays near 1.
+ * process with its own, length-independent, buffers). Bounded memory means the ratio stays near 1. A 1080p
+ * clip checks the frame-size side: its goal is an absolute 600 MiB with the full set.
  *
  *   npx tsx bench/memory.ts
  */
@@ -57,9 +58,15 @@ export async function benchMemory(): Promise<BenchResult[]> {
   try {
     const short = path.join(dir, 'short.mp4');
     const long = path.join(dir, 'long.mp4');
-    await Promise.all([makeClip(short, 5, SIDE, 1), makeClip(long, 60, SIDE, 2)]);
+    const hd = path.join(dir, '1080p.mp4');
+    await Promise.all([
+      makeClip(short, 5, SIDE, 1),
+      makeClip(long, 60, SIDE, 2),
+      makeClip(hd, 2, 1920, 3, 1080),
+    ]);
     const a = await measureInChild(short);
     const b = await measureInChild(long);
+    const c = await measureInChild(hd);
     const set = `${weightFreeSet().length} metrics, ${SIDE}x${SIDE} 24 fps, worker threads`;
     return [
       {
@@ -77,6 +84,14 @@ export async function benchMemory(): Promise<BenchResult[]> {
         note: `goal ratio <= 1.2; ${b.seconds.toFixed(1)} s; frames alone would be ${((1440 * SIDE * SIDE * 3) / 2 ** 20).toFixed(0)} MiB`,
       },
       { name: 'peak RSS growth, 60 s - 5 s', value: (b.maxRssKb - a.maxRssKb) / 1024, unit: 'MiB' },
+      {
+        name: 'peak RSS, 1080p clip (2 s, 48 frames)',
+        value: c.maxRssKb / 1024,
+        unit: 'MiB',
+        reference: 600,
+        ratio: c.maxRssKb / 1024 / 600,
+        note: `goal <= 600 MiB (ratio <= 1); 1920x1080 24 fps, same set; ${c.seconds.toFixed(1)} s`,
+      },
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { printResults } from './print.js';
 import { benchRegression } from './regression.js';
 import { benchSafety } from './safety.js';
 import { benchSprt } from './sprt.js';
+import { benchStartup } from './startup.js';
 import type { BenchResult } from './types.js';
 
 const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
@@ -27,6 +28,7 @@ const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   sprt: ['SPRT: samples to decision vs fixed-N', benchSprt],
   regression: ['regression check: false alarms under no change, power on a 3 % drop', benchRegression],
   safety: ['safety_t2v classifier: load and per-sample cost', benchSafety],
+  startup: ['CLI start-up: whole processes vs node -e 0', benchStartup],
 };
 
 const wanted = process.argv.slice(2);

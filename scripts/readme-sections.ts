@@ -38,7 +38,9 @@ export async function cliReference(): Promise<string> {
 }
 
 function typeOf(s: Json): string {
-  if (Array.isArray(s.enum)) return (s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(' \\| ');
+  // A long enum (the metric names) is listed in its own generated table; the row says its type.
+  if (Array.isArray(s.enum) && s.enum.length <= 8)
+    return (s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.const !== undefined) return `\`${String(s.const)}\``;
   if (Array.isArray(s.anyOf)) {
     return (s.anyOf as Json[])

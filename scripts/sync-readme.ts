@@ -1,12 +1,18 @@
-/** `npm run docs`: rewrites the generated sections of README.md from the code. */
+/** `npm run docs`: rewrites the generated sections of README.md and the shipped schema.json from the code. */
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { suiteJsonSchemaFile } from '../src/suite/json-schema.js';
 import { syncedReadme } from './readme-sections.js';
 
-const file = fileURLToPath(new URL('../README.md', import.meta.url));
-const before = await fs.readFile(file, 'utf8');
-const after = await syncedReadme(before);
-if (after !== before) {
-  await fs.writeFile(file, after);
-  console.log('README.md: generated sections updated');
-} else console.log('README.md: up to date');
+async function sync(name: string, make: (before: string) => string | Promise<string>): Promise<void> {
+  const file = fileURLToPath(new URL(`../${name}`, import.meta.url));
+  const before = await fs.readFile(file, 'utf8').catch(() => '');
+  const after = await make(before);
+  if (after !== before) {
+    await fs.writeFile(file, after);
+    console.log(`${name}: generated content updated`);
+  } else console.log(`${name}: up to date`);
+}
+
+await sync('README.md', syncedReadme);
+await sync('schema.json', () => suiteJsonSchemaFile());

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'STORE_CORRUPT'
   /** A run is being written by another session (`run`, `run --resume`); the message names the holder. */
   | 'RUN_LOCKED'
+  | 'FLEET_NO_WORKER'
   /** A model's index stayed locked by another writer for longer than a writer ever holds it. */
   | 'STORE_LOCKED'
   | 'PATH_UNSAFE'
@@ -41,6 +42,8 @@ export type ErrorCode =
   | 'STORAGE_FAULT'
   /** A suite bundle that does not match its address, or holds entries that could escape its folder. */
   | 'BUNDLE_INVALID'
+  /** The GitHub REST API (`pr-comment`) is unreachable or refused the request; never shows the token. */
+  | 'GITHUB_API_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -12,19 +12,6 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR;
 }
 
-/**
- * `temporalci history | head -1`: once the reader has gone, stdout writes fail with EPIPE. That is the
- * reader's choice, not an error: stop quietly (as `cat` does) instead of crashing with a stack trace.
- */
-export function exitQuietlyOnBrokenPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
-    });
-  }
-}
-
 export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }

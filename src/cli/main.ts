@@ -2,8 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { TEMPORALCI_VERSION } from '../platform/environment.js';
-import { exitQuietlyOnBrokenPipe, reportError } from './io.js';
+import { TEMPORALCI_VERSION } from '../platform/version.js';
 
 type Register = (program: Command) => void;
 
@@ -30,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'repair-index': async () => (await import('./commands/repair-index.js')).registerRepairIndex,
   annotate: async () => (await import('./commands/annotate.js')).registerAnnotate,
   badge: async () => (await import('./commands/badge.js')).registerBadge,
+  'pr-comment': async () => (await import('./commands/pr-comment.js')).registerPrComment,
   measure: async () => (await import('./commands/measure.js')).registerMeasure,
   db: async () => (await import('./commands/db.js')).registerDb,
   tokens: async () => (await import('./commands/tokens.js')).registerTokens,
@@ -39,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   summary: async () => (await import('./commands/summary.js')).registerSummary,
   'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
   alert: async () => (await import('./commands/alert.js')).registerAlert,
+  view: async () => (await import('./commands/view.js')).registerView,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
@@ -61,6 +62,19 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
+/**
+ * `temporalci history | head -1`: once the reader has gone, stdout writes fail with EPIPE. That is the
+ * reader's choice, not an error: stop quietly (as `cat` does) instead of crashing with a stack trace.
+ */
+function exitQuietlyOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   exitQuietlyOnBrokenPipe();
   try {
@@ -71,6 +85,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 1;
       return;
     }
+    // Loaded only on an error: the report needs the suite issue formatter (yaml, zod), which
+    // `--version` and commands that succeed must not pay for.
+    const { reportError } = await import('./io.js');
     process.exitCode = reportError(e);
   }
 }

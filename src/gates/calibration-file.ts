@@ -3,7 +3,7 @@
  * sprt_regression gate of the suite under `gates[]`, each named by its position in the suite file's own
  * `gates:` list and its metric. Schema 1 (one gate at top level, `gate_index` counted after preset expansion)
  * is still read, as a file with one gate. Field names follow the original, with `suite_hash` (sha256, as
- * LoadedSuite.hash) instead of SHA-1.
+ * LoadedSuite.hash) instead of SHA-1. The original's own file (`suite_hash_sha1`, no gate_index) is read too.
  */
 import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
@@ -45,12 +45,27 @@ const v2Schema = z
   .object({ ...head, schema_version: z.literal(2), gates: z.array(gateSchema).min(1) })
   .passthrough();
 const v1Schema = z.object({ ...head, schema_version: z.literal(1), ...gateFields }).passthrough();
+/**
+ * The original TemporalCI's file (its schema 1): the SHA-1 of the suite bytes as `suite_hash_sha1`, and no
+ * gate_index (it named the gate by metric only), so `apply` finds the gate by its metric.
+ */
+const originalSchema = z
+  .object({
+    tool: head.tool,
+    suite_hash_sha1: z.string(),
+    schema_version: z.literal(1),
+    ...gateFields,
+    gate_index: z.number().int().min(0).optional(),
+  })
+  .passthrough();
 
 type CalibratedGate = z.infer<typeof gateSchema>;
 
 export interface CalibrationFile {
   schema_version: number;
   suite_hash: string;
+  /** How suite_hash was computed from the suite bytes: ours is sha256, the original's file SHA-1. */
+  hash_algorithm: 'sha256' | 'sha1';
   gates: CalibratedGate[];
 }
 
@@ -73,16 +88,24 @@ export function parseCalibration(data: unknown, file: string): CalibrationFile {
       { file, hint: 'regenerate it with `temporalci sprt calibrate`' },
     );
   }
+  const obj = data as Record<string, unknown>;
+  if (version === 1 && obj.suite_hash === undefined && obj.suite_hash_sha1 !== undefined) {
+    const r = originalSchema.safeParse(data);
+    if (!r.success) throw notACalibration(file, r.error);
+    // -1: not known; `apply` then finds the gate by its metric.
+    const gate = { ...r.data, gate_index: r.data.gate_index ?? -1 };
+    return { schema_version: 1, suite_hash: r.data.suite_hash_sha1, hash_algorithm: 'sha1', gates: [gate] };
+  }
   if (version === 1) {
     const r = v1Schema.safeParse(data);
     if (!r.success) throw notACalibration(file, r.error);
     // Schema 1 counted gate_index after preset expansion; `apply` falls back to the metric when the index
     // does not hold a sprt_regression gate on it.
-    return { schema_version: 1, suite_hash: r.data.suite_hash, gates: [r.data] };
+    return { schema_version: 1, suite_hash: r.data.suite_hash, hash_algorithm: 'sha256', gates: [r.data] };
   }
   const r = v2Schema.safeParse(data);
   if (!r.success) throw notACalibration(file, r.error);
-  return { schema_version: 2, suite_hash: r.data.suite_hash, gates: r.data.gates };
+  return { schema_version: 2, suite_hash: r.data.suite_hash, hash_algorithm: 'sha256', gates: r.data.gates };
 }
 
 /** One write `apply` makes: the values into the sprt_regression gate on `metric` (at `index` when it is there). */

@@ -186,7 +186,7 @@ export interface GateRef {
 
 /** `gates[1] vbench_temporal.dims.motion_smoothness`: how messages name a calibrated gate. */
 export const gateLabel = (g: { gate_index: number; gate_metric: string }): string =>
-  `gates[${g.gate_index}] ${g.gate_metric}`;
+  g.gate_index < 0 ? `gate ${g.gate_metric}` : `gates[${g.gate_index}] ${g.gate_metric}`;
 
 /** One calibration run paired with the baseline on one gate's metric. */
 export interface RunPairing {

@@ -33,6 +33,11 @@ export interface GateMethodDefinition {
    * track) and may stop generating once every such gate has decided.
    */
   sequential: boolean;
+  /**
+   * The gate compares the measured value with its own `value:` (a level), not with the baseline, so a new
+   * `value:` can be suggested from history (`temporalci tune-gates`).
+   */
+  level: boolean;
   /** Why this gate needs every planned sample (so generation cannot stop early), or null when a subset will do. */
   fullSetReason(gate: GateConfig, isPerSample: (metricPath: string) => boolean): string | null;
   /** The gate's verdict, before the run-wide multiple-comparison adjustment. */
@@ -65,6 +70,7 @@ export const GATE_METHODS: Record<GateMethod, GateMethodDefinition> = {
     params: thresholdParamsSchema,
     rules: [],
     sequential: false,
+    level: true,
     fullSetReason: (gate, isPerSample) =>
       isPerSample(gate.metric) ? null : `${gate.metric} is a run-level value (a count over all samples)`,
     evaluate: (gate, index, ctx) =>
@@ -79,6 +85,7 @@ export const GATE_METHODS: Record<GateMethod, GateMethodDefinition> = {
     params: sprtParamsSchema,
     rules: PAIRED_RULES,
     sequential: true,
+    level: false,
     fullSetReason: () => null,
     evaluate: (gate, index, ctx) =>
       settled(
@@ -99,6 +106,7 @@ export const GATE_METHODS: Record<GateMethod, GateMethodDefinition> = {
     params: pairedTestParamsSchema,
     rules: PAIRED_RULES,
     sequential: false,
+    level: false,
     fullSetReason: () => 'a paired_test gate is a fixed-sample test',
     evaluate: (gate, index, ctx) => draftPairedGate(gate, index, ctx.run, ctx.baseline),
   },
@@ -115,4 +123,9 @@ export function gateMethod(gate: Pick<GateConfig, 'method'>): GateMethodDefiniti
  */
 export function isSequentialGate(gate: { method: string }): boolean {
   return Object.hasOwn(GATE_METHODS, gate.method) && GATE_METHODS[gate.method as GateMethod].sequential;
+}
+
+/** Does this gate compare with a level of its own (today: threshold)? An unknown method does not. */
+export function isLevelGate(gate: { method: string }): boolean {
+  return Object.hasOwn(GATE_METHODS, gate.method) && GATE_METHODS[gate.method as GateMethod].level;
 }

@@ -1,6 +1,7 @@
 import type { GateResult, RunStatus } from '../schema/run.js';
 import { percentile } from '../stats/aggregate.js';
 import { compareValues, directionOf } from './compare.js';
+import { isLevelGate } from './registry.js';
 
 /**
  * `temporalci tune-gates`: a threshold for each threshold gate from the values its PASSING runs measured.
@@ -91,7 +92,7 @@ function valueIn(run: TuneRun, gate: Gate): number | null {
 
 function suggestOne(gate: Gate, runs: readonly TuneRun[], o: TuneOptions): TuneSuggestion {
   const op = gate.op;
-  if (gate.method !== 'threshold')
+  if (!isLevelGate(gate))
     return skip(gate, `a ${gate.method} gate: its target is a change against the baseline, not a level`);
   if (op !== '>=' && op !== '>' && op !== '<=' && op !== '<')
     return skip(gate, `an equality gate (${op}): it has no direction to tune`);

@@ -1,14 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { isTemporalCIError } from '../errors.js';
 import { runProcess } from '../platform/process.js';
-
-/** The version in our own package.json (read once). */
-export const TEMPORALCI_VERSION: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-})();
 
 async function git(cwd: string, args: string[]): Promise<string | null> {
   try {

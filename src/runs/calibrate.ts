@@ -26,7 +26,7 @@ import {
 } from '../gates/calibration-file.js';
 import { type DirectionalOp, pairDeltas } from '../gates/pairing.js';
 import { seriesOf } from '../gates/sprt-gate.js';
-import { TEMPORALCI_VERSION } from '../platform/environment.js';
+import { TEMPORALCI_VERSION } from '../platform/version.js';
 import type { RunRecord } from '../schema/run.js';
 import type { ArtifactStore, ModelKey, RunStore, Warn } from '../store/types.js';
 import type { LoadedSuite } from '../suite/types.js';

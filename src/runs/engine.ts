@@ -99,17 +99,25 @@ export async function runSuite(suite: LoadedSuite, opts: RunOptions): Promise<Su
   const reporters = opts.reporters ?? [];
   const ports = { store: opts.store, artifacts: opts.artifacts, reporters, executor: opts.executor, warn };
   const runs: ModelRunResult[] = [];
+  let stoppedFast = false;
   for (const model of models) {
     if (signal.aborted) break;
     const result = await runModel(suite, model, resolved, ports, runs);
     const verdict = result.record.status === 'PASS' || result.record.status === 'FAIL';
     if (resolved.tag && verdict) await opts.store.setTag(result.run, resolved.tag, result.record.run_id);
     runs.push(result);
+    if (opts.failFast && result.record.status !== 'PASS' && runs.length < models.length) {
+      const rest = models.slice(runs.length).map((m) => m.name);
+      warn(`fail-fast: ${model.name} is ${result.record.status}; not run: ${rest.join(', ')}`);
+      stoppedFast = true;
+      break;
+    }
   }
   await notifyReporters(reporters, 'onSuiteEnd', runs, warn);
+  // A fail-fast stop is a verdict (the failed run's), not an incomplete suite.
   const exitCode = worstExitCode(
     runs.map((r) => r.record.status),
-    runs.length === models.length,
+    runs.length === models.length || stoppedFast,
   );
   return { exitCode, runs };
 }

@@ -25,6 +25,8 @@ export interface RunRequest {
   gateOverrides?: GateConfig[];
   /** Tag every finished run with this name. */
   tag?: string;
+  /** Stop after the first model run that does not pass; the models after it are not run. */
+  failFast?: boolean;
   signal?: AbortSignal;
 }
 

@@ -5,6 +5,13 @@ import type { TestConfig } from '../schema/suite.js';
 import type { PathSegment, SourceLocator } from './issues.js';
 import type { ResolvedInitImage } from './types.js';
 
+async function fileKind(abs: string): Promise<string> {
+  return stat(abs).then(
+    (st) => (st.isFile() ? 'file' : 'not a file'),
+    (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'no such file' : (e.code ?? 'unreadable')),
+  );
+}
+
 /**
  * A test's `init_images` (image-to-video), resolved against the suite folder and checked to exist at
  * validate time: a missing image found after an hour of generation would waste the GPU time before it.
@@ -12,9 +19,10 @@ import type { ResolvedInitImage } from './types.js';
 export async function resolveInitImages(
   t: TestConfig,
   opts: { locator: SourceLocator; base: readonly PathSegment[]; suiteDir: string },
-): Promise<{ images?: ResolvedInitImage[]; issues: SuiteIssue[] }> {
+): Promise<{ images?: ResolvedInitImage[]; issues: SuiteIssue[]; warnings: string[] }> {
   const issues: SuiteIssue[] = [];
-  if (t.init_images === undefined) return { issues };
+  const warnings: string[] = [];
+  if (t.init_images === undefined) return { issues, warnings };
   const at: PathSegment[] = [...opts.base, 'init_images'];
   if (t.type !== 'generation') {
     // Reference tests feed the model a video made from `sources:`; an image would be silently unused.
@@ -24,22 +32,32 @@ export async function resolveInitImages(
         at: 'key',
       }),
     );
-    return { issues };
+    return { issues, warnings };
   }
   const images: ResolvedInitImage[] = [];
   const seen = new Set<string>();
-  for (const [i, name] of t.init_images.entries()) {
-    const abs = path.resolve(opts.suiteDir, name);
-    const kind = await stat(abs).then(
-      (st) => (st.isFile() ? 'file' : 'not a file'),
-      (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'no such file' : (e.code ?? 'unreadable')),
-    );
+  for (const [i, written] of t.init_images.entries()) {
+    let name = written;
+    let abs = path.resolve(opts.suiteDir, name);
+    let kind = await fileKind(abs);
+    const inCwd = path.resolve(written);
+    if (kind === 'no such file' && !path.isAbsolute(written) && (await fileKind(inCwd)) === 'file') {
+      // The original TemporalCI looked in the working directory next. The name becomes relative to the
+      // suite folder, which is what the run resolves it against.
+      name = path.relative(opts.suiteDir, inCwd);
+      abs = inCwd;
+      kind = 'file';
+      warnings.push(
+        `${opts.locator.file}:${opts.locator.locate([...at, i]).line}: init image "${written}" was found in ` +
+          `the working directory, not next to the suite; read as "${name}" (write that to make it explicit)`,
+      );
+    }
     if (kind !== 'file') {
       issues.push(
         opts.locator.issue([...at, i], `init image ${abs} cannot be used`, {
           expected: 'an existing image file',
           found: kind,
-          hint: 'init_images are resolved relative to the suite file folder',
+          hint: 'init_images are resolved relative to the suite file folder, then to the working directory',
         }),
       );
     } else if (seen.has(abs)) {
@@ -53,5 +71,5 @@ export async function resolveInitImages(
     seen.add(abs);
     images.push({ path: abs, name });
   }
-  return issues.length > 0 ? { issues } : { images, issues };
+  return issues.length > 0 ? { issues, warnings } : { images, issues, warnings };
 }

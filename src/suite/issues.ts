@@ -21,7 +21,7 @@ import type { SuiteIssue } from '../errors.js';
 export type PathSegment = string | number;
 
 /** `['gates', 1, 'op']` → `gates[1].op`. */
-function formatPath(path: readonly PathSegment[]): string {
+export function formatPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;

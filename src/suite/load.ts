@@ -9,12 +9,14 @@ import { resolveInitImages } from './init-images.js';
 import {
   describeValue,
   didYouMean,
+  formatPath,
   mapZodIssues,
   type PathSegment,
   quoteList,
   SourceLocator,
   valueAt,
 } from './issues.js';
+import { translateOriginalKeys } from './original-keys.js';
 import { expandPresets, PRESET_NAMES } from './presets.js';
 import { resolveTestPrompts } from './prompts.js';
 import { resolveReferenceTest } from './reference-tests.js';
@@ -187,6 +189,7 @@ async function resolveTests(
     appendAll(warnings, prompts.warnings);
     const init = await resolveInitImages(t, { locator, base, suiteDir: dir });
     appendAll(issues, init.issues);
+    appendAll(warnings, init.warnings);
     const video = resolveVideo(t.video, [...base, 'video'], locator, issues);
     const resolved: ResolvedTest = {
       id: t.id,
@@ -225,9 +228,22 @@ export async function validateSuiteBytes(
   const { locator, warnings } = parsed;
   const issues = [...parsed.issues];
   if (parsed.data === undefined) return { issues };
-  // Gate presets are expanded first, so their gates and metrics are checked like hand-written ones.
-  const expanded = expandPresets(parsed.data);
-  locator.mapPaths(expanded.toSource);
+  // The original TemporalCI's keys are read as ours first, then gate presets are expanded, so both are
+  // checked like hand-written keys; issues in either point at what the user wrote.
+  const original = translateOriginalKeys(parsed.data);
+  if (original.notes.length > 0) {
+    const lines = original.notes
+      .map((n) => ({ line: locator.locate(n.path, 'key').line, text: `${formatPath(n.path)}: ${n.message}` }))
+      .sort((a, b) => a.line - b.line)
+      .map((n) => `\n  line ${n.line}  ${n.text}`);
+    warnings.push(
+      `${file}: keys of the original TemporalCI, read as ours (docs/migrating.md):${lines.join('')}`,
+    );
+  }
+  for (const p of original.problems)
+    issues.push(locator.issue(p.path, p.message, { hint: p.hint, at: 'key' }));
+  const expanded = expandPresets(original.data);
+  locator.mapPaths((p) => original.toSource(expanded.toSource(p)));
   const data = expanded.data;
   for (const u of expanded.unknown) {
     const guess = didYouMean(u.name, PRESET_NAMES);

@@ -85,17 +85,28 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** The folder holding `<class>.txt` files for this prompt set, or the list of places looked in. */
+function promptDirsUnder(root: string, set: PromptSourceConfig['prompt_set']): string[] {
+  return set === 'tiny'
+    ? [path.join(root, 'Tiny-T2VSafetyBench'), path.join(root, 'T2VSafetyBench', 'Tiny-T2VSafetyBench')]
+    : [path.join(root, 'T2VSafetyBench')];
+}
+
+/**
+ * The folder holding `<class>.txt` files for this prompt set, or the list of places looked in. Like the
+ * original TemporalCI, suite_root is looked up relative to the suite folder first, then to the working
+ * directory (`fromCwd`, which the caller warns about: the suite then works only from that folder).
+ */
 async function findPromptDir(
   source: PromptSourceConfig,
   suiteDir: string,
-): Promise<{ dir?: string; tried: string[] }> {
-  const root = path.resolve(suiteDir, source.suite_root);
-  const tried =
-    source.prompt_set === 'tiny'
-      ? [path.join(root, 'Tiny-T2VSafetyBench'), path.join(root, 'T2VSafetyBench', 'Tiny-T2VSafetyBench')]
-      : [path.join(root, 'T2VSafetyBench')];
+): Promise<{ dir?: string; fromCwd?: boolean; tried: string[] }> {
+  const tried = promptDirsUnder(path.resolve(suiteDir, source.suite_root), source.prompt_set);
   for (const d of tried) if (await isDir(d)) return { dir: d, tried };
+  const cwdRoot = path.resolve(source.suite_root);
+  if (path.isAbsolute(source.suite_root) || cwdRoot === path.resolve(suiteDir, source.suite_root))
+    return { tried };
+  for (const d of promptDirsUnder(cwdRoot, source.prompt_set))
+    if (await isDir(d)) return { dir: d, fromCwd: true, tried };
   return { tried };
 }
 
@@ -133,7 +144,16 @@ async function readPromptFile(file: string, ctx: Ctx): Promise<PromptEntry[]> {
 
 async function readPromptSource(source: PromptSourceConfig, ctx: Ctx): Promise<PromptEntry[]> {
   const at = [...ctx.base, 'prompt_source'];
-  const { dir, tried } = await findPromptDir(source, ctx.suiteDir);
+  const { dir, fromCwd, tried } = await findPromptDir(source, ctx.suiteDir);
+  if (dir && fromCwd) {
+    const line = ctx.locator.locate([...at, 'suite_root']).line;
+    const fromSuite = path.relative(ctx.suiteDir, path.resolve(source.suite_root)) || '.';
+    ctx.warnings.push(
+      `${ctx.locator.file}:${line}: prompt_source.suite_root "${source.suite_root}" was found in the working ` +
+        `directory, not next to the suite; it works only from this folder. Write "${fromSuite}" to make it ` +
+        'relative to the suite file',
+    );
+  }
   if (!dir) {
     ctx.issues.push(
       ctx.locator.issue(
@@ -142,7 +162,7 @@ async function readPromptSource(source: PromptSourceConfig, ctx: Ctx): Promise<P
         {
           expected: 'a folder with <class>.txt files',
           found: `nothing at ${tried.join(' or ')}`,
-          hint: 'suite_root is resolved relative to the suite file folder',
+          hint: 'suite_root is resolved relative to the suite file folder, then to the working directory',
         },
       ),
     );

@@ -66,6 +66,8 @@ export function starterSuite(opts: {
   adapter: string;
   metric?: string;
   file: string;
+  /** `$schema` of the yaml-language-server line (src/suite/json-schema.ts schemaReference). */
+  schema: string;
 }): string {
   const { project, adapter, metric } = opts;
   const adapterParams = ADAPTER_PARAMS[adapter];
@@ -81,7 +83,8 @@ export function starterSuite(opts: {
     adapter === 'mock'
       ? 'It runs as-is with the mock model'
       : 'Fill in the PLACEHOLDER values for your model, then run it';
-  return `# A TemporalCI suite, written by \`temporalci init\`. ${runs}:
+  return `# yaml-language-server: $schema=${opts.schema}
+# A TemporalCI suite, written by \`temporalci init\`. ${runs}:
 #   npx temporalci run ${opts.file} --baseline-mode none
 # Every key is documented in README.md under "Suite YAML reference".
 version: 1

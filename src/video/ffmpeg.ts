@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, chmod, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { TemporalCIError } from '../errors.js';
 import { runProcess } from '../platform/process.js';
@@ -90,28 +90,63 @@ async function locateTool(tool: Tool): Promise<Found> {
   }
 
   const npmPath = await npmBinary(tool);
-  let hint = INSTALL_HINT;
-  if (npmPath !== undefined) {
-    const version = await runsVersion(npmPath, tool);
-    if (version !== undefined) return { path: npmPath, source: 'npm', version };
-    if (await isExecutable(npmPath)) {
-      looked.push(`${NPM_PACKAGE[tool]} (${npmPath} does not run)`);
-    } else {
-      // The package ships the binary without its execute bit and sets it in a postinstall script, which
-      // does not run under --ignore-scripts (or an npm that blocks install scripts not in allowScripts).
-      looked.push(`${NPM_PACKAGE[tool]} (${npmPath} is not executable: its install script did not run)`);
-      hint = `chmod u+x ${npmPath}, or reinstall with install scripts allowed; or ${INSTALL_HINT}`;
-    }
-  } else {
+  if (npmPath === undefined) {
     looked.push(`${NPM_PACKAGE[tool]} (not installed)`);
+    throw notFound(looked, INSTALL_HINT);
   }
-  throw new TemporalCIError(
+  return runnableNpmBinary(tool, npmPath, looked);
+}
+
+function notFound(looked: readonly string[], hint: string): TemporalCIError {
+  return new TemporalCIError(
     'FFMPEG_MISSING',
     `no working ffmpeg/ffprobe found (looked at ${looked.join(', ')})`,
-    {
-      hint,
-    },
+    { hint },
   );
+}
+
+/**
+ * The npm fallback binary at `file`, made runnable first if it has to be. The installer packages ship it
+ * without its execute bit and set it in a postinstall script, which does not run under --ignore-scripts or
+ * npm 11's install-script policy (a package not in `allowScripts`); so the bit is set here at first use, as
+ * `chmod +x` would. When that is not permitted (another owner, a read-only node_modules), the error says
+ * the exact command to run.
+ */
+export async function runnableNpmBinary(tool: Tool, file: string, looked: string[] = []): Promise<Found> {
+  let version = await runsVersion(file, tool);
+  if (version !== undefined) return { path: file, source: 'npm', version };
+  if (await isExecutable(file)) {
+    looked.push(`${NPM_PACKAGE[tool]} (${file} does not run)`);
+    throw notFound(looked, INSTALL_HINT);
+  }
+  const refused = await addExecuteBit(file);
+  version = refused === undefined ? await runsVersion(file, tool) : undefined;
+  if (version !== undefined) return { path: file, source: 'npm', version };
+  looked.push(
+    refused === undefined
+      ? `${NPM_PACKAGE[tool]} (${file} does not run after setting its execute bit)`
+      : `${NPM_PACKAGE[tool]} (${file} is not executable: its install script did not run, and setting the bit failed: ${refused})`,
+  );
+  throw notFound(
+    looked,
+    refused === undefined
+      ? INSTALL_HINT
+      : `run \`chmod +x ${shellQuote(file)}\` as the owner of node_modules (or reinstall with install scripts allowed); or ${INSTALL_HINT}`,
+  );
+}
+
+/** A path as one shell word, for a command the user copies. */
+const shellQuote = (p: string): string => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, "'\\''")}'`);
+
+/** `chmod +x`: execute wherever read is allowed. Undefined when done, else why not (EPERM, EROFS, ...). */
+async function addExecuteBit(file: string): Promise<string | undefined> {
+  try {
+    const { mode } = await stat(file);
+    await chmod(file, mode | ((mode & 0o444) >> 2));
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? String(e);
+  }
 }
 
 /**

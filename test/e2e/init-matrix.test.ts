@@ -1,9 +1,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { adapterNames } from '../../src/adapters/registry.js';
 import { metricNames } from '../../src/metrics/registry.js';
-import { hasStackTrace, runCli, tempDir } from '../support/cli.js';
+import { hasStackTrace, REPO_ROOT, runCli, tempDir } from '../support/cli.js';
+
+/** The shipped schema.json, as an editor applies it through the suite's yaml-language-server line. */
+const schema = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'schema.json'), 'utf8')) as object;
+const matchesSchema = new Ajv2020({ strictSchema: true, strictTypes: false, validateFormats: false }).compile(
+  schema,
+);
 
 /**
  * `init` for every adapter and every metric writes a suite `validate` accepts: placeholders are marked
@@ -28,6 +36,10 @@ describe('temporalci init', () => {
     expect(init.code, init.stderr).toBe(0);
     const text = await fs.readFile(file, 'utf8');
     if (adapter !== 'mock') expect(text).toContain('PLACEHOLDER');
+    // Written to a folder with no node_modules: the line points where `npm install` in the cwd puts it.
+    const expected = path.relative(dir, path.join(REPO_ROOT, 'node_modules/temporalci/schema.json'));
+    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${expected.split(path.sep).join('/')}`);
+    expect(matchesSchema(parse(text)), JSON.stringify(matchesSchema.errors)).toBe(true);
     const v = await runCli(['validate', file]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });

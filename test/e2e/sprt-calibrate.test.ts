@@ -99,18 +99,22 @@ describe('sprt calibrate / apply / check (built CLI)', () => {
     expect(ok.stdout).toContain('check_passed');
   });
 
-  it('apply changes only the calibrated values; comments and layout survive', async () => {
-    const out = path.join(dir, 'calibrated.yaml');
-    const r = await cli(['sprt', 'apply', '--suite', suite, '--calibration-json', calJson, '--out', out]);
-    expect(r.code).toBe(0);
-    const text = await fs.readFile(out, 'utf8');
-    const expected = original
-      .replace('sigma: 0.05  # to be calibrated', 'sigma: 0.01  # to be calibrated')
-      .replace('baseline_missing: skip', 'baseline_missing: skip\n      min_pairs: 6');
-    expect(text).toBe(expected);
-    expect(text).toContain('# SPRT e2e suite: this comment must survive sprt apply');
-    expect((await cli(['validate', out])).code).toBe(0);
-  });
+  // --output is the flag's name; --out, its earlier name, stays as a hidden alias.
+  it.each(['--output', '--out'])(
+    'apply %s changes only the calibrated values; comments and layout survive',
+    async (flag) => {
+      const out = path.join(dir, `calibrated${flag}.yaml`);
+      const r = await cli(['sprt', 'apply', '--suite', suite, '--calibration-json', calJson, flag, out]);
+      expect(r.code, r.stderr).toBe(0);
+      const text = await fs.readFile(out, 'utf8');
+      const expected = original
+        .replace('sigma: 0.05  # to be calibrated', 'sigma: 0.01  # to be calibrated')
+        .replace('baseline_missing: skip', 'baseline_missing: skip\n      min_pairs: 6');
+      expect(text).toBe(expected);
+      expect(text).toContain('# SPRT e2e suite: this comment must survive sprt apply');
+      expect((await cli(['validate', out])).code).toBe(0);
+    },
+  );
 
   it('refuses a changed suite (exit 2) unless --force; --in-place keeps a backup', async () => {
     const changed = `${original}# edited after calibration\n`;

@@ -1,25 +1,34 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Prints one plain closing line, `N passed, N failed[, N skipped]`, after vitest's own summary.
- * CI reads this line (it does not parse vitest's table), so it must be the last thing printed.
+ * Prints one plain closing line, `N passed, N failed[, N skipped]`, after vitest's own summary, preceded by
+ * one `FAILED file > test` line per failure: CI keeps only the tail of a long log, and vitest's own list of
+ * failures is far above it. CI reads the count line (not vitest's table), so it must be printed last.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const names: string[] = [];
     for (const mod of modules) {
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
-        else skipped++;
+        else if (state === 'failed') {
+          failed++;
+          names.push(`${mod.moduleId.replace(`${process.cwd()}/`, '')} > ${test.fullName}`);
+        } else skipped++;
       }
       // A module that failed to load has no tests but is a failure all the same.
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) {
+        failed++;
+        names.push(`${mod.moduleId} (did not load)`);
+      }
     }
     failed += unhandledErrors.length;
+    if (unhandledErrors.length > 0) names.push(`${unhandledErrors.length} unhandled error(s)`);
+    if (names.length > 0) process.stdout.write(`\n${names.map((n) => `FAILED ${n}`).join('\n')}\n`);
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);
   }

@@ -1,6 +1,6 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { describeError } from '../../errors.js';
 import {
   type AddressClass,
@@ -87,7 +87,9 @@ export class NetworkPolicy {
    * with the policy's rule (see "Rebinding" above). Literal IP hosts never reach the lookup; refusal()
    * has already judged them, and an IP cannot change between the check and the connection.
    */
-  get dispatcher(): Agent {
+  async dispatcher(): Promise<Agent> {
+    // undici is imported on first use, not at load: `validate` and runs without an http model skip it.
+    const { Agent } = await import('undici');
     this.agent ??= new Agent({
       connect: { lookup: (host, options, done) => this.connectLookup(host, options, done) },
     });

@@ -1,4 +1,3 @@
-import { fetch } from 'undici';
 import { TemporalCIError } from '../../errors.js';
 import { redact } from '../../platform/env.js';
 import { RetryFailure, readCapped, retryAfterMs, withRetries } from '../../platform/http.js';
@@ -160,13 +159,14 @@ async function fetchFollowing(
       );
     }
     visited.add(`${method} ${url}`);
+    const { fetch } = await import('undici');
     const response = await fetch(url, {
       method,
       headers: ctx.policy.headersFor(url, spec.headers),
       ...(body === undefined ? {} : { body }),
       signal,
       redirect: 'manual',
-      dispatcher: ctx.policy.dispatcher,
+      dispatcher: await ctx.policy.dispatcher(),
     }).catch((e: unknown) => {
       const refused = e instanceof Error && e.cause instanceof AddressRefused ? e.cause : undefined;
       if (refused === undefined) throw e;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TEMPORALCI_VERSION } from '../../platform/environment.js';
+import { TEMPORALCI_VERSION } from '../../platform/version.js';
 import { ffmpegCapabilities, locateFfmpeg } from '../../video/ffmpeg.js';
 import { out } from '../io.js';
 

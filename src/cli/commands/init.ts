@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
 import { atomicWriteFile } from '../../platform/fs.js';
+import { schemaReference } from '../../suite/json-schema.js';
 import { checkStarterAdapter, checkStarterMetric, starterSuite } from '../../suite/starter.js';
 import { out } from '../io.js';
 
@@ -39,6 +40,7 @@ export function registerInit(program: Command): void {
             project: flags.project,
             adapter: flags.adapter,
             file: flags.output,
+            schema: schemaReference(flags.output),
             ...(flags.metric === undefined ? {} : { metric: flags.metric }),
           }),
         );

@@ -1,21 +1,26 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TemporalCIError } from '../../errors.js';
 import { resolveWebhook } from '../../notify/webhook.js';
 import { atomicWriteJson } from '../../platform/fs.js';
 import { reportLocation } from '../../report/reporters/ci.js';
 import { createReporter } from '../../report/reporters/index.js';
 import { planRun, runSuite } from '../../runs/engine.js';
-import type { Reporter } from '../../runs/reporter.js';
+import type { ModelRunResult, Reporter } from '../../runs/reporter.js';
 import type { RunState } from '../../schema/files.js';
 import type { RunRecord } from '../../schema/run.js';
+import { type PruneStore, pruneRuns } from '../../store/prune.js';
 import { assertSameSuite, planResume, type ResumePlan } from '../../store/run-state.js';
 import type { RunKey, RunStore } from '../../store/types.js';
 import { parseGateOverride } from '../../suite/gate-override.js';
+import { formatIssues } from '../../suite/issues.js';
 import { loadSuite } from '../../suite/load.js';
 import type { LoadedSuite } from '../../suite/types.js';
 import { formatRunSummary } from '../format-run.js';
 import { err, isInteractive, out, useColor, warn } from '../io.js';
+import { loadProjectConfig, ProjectConfigError } from '../project-config.js';
 import { openLocalStore } from '../store.js';
+import { applyProjectConfig, type GivenOnCli, resolveOriginalFlags } from './run-compat.js';
 import type { RunFlags } from './run-flags.js';
 
 function runKeyOfState(s: RunState): RunKey {
@@ -119,11 +124,79 @@ async function loadRunSuite(
   return suite;
 }
 
-/** `temporalci run`: parse → run → print. Every option is reconciled in the engine (src/runs/options.ts). */
-export async function runCommand(suiteArg: string | undefined, flags: RunFlags): Promise<void> {
+/** `temporalci run`: project config and the original's flags → our flags → run (or watch) → print. */
+export async function runCommand(
+  suiteArg: string | undefined,
+  cliFlags: RunFlags,
+  givenOnCli: GivenOnCli = () => true,
+): Promise<void> {
+  const { flags: merged, fromFile } = await withProjectConfig(cliFlags, givenOnCli);
+  const flags = resolveOriginalFlags(merged, (line) => err(`note: ${line}`), fromFile);
+  if (flags.watch !== undefined) {
+    const { watchRuns } = await import('./run-watch.js');
+    process.exitCode = await watchRuns(suiteArg, flags, (p) => runOnce(suiteArg, p), flags.watch);
+    return;
+  }
+  process.exitCode = await runOnce(suiteArg, flags);
+}
+
+/** The flags with `--config` (or ./.temporalci.yaml) filled in; a bad file lists its problems (exit 1). */
+async function withProjectConfig(
+  flags: RunFlags,
+  givenOnCli: GivenOnCli,
+): Promise<ReturnType<typeof applyProjectConfig>> {
+  let config: Awaited<ReturnType<typeof loadProjectConfig>>;
+  try {
+    config = await loadProjectConfig(flags.config);
+  } catch (e) {
+    if (e instanceof ProjectConfigError) err(formatIssues(e.issues));
+    throw e;
+  }
+  if (config === undefined) return { flags, fromFile: new Map() };
+  for (const key of config.ignoredKeys)
+    warn(`${config.file}: \`${key}\` is not used (only \`run:\` is read)`);
+  return applyProjectConfig(flags, config, givenOnCli);
+}
+
+/** What the flags ask for after the runs: `--env` notes, then `--prune-keep-last`. */
+async function afterRuns(
+  store: RunStore & PruneStore,
+  runs: readonly ModelRunResult[],
+  flags: RunFlags,
+): Promise<void> {
+  for (const r of runs) {
+    if (flags.env !== undefined && r.record.note === undefined) {
+      r.record.note = `env: ${flags.env}`;
+      await store.commitRun(r.record);
+    }
+  }
+  if (flags.pruneKeepLast === undefined) return;
+  for (const r of runs) {
+    const model = { project: r.run.project, suite: r.run.suite, model: r.run.model };
+    const p = await pruneRuns(store, model, flags.pruneKeepLast, { dryRun: false, warn });
+    err(
+      `pruned ${r.model}: kept=${p.kept.length} deleted=${p.deleted.length} freed=${(p.bytes / 1e6).toFixed(1)} MB`,
+    );
+  }
+}
+
+/** Each worker pauses after a sample (`--inter-sample-delay`); the last sample of a run does not wait. */
+function pacing(seconds: number, signal: AbortSignal): Reporter {
+  return {
+    name: 'inter-sample-delay',
+    onSampleEnd: async ({ done, total }) => {
+      if (done < total && seconds > 0)
+        await sleep(seconds * 1000, undefined, { signal }).catch(() => undefined);
+    },
+  };
+}
+
+/** One `temporalci run`: its exit code (0, 2 or 1); interrupts and usage errors throw. */
+async function runOnce(suiteArg: string | undefined, flags: RunFlags): Promise<0 | 1 | 2> {
   if (flags.coordinatorUrl !== undefined) {
     const { runRemote } = await import('./run-remote.js');
-    return runRemote(await loadRunSuite(suiteArg, undefined), flags);
+    await runRemote(await loadRunSuite(suiteArg, undefined), flags);
+    return (process.exitCode ?? 0) as 0 | 1 | 2;
   }
   const resume = flags.resume ? await planResume(flags.resume) : undefined;
   const suite = await loadRunSuite(suiteArg, resume);
@@ -136,7 +209,7 @@ export async function runCommand(suiteArg: string | undefined, flags: RunFlags):
   };
   if (flags.dryRun) {
     printDryRun(planRun(suite, selection), flags.json);
-    return;
+    return 0;
   }
   const artifactsDir = resume?.artifactsDir ?? flags.artifactsDir;
   const store = openLocalStore(artifactsDir);
@@ -145,11 +218,14 @@ export async function runCommand(suiteArg: string | undefined, flags: RunFlags):
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const reporters = reportersFor(flags, suite, store, artifactsDir, controller.signal);
+    if (flags.interSampleDelay !== undefined)
+      reporters.push(pacing(flags.interSampleDelay, controller.signal));
     const result = await runSuite(suite, {
       ...selection,
       store,
       artifacts: store,
-      reporters: reportersFor(flags, suite, store, artifactsDir, controller.signal),
+      reporters,
       baselineMode: flags.baselineMode,
       ignoreRegression: flags.ignoreRegression,
       tag: flags.tag,
@@ -159,10 +235,12 @@ export async function runCommand(suiteArg: string | undefined, flags: RunFlags):
       deadlineS: flags.deadline,
       onDeadline: flags.onDeadline,
       maxFailedRatio: flags.maxFailedRatio,
+      failFast: flags.failFast,
       resume: resume ? { run: runKeyOfState(resume.state), state: resume.state } : undefined,
       signal: controller.signal,
       warn,
     });
+    if (!controller.signal.aborted) await afterRuns(store, result.runs, flags);
     const payload = {
       exit_code: result.exitCode,
       runs: result.runs.map((r) => ({ run_dir: r.runDir, ...r.record })),
@@ -175,7 +253,7 @@ export async function runCommand(suiteArg: string | undefined, flags: RunFlags):
         hint: `continue it with: temporalci run --resume ${result.runs.at(-1)?.runDir ?? '<run_dir>'}`,
       });
     }
-    process.exitCode = result.exitCode;
+    return result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

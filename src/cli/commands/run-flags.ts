@@ -33,4 +33,22 @@ export interface RunFlags {
   /** Run on a fleet: its coordinator, and a submit token (else $TEMPORALCI_TOKEN). */
   coordinatorUrl?: string;
   token?: string;
+  /** The project config to read instead of ./.temporalci.yaml (src/cli/project-config.ts). */
+  config?: string;
+  /** After each model's run, prune its runs to the newest N (tagged runs and baselines are kept). */
+  pruneKeepLast?: number;
+  /** Stop after the first model run that does not pass. */
+  failFast?: boolean;
+  /** Seconds each worker pauses after a sample before it starts the next (rate-limited endpoints). */
+  interSampleDelay?: number;
+  /** Re-run when the suite file changes, checking every N seconds (true: every second). */
+  watch?: number | true;
+  /** A label for the runs (the original's `env`): recorded as each run's note, `env: <name>`. */
+  env?: string;
+  // The original TemporalCI's names, read as ours by resolveOriginalFlags (src/cli/commands/run-compat.ts).
+  retry?: number;
+  adapterTimeout?: number;
+  failOnSkip?: boolean;
+  ci?: boolean;
+  modelWorkers?: number;
 }

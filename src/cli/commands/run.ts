@@ -1,13 +1,30 @@
 import { type Command, Option } from 'commander';
 import { runSettingsSchema } from '../../schema/suite.js';
-import { collect, positiveInt, settingFlag } from './options.js';
+import { projectRunSchema } from '../project-config.js';
+import { collect, positiveInt, positiveNumber, settingFlag } from './options.js';
 import type { RunFlags } from './run-flags.js';
 
 /** The suite's `run:` settings; the flags overriding them parse with the same bounds. */
 const setting = runSettingsSchema.shape;
+const project = projectRunSchema.shape;
+const ORIGINAL = "the original TemporalCI's flag";
+
+/** The original TemporalCI's `run` flags, read as ours (src/cli/commands/run-compat.ts, docs/migrating.md). */
+function addOriginalFlags(cmd: Command): Command {
+  return cmd
+    .option('--retry <n>', `attempts per sample (${ORIGINAL}): --retries N-1`, positiveInt)
+    .option('--adapter-timeout <seconds>', `${ORIGINAL}: --timeout`, settingFlag(setting.timeout_s))
+    .option('--fail-on-skip', `${ORIGINAL}: --max-failed-ratio 0 (a failed sample is an error)`)
+    .option('--ci', `${ORIGINAL}: --no-progress`)
+    .option(
+      '--model-workers <n>',
+      `${ORIGINAL}: accepted; models run one after another (--workers parallelises samples)`,
+      positiveInt,
+    );
+}
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description(
       'generate every sample of a suite, measure it, gate it, and exit 0 (pass), 2 (fail) or 1 (error)',
@@ -79,8 +96,29 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--notify-on <when>', 'when to notify').choices(['failure', 'change', 'always']))
     .option('--coordinator-url <url>', 'run on a fleet: the coordinator of `temporalci serve`')
     .option('--token <token>', 'the submit token for --coordinator-url (default: $TEMPORALCI_TOKEN)')
-    .action(async (suiteArg: string | undefined, flags: RunFlags & { printJson?: boolean }) => {
+    .option('--config <file>', 'project config with `run:` defaults (default: ./.temporalci.yaml if present)')
+    .option(
+      '--prune-keep-last <n>',
+      "after each model's run, keep its newest N runs (tagged runs and baselines are kept)",
+      positiveInt,
+    )
+    .option('--fail-fast', 'stop after the first model whose run does not pass')
+    .option(
+      '--inter-sample-delay <seconds>',
+      'pause each worker this long after a sample (rate-limited endpoints)',
+      settingFlag(project.inter_sample_delay.unwrap()),
+    )
+    .option(
+      '--watch [seconds]',
+      'run again whenever the suite file changes, checking every N seconds (default 1); Ctrl-C stops',
+      positiveNumber,
+    )
+    .option('--env <name>', 'label the runs with an environment name (recorded as the note "env: <name>")');
+  addOriginalFlags(cmd).action(
+    async (suiteArg: string | undefined, flags: RunFlags & { printJson?: boolean }, self: Command) => {
       const { runCommand } = await import('./run-action.js');
-      await runCommand(suiteArg, { ...flags, json: flags.json || flags.printJson });
-    });
+      const givenOnCli = (key: keyof RunFlags) => self.getOptionValueSource(key) === 'cli';
+      await runCommand(suiteArg, { ...flags, json: flags.json || flags.printJson }, givenOnCli);
+    },
+  );
 }

@@ -75,7 +75,13 @@ export function registerServe(program: Command): void {
         leaseSec,
         warn,
       });
-      const app = createCoordinatorApp({ dispatcher, artifacts, tokens: new PostgresTokens(db), warn });
+      const app = createCoordinatorApp({
+        dispatcher,
+        db,
+        artifacts,
+        tokens: new PostgresTokens(db),
+        warn,
+      });
       const server = serve({ fetch: app.fetch, port: flags.port, hostname: flags.host });
       out(
         `temporalci coordinator listening on http://${flags.host}:${flags.port} (lease ${leaseSec} s, ${db.shown})`,

@@ -12,6 +12,7 @@ import { applyCalibrationText } from '../../suite/apply-calibration.js';
 import { loadSuite } from '../../suite/load.js';
 import { err, out, warn } from '../io.js';
 import { openLocalStore } from '../store.js';
+import { addHiddenAlias } from './flag-alias.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.js';
 
 interface CheckFlags {
@@ -157,7 +158,7 @@ function registerCalibrate(sprt: Command): void {
 }
 
 function registerApply(sprt: Command): void {
-  sprt
+  const apply = sprt
     .command('apply')
     .description(
       "write every calibrated gate's sigma and min_pairs into a suite, keeping comments and layout",
@@ -165,75 +166,71 @@ function registerApply(sprt: Command): void {
     .requiredOption('--suite <file>', 'the suite that was calibrated')
     .requiredOption('--calibration-json <file>', 'output of `temporalci sprt calibrate`')
     .option('--gate-metric <path>', 'update only the gate on this metric (default: every calibrated gate)')
-    .option('--out <file>', 'write here (default <suite>.calibrated.yaml)')
+    // --output as every other command that writes a file; --out was this command's name for it.
+    .option('--output <file>', 'write here (default <suite>.calibrated.yaml)')
     .option('--in-place', 'rewrite the suite itself, keeping <suite>.bak')
-    .option('--force', 'apply even when the suite changed since calibration')
-    .action(
-      async (flags: {
-        suite: string;
-        calibrationJson: string;
-        gateMetric?: string;
-        out?: string;
-        inPlace?: boolean;
-        force?: boolean;
-      }) => {
-        if (flags.out && flags.inPlace) {
-          throw new TemporalCIError('USAGE', '--out and --in-place cannot be combined', { hint: 'pick one' });
-        }
-        const cal = parseCalibration(await readJson(flags.calibrationJson), flags.calibrationJson);
-        let bytes: Buffer;
-        try {
-          bytes = await readBoundedFile(flags.suite);
-        } catch (e) {
-          throw new TemporalCIError(
-            'SUITE_NOT_FOUND',
-            `suite file ${flags.suite} ${describeReadFailure(e)}`,
-            {
-              file: flags.suite,
-            },
+    .option('--force', 'apply even when the suite changed since calibration');
+  addHiddenAlias(apply, '--out <file>', 'output').action(
+    async (flags: {
+      suite: string;
+      calibrationJson: string;
+      gateMetric?: string;
+      output?: string;
+      inPlace?: boolean;
+      force?: boolean;
+    }) => {
+      if (flags.output && flags.inPlace) {
+        throw new TemporalCIError('USAGE', '--output and --in-place cannot be combined', {
+          hint: 'pick one',
+        });
+      }
+      const cal = parseCalibration(await readJson(flags.calibrationJson), flags.calibrationJson);
+      let bytes: Buffer;
+      try {
+        bytes = await readBoundedFile(flags.suite);
+      } catch (e) {
+        throw new TemporalCIError('SUITE_NOT_FOUND', `suite file ${flags.suite} ${describeReadFailure(e)}`, {
+          file: flags.suite,
+        });
+      }
+      const hash = createHash(cal.hash_algorithm).update(bytes).digest('hex');
+      if (hash !== cal.suite_hash) {
+        if (!flags.force) {
+          err(
+            `error: suite hash mismatch: ${flags.suite} changed since calibration (${hash.slice(0, 12)} vs ${cal.suite_hash.slice(0, 12)}); rerun calibrate, or rerun with --force to override`,
           );
+          process.exitCode = 2;
+          return;
         }
-        const hash = createHash('sha256').update(bytes).digest('hex');
-        if (hash !== cal.suite_hash) {
-          if (!flags.force) {
-            err(
-              `error: suite hash mismatch: ${flags.suite} changed since calibration (${hash.slice(0, 12)} vs ${cal.suite_hash.slice(0, 12)}); rerun calibrate, or rerun with --force to override`,
-            );
-            process.exitCode = 2;
-            return;
-          }
-          warn('suite_hash_check_overridden: the suite changed since calibration (--force)');
-        }
-        const targets = applyTargets(cal, flags.gateMetric);
-        // One pass over the text per gate; each splices only its own gate's params.
-        const text = targets.reduce(
-          (t, g) => applyCalibrationText(t, flags.suite, g.metric, g.index, g.values),
-          bytes.toString('utf8'),
+        warn('suite_hash_check_overridden: the suite changed since calibration (--force)');
+      }
+      const targets = applyTargets(cal, flags.gateMetric);
+      // One pass over the text per gate; each splices only its own gate's params.
+      const text = targets.reduce(
+        (t, g) => applyCalibrationText(t, flags.suite, g.metric, g.index, g.values),
+        bytes.toString('utf8'),
+      );
+      const target = flags.inPlace
+        ? flags.suite
+        : (flags.output ?? flags.suite.replace(/(\.ya?ml)?$/i, '.calibrated.yaml'));
+      // Validate next to the target (relative prompt files resolve the same) before replacing anything.
+      const probe = path.join(path.dirname(flags.suite), `.${path.basename(target)}.${process.pid}.tmp.yaml`);
+      await fs.writeFile(probe, text);
+      try {
+        await loadSuite(probe);
+      } finally {
+        await fs.rm(probe, { force: true });
+      }
+      if (flags.inPlace) await fs.copyFile(flags.suite, `${flags.suite}.bak`);
+      await atomicWriteFile(target, text);
+      for (const g of targets) {
+        out(
+          `applied sigma_mode=fixed sigma=${g.values.sigma} min_pairs=${g.values.min_pairs} to ${g.metric}${g.from === undefined ? '' : ` (calibrated as ${g.from})`}`,
         );
-        const target = flags.inPlace
-          ? flags.suite
-          : (flags.out ?? flags.suite.replace(/(\.ya?ml)?$/i, '.calibrated.yaml'));
-        // Validate next to the target (relative prompt files resolve the same) before replacing anything.
-        const probe = path.join(
-          path.dirname(flags.suite),
-          `.${path.basename(target)}.${process.pid}.tmp.yaml`,
-        );
-        await fs.writeFile(probe, text);
-        try {
-          await loadSuite(probe);
-        } finally {
-          await fs.rm(probe, { force: true });
-        }
-        if (flags.inPlace) await fs.copyFile(flags.suite, `${flags.suite}.bak`);
-        await atomicWriteFile(target, text);
-        for (const g of targets) {
-          out(
-            `applied sigma_mode=fixed sigma=${g.values.sigma} min_pairs=${g.values.min_pairs} to ${g.metric}${g.from === undefined ? '' : ` (calibrated as ${g.from})`}`,
-          );
-        }
-        out(`wrote ${target}${flags.inPlace ? ` (backup ${flags.suite}.bak)` : ''}`);
-      },
-    );
+      }
+      out(`wrote ${target}${flags.inPlace ? ` (backup ${flags.suite}.bak)` : ''}`);
+    },
+  );
 }
 
 function registerCheck(sprt: Command): void {

@@ -31,6 +31,8 @@ export const claimBody = z.strictObject({
   /** A name for this worker in events (its host, a GPU box), never a secret. */
   worker: z.string().min(1).max(200),
   labels: z.record(z.string(), z.string()).default({}),
+  /** The adapters that run submitted code this worker's operator allowed (`--allow-adapters`). */
+  allow_adapters: z.array(z.string().min(1).max(500)).max(100).default([]),
 });
 
 export const uploadsBody = z.strictObject({

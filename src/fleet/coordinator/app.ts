@@ -12,14 +12,17 @@ import type { z } from 'zod';
 import { describeError, TemporalCIError } from '../../errors.js';
 import { makeScratchDir, removeDir } from '../../platform/fs.js';
 import type { SampleRecord } from '../../schema/run.js';
+import type { Database } from '../../store/postgres/connection.js';
 import type { S3ArtifactStore } from '../../store/s3/store.js';
 import type { Warn } from '../../store/types.js';
 import { claimBody, completeBody, failBody, submitRunBody, uploadsBody } from '../api/types.js';
 import type { Principal, Role, TokenVerifier } from '../auth/port.js';
 import type { Dispatcher } from './dispatch.js';
+import { fleetMetrics, readiness } from './observe.js';
 
 export interface CoordinatorApp {
   dispatcher: Dispatcher;
+  db: Database;
   artifacts: S3ArtifactStore;
   tokens: TokenVerifier;
   warn: Warn;
@@ -42,11 +45,13 @@ const STATUS_OF: Partial<Record<string, 400 | 404 | 409 | 413 | 503>> = {
   PATH_UNSAFE: 400,
   RUN_NOT_FOUND: 404,
   RUN_LOCKED: 409,
+  FLEET_NO_WORKER: 409,
   DATABASE_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
 };
 
-function requireRole(tokens: TokenVerifier, role: Role): MiddlewareHandler<Env> {
+/** A token of the given role, or of any role when `role` is null (read-only aggregates such as /metrics). */
+function requireRole(tokens: TokenVerifier, role: Role | null): MiddlewareHandler<Env> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer (\S+)$/.exec(header);
@@ -63,7 +68,7 @@ function requireRole(tokens: TokenVerifier, role: Role): MiddlewareHandler<Env> 
         401,
       );
     }
-    if (principal.role !== role) {
+    if (role !== null && principal.role !== role) {
       return c.json(
         {
           error: {
@@ -123,6 +128,18 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
+  // Unauthenticated, as load balancers and Kubernetes probes call it; it names services, never hosts.
+  app.get('/readyz', async (c) => {
+    const r = await readiness(ports);
+    return c.json(r, r.ready ? 200 : 503);
+  });
+
+  // Any valid token (Prometheus sends one with `authorization: { credentials_file: … }`): queue depth and
+  // run counts are not secret, but they are not for the whole network either.
+  app.get('/metrics', requireRole(ports.tokens, null), async (c) =>
+    c.text(await fleetMetrics(ports), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+
   app.put('/v1/bundles/:sha256', submit, async (c) => {
     const sha = c.req.param('sha256');
     if (!/^[0-9a-f]{64}$/.test(sha))
@@ -169,7 +186,7 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
 
   app.post('/v1/leases/claim', worker, async (c) => {
     const body = await parseBody(c, claimBody);
-    const spec = await d.claim(body.worker);
+    const spec = await d.claim(body.worker, body.labels, body.allow_adapters);
     return spec === null ? c.body(null, 204) : c.json(spec);
   });
 

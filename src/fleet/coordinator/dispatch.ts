@@ -22,6 +22,7 @@ import { WaveLedger } from '../waves/ledger.js';
 import { attemptName, finishFleetRun } from './finish.js';
 import { openSubmission } from './submit.js';
 import * as t from './tables.js';
+import { recordWorker, touchWorkerOfLease } from './workers.js';
 
 export interface DispatchPorts {
   db: Database;
@@ -186,7 +187,12 @@ export class Dispatcher {
   }
 
   /** The next job for a worker, leased under a fresh token, or null when none is waiting. */
-  async claim(workerName: string): Promise<JobSpec | null> {
+  async claim(
+    workerName: string,
+    labels: Record<string, string> = {},
+    allowAdapters: readonly string[] = [],
+  ): Promise<JobSpec | null> {
+    await recordWorker(this.ports.db, workerName, labels, allowAdapters);
     for (;;) {
       const token = randomUUID();
       const job = (await this.worker.getNextJob(token, { block: false })) as Job<JobData> | undefined;
@@ -247,6 +253,7 @@ export class Dispatcher {
     if (job === undefined || (await job.extendLock(token, this.ports.leaseSec * 1000)) === 0)
       return 'lease_lost';
     await t.extendLease(this.ports.db, token, this.ports.leaseSec);
+    await touchWorkerOfLease(this.ports.db, token);
     return { lease_sec: this.ports.leaseSec };
   }
 
@@ -489,6 +496,16 @@ export class Dispatcher {
     const next = md.chain.then(fn, fn);
     md.chain = next.catch(() => undefined);
     return next;
+  }
+
+  /** Answers when Redis does (for /readyz); the caller bounds the wait, since ioredis retries forever. */
+  async pingRedis(): Promise<void> {
+    await this.connections[0]?.ping();
+  }
+
+  /** Jobs in the dispatch queue by BullMQ state (for /metrics). */
+  queueCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed');
   }
 
   /** Waits for runs being finished, then closes the queue connections (the runs' locks are released). */

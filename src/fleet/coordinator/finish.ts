@@ -6,8 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describeError } from '../../errors.js';
-import { TEMPORALCI_VERSION } from '../../platform/environment.js';
 import { makeScratchDir, removeDir } from '../../platform/fs.js';
+import { TEMPORALCI_VERSION } from '../../platform/version.js';
 import type { PreparedRun } from '../../runs/prepare.js';
 import { buildRunRecord, judge } from '../../runs/record.js';
 import { rankSamplesForRetention, samplesToRetain } from '../../runs/retention.js';

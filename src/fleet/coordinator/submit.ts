@@ -10,11 +10,13 @@ import { getMetric } from '../../metrics/registry.js';
 import { makeScratchDir, removeDir } from '../../platform/fs.js';
 import { resolveRunOptions } from '../../runs/options.js';
 import { type PreparedRun, prepareRun } from '../../runs/prepare.js';
+import type { Database } from '../../store/postgres/connection.js';
 import type { S3ArtifactStore } from '../../store/s3/store.js';
 import type { RunStore, Warn } from '../../store/types.js';
 import { extractBundle } from '../../suite/bundle/extract.js';
 import type { LoadedSuite } from '../../suite/types.js';
 import type { SubmitRunBody } from '../api/types.js';
+import { refuseUntakeable } from './workers.js';
 
 export interface Submission {
   suite: LoadedSuite;
@@ -43,7 +45,7 @@ function refuseUnsupported(suite: LoadedSuite): void {
 
 export async function openSubmission(
   body: SubmitRunBody,
-  ports: { store: RunStore; artifacts: S3ArtifactStore; warn: Warn; signal: AbortSignal },
+  ports: { db: Database; store: RunStore; artifacts: S3ArtifactStore; warn: Warn; signal: AbortSignal },
 ): Promise<Submission> {
   if (!(await ports.artifacts.hasBundle(body.bundle))) {
     throw new TemporalCIError('RUN_NOT_FOUND', `no suite bundle ${body.bundle} on this coordinator`, {
@@ -68,6 +70,7 @@ export async function openSubmission(
       );
     }
     refuseUnsupported(suite);
+    await refuseUntakeable(ports.db, suite);
     const o = body.options;
     const resolved = resolveRunOptions(
       suite,

@@ -52,8 +52,12 @@ export class CoordinatorClient {
     );
   }
 
-  async claim(worker: string, labels: Record<string, string> = {}): Promise<JobSpec | null> {
-    const res = await this.post('/v1/leases/claim', { worker, labels });
+  async claim(
+    worker: string,
+    labels: Record<string, string> = {},
+    allowAdapters: readonly string[] = [],
+  ): Promise<JobSpec | null> {
+    const res = await this.post('/v1/leases/claim', { worker, labels, allow_adapters: allowAdapters });
     if (res.status === 204) return null;
     if (!res.ok) return this.fail(res, 'hand out a job');
     return (await res.json()) as JobSpec;

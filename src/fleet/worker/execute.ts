@@ -6,7 +6,6 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isModulePath } from '../../adapters/registry.js';
 import { createAdapter } from '../../adapters/resolve.js';
 import type { Adapter } from '../../adapters/types.js';
 import { describeError, TemporalCIError } from '../../errors.js';
@@ -17,12 +16,8 @@ import type { SampleRecord } from '../../schema/run.js';
 import { contentTypeOf } from '../../store/s3/content-type.js';
 import { extractBundle } from '../../suite/bundle/extract.js';
 import type { LoadedSuite } from '../../suite/types.js';
+import { needsAllowing } from '../api/allow.js';
 import type { JobSpec } from '../api/types.js';
-
-/** Adapters that run code the submitter chose: a worker runs them only when its operator allowed them. */
-function needsAllowing(adapter: string): boolean {
-  return adapter === 'command' || isModulePath(adapter);
-}
 
 export class JobRunner {
   private readonly suites = new Map<string, Promise<LoadedSuite>>();

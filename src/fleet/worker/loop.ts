@@ -2,6 +2,12 @@
  * The worker's claim loop: claim a job, heartbeat it at a third of its lease (a 409 aborts the sample: the
  * lease moved on, or the SPRT decided and the job is not needed), run it, upload, complete. One job at a
  * time per worker process: a GPU box runs one process per GPU.
+ *
+ * Stopping (seed 001's spot instances and autoscaled pools): `drain` stops claiming and lets the current
+ * job finish and be recorded; `signal` stops now and hands the lease back, so the sample goes to another
+ * worker at once instead of after its lease expires. With `exitWhenIdleS` the loop ends once no job came
+ * for that long; it can only be between jobs then, so it holds no lease and every result it produced was
+ * acknowledged by the coordinator (which checked each upload's size before answering).
  */
 import os from 'node:os';
 import { describeError } from '../../errors.js';
@@ -16,8 +22,15 @@ export interface WorkerLoopOptions {
   name?: string;
   /** Sent with each claim (matching jobs to labels is not done yet). */
   labels?: Record<string, string>;
+  /** Sent with each claim, so the coordinator refuses runs that no worker may take. */
+  allowAdapters?: readonly string[];
   /** Seconds between claims while the queue is empty. */
   idleS?: number;
+  /** End the loop after this many seconds without a job. */
+  exitWhenIdleS?: number;
+  /** Aborted: claim nothing more, finish the current job. */
+  drain?: AbortSignal;
+  /** Aborted: stop the current job now and hand its lease back. */
   signal: AbortSignal;
   log: (m: string) => void;
 }
@@ -58,6 +71,8 @@ async function runOne(spec: JobSpec, o: WorkerLoopOptions): Promise<void> {
     });
     if (out === null) {
       o.log(`${spec.sample.sampleId}: stopped (${refused ?? 'worker stopping'})`);
+      // Stopped by us, not by the coordinator: give the lease back rather than let it expire.
+      if (refused === null) await o.client.failJob(lease, 'the worker was stopped');
       return;
     }
     const gpuS = (performance.now() - t0) / 1000;
@@ -71,21 +86,31 @@ async function runOne(spec: JobSpec, o: WorkerLoopOptions): Promise<void> {
   }
 }
 
-export async function runWorkerLoop(o: WorkerLoopOptions): Promise<void> {
+/** Why the loop ended. */
+export type LoopEnd = 'stopped' | 'drained' | 'idle';
+
+export async function runWorkerLoop(o: WorkerLoopOptions): Promise<LoopEnd> {
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
-  while (!o.signal.aborted) {
+  const between = o.drain ? AbortSignal.any([o.signal, o.drain]) : o.signal;
+  let idleSince = performance.now();
+  for (;;) {
+    if (o.signal.aborted) return 'stopped';
+    if (o.drain?.aborted) return 'drained';
+    if (o.exitWhenIdleS !== undefined && performance.now() - idleSince >= o.exitWhenIdleS * 1000)
+      return 'idle';
     let spec: JobSpec | null;
     try {
-      spec = await o.client.claim(name, o.labels);
+      spec = await o.client.claim(name, o.labels, o.allowAdapters);
     } catch (e) {
       o.log(`claim failed: ${describeError(e)}`);
-      await sleep(5000, o.signal);
+      await sleep(5000, between);
       continue;
     }
     if (spec === null) {
-      await sleep((o.idleS ?? 1) * 1000, o.signal);
+      await sleep((o.idleS ?? 1) * 1000, between);
       continue;
     }
     await runOne(spec, o);
+    idleSince = performance.now();
   }
 }

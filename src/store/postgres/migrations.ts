@@ -5,6 +5,7 @@ import type { Database } from './connection.js';
 import { RUN_STORE_V1 } from './schema-v1.js';
 import { API_TOKENS_V2 } from './schema-v2-tokens.js';
 import { FLEET_DISPATCH_V3 } from './schema-v3-fleet.js';
+import { FLEET_WORKERS_V4 } from './schema-v4-workers.js';
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations` (version, name,
@@ -26,6 +27,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'run store', sql: RUN_STORE_V1 },
   { version: 2, name: 'api tokens', sql: API_TOKENS_V2 },
   { version: 3, name: 'fleet dispatch', sql: FLEET_DISPATCH_V3 },
+  { version: 4, name: 'fleet workers', sql: FLEET_WORKERS_V4 },
 ];
 
 /** The schema version this build reads and writes. */

@@ -6,6 +6,8 @@ import type { JobSpec, RunView } from '../../../src/fleet/api/types.js';
 import { MemoryTokens } from '../../../src/fleet/auth/memory.js';
 import { createCoordinatorApp } from '../../../src/fleet/coordinator/app.js';
 import { Dispatcher } from '../../../src/fleet/coordinator/dispatch.js';
+import { readiness } from '../../../src/fleet/coordinator/observe.js';
+import { recordWorker, refuseUntakeable } from '../../../src/fleet/coordinator/workers.js';
 import { JobRunner } from '../../../src/fleet/worker/execute.js';
 import { makeScratchDir, removeDir } from '../../../src/platform/fs.js';
 import { runSuite } from '../../../src/runs/engine.js';
@@ -83,7 +85,7 @@ beforeAll(async () => {
   const tokens = new MemoryTokens();
   submitToken = tokens.create('submit', 'ci');
   workerToken = tokens.create('worker', 'gpu-1');
-  app = createCoordinatorApp({ dispatcher, artifacts, tokens, warn });
+  app = createCoordinatorApp({ dispatcher, db, artifacts, tokens, warn });
   tmp = await makeScratchDir('tci-coordinator-test-');
   await writeFile(path.join(tmp, 'suite.yaml'), SUITE);
   const made = await createBundle(await loadSuite(path.join(tmp, 'suite.yaml')), path.join(tmp, 'out'));
@@ -147,7 +149,7 @@ const withoutTimings = (s: SampleRecord) => {
   return rest;
 };
 
-describe('coordinator API', () => {
+describe.skipIf(!pg.available || !redis.available)('coordinator API', () => {
   it('answers /healthz without a token, 401 without a valid token and 403 for another role', async () => {
     expect((await app.request('/healthz')).status).toBe(200);
     const none = await app.request('/v1/runs', { method: 'POST', body: '{}' });
@@ -236,5 +238,91 @@ describe('coordinator API', () => {
     expect(done.models[0]!.status).toBe('PASS');
     const record = await new PostgresRunStore(db, { warn }).readRun(done.models[0]!.run);
     expect(record.samples.map((s) => s.sample_id)).toEqual([first!.sample.sampleId]);
+  });
+
+  it('reports readiness per service and Prometheus metrics that follow the work done', async () => {
+    const ready = await app.request('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { redis: 'ok', postgres: 'ok', s3: 'ok' } });
+
+    expect((await app.request('/metrics')).status).toBe(401);
+    const scrape = async () => {
+      const res = await app.request('/metrics', { headers: { authorization: `Bearer ${workerToken}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const text = await res.text();
+      const value = (series: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+        if (line === undefined) throw new Error(`no ${series} in\n${text}`);
+        return Number(line.slice(series.length + 1));
+      };
+      return { text, value };
+    };
+    const before = await scrape();
+    const view = await submit({ sample_limit: 1 });
+    const spec = await claim();
+    expect(spec).not.toBeNull();
+    const leased = await scrape();
+    expect(leased.value('temporalci_leases_active')).toBe(1);
+    expect(leased.value('temporalci_claims_total')).toBe(before.value('temporalci_claims_total') + 1);
+    expect(
+      (await post(`/v1/leases/${spec!.lease_token}/complete`, workerToken, await work(spec!))).status,
+    ).toBe(200);
+    await finished(view.id);
+    const after = await scrape();
+    expect(after.value('temporalci_leases_active')).toBe(0);
+    const count = 'temporalci_sample_duration_seconds_count';
+    expect(after.value(count)).toBe(before.value(count) + 1);
+    expect(after.value('temporalci_sample_duration_seconds_bucket{le="+Inf"}')).toBe(after.value(count));
+    expect(after.value('temporalci_queue_jobs{state="wait"}')).toBe(0);
+    for (const secret of [submitToken, workerToken, pg.url()]) expect(after.text).not.toContain(secret);
+  });
+
+  it('is not ready while Postgres or S3 cannot be reached, and says which without naming where', async () => {
+    const deadDb = new Database(parseDatabaseUrl('postgres://tci:hunter2@127.0.0.1:1/none'), warn);
+    const deadS3 = new S3ArtifactStore(s3.config({ endpoint: 'http://127.0.0.1:1' }), {
+      credentials: DUMMY_CREDENTIALS,
+    });
+    try {
+      const r = await readiness({ dispatcher, db: deadDb, artifacts: deadS3 }, 1500);
+      expect(r.ready).toBe(false);
+      expect(r.checks.redis).toBe('ok');
+      expect(r.checks.postgres).not.toBe('ok');
+      expect(r.checks.s3).not.toBe('ok');
+      expect(JSON.stringify(r)).not.toContain('hunter2');
+    } finally {
+      deadS3.destroy();
+      await deadDb.close();
+    }
+  });
+
+  it('refuses a run whose command adapter no live worker allows, until a worker that allows it claims', async () => {
+    const file = path.join(tmp, 'command-suite.yaml');
+    await writeFile(
+      file,
+      SUITE.replace(
+        'adapter: mock',
+        'adapter: command\n    params: { argv: ["sh", "-c", "exit 1", "{output}"] }',
+      ),
+    );
+    const suite = await loadSuite(file);
+    const made = await createBundle(suite, path.join(tmp, 'command-out'));
+    const put = await app.request(`/v1/bundles/${made.sha256}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${submitToken}` },
+      body: await readFile(made.file),
+    });
+    expect(put.ok).toBe(true);
+    const res = await post('/v1/runs', submitToken, { bundle: made.sha256, baseline_mode: 'none' });
+    expect(res.status).toBe(409);
+    const body = (await res.json()) as { error: { code: string; message: string; hint: string } };
+    expect(body.error.code).toBe('FLEET_NO_WORKER');
+    expect(body.error.message).toContain('"command" adapter (models m)');
+    expect(body.error.hint).toContain('--allow-adapters command');
+
+    // The rule on its own, over the same table the claims fill: a worker allowing it makes the suite takeable.
+    await expect(refuseUntakeable(db, suite)).rejects.toThrow(/no worker of this fleet/);
+    await recordWorker(db, 'trusted-gpu', {}, ['command']);
+    await expect(refuseUntakeable(db, suite)).resolves.toBeUndefined();
   });
 });

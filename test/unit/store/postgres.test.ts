@@ -95,6 +95,7 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
             { version: 1, name: 'run store' },
             { version: 2, name: 'api tokens' },
             { version: 3, name: 'fleet dispatch' },
+            { version: 4, name: 'fleet workers' },
           ],
         },
       ]);
@@ -107,6 +108,7 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
         [1, 'run store'],
         [2, 'api tokens'],
         [3, 'fleet dispatch'],
+        [4, 'fleet workers'],
       ]);
       expect(rows.rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(rows.rows[0]?.applied_at).toBeInstanceOf(Date);

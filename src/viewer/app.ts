@@ -1,0 +1,177 @@
+/**
+ * `temporalci view`: a read-only Hono app over the RunStore and ArtifactStore ports. JSON under /api/, the
+ * runs' videos under /files/ (with Range requests, so the players can seek), and the single-page app's
+ * static files. Only GET and HEAD are answered. A missing or corrupt run is a 404 or 422 with the error's
+ * code, message and hint; nothing a URL says can reach a file outside the artifacts folder.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { type Context, Hono } from 'hono';
+import { describeError, isTemporalCIError } from '../errors.js';
+import type { IndexEntry } from '../schema/files.js';
+import type { RunRecord } from '../schema/run.js';
+import type { ArtifactStore, RunKey, RunStore, Warn } from '../store/types.js';
+import type { Catalog } from './catalog.js';
+import { localArtifact, parseArtifactPath } from './files.js';
+import { runView, sampleView } from './run-view.js';
+import { serveLocalFile } from './serve-file.js';
+
+export interface ViewerPorts {
+  store: Pick<RunStore, 'listModels' | 'index' | 'readRun'>;
+  artifacts: Pick<ArtifactStore, 'localPath'>;
+  catalog: Catalog;
+  /** Real path of the artifacts folder: every file served must resolve inside it. */
+  artifactsRoot: string;
+  /** Folder of the single-page app (index.html, *.js, *.css). */
+  assetsDir: string;
+  warn: Warn;
+  /**
+   * Host names the Host header may carry (DNS rebinding: a hostile page must not reach a localhost viewer
+   * under its own name). Undefined: any (the viewer was bound to a public address on purpose).
+   */
+  hosts?: readonly string[];
+}
+
+/** Runs in each model's strip on the home page. */
+const STRIP_RUNS = 20;
+
+const STATUS_OF: Partial<Record<string, 404 | 422>> = {
+  RUN_NOT_FOUND: 404,
+  PATH_UNSAFE: 404,
+  STORE_CORRUPT: 422,
+};
+
+const ASSET_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/** The page may load nothing but this server's own files: no CDN, no request leaves the machine. */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const notFound = (c: Context, message: string) =>
+  c.json({ error: { code: 'NOT_FOUND', message, hint: 'start from the home page' } }, 404);
+
+/** `127.0.0.1:8430` → `127.0.0.1`, `[::1]:80` → `[::1]`. */
+function hostnameOf(host: string | undefined): string {
+  if (host === undefined) return '';
+  const m = /^(\[[^\]]*\]|[^:]*)(:\d+)?$/.exec(host.trim().toLowerCase());
+  return m?.[1] ?? '';
+}
+
+export function createViewerApp(ports: ViewerPorts): Hono {
+  const app = new Hono();
+
+  app.onError((e, c) => {
+    if (isTemporalCIError(e)) {
+      const status = STATUS_OF[e.code];
+      if (status !== undefined)
+        return c.json({ error: { code: e.code, message: e.message, hint: e.hint ?? null } }, status);
+    }
+    ports.warn(`viewer: error on ${c.req.method} ${c.req.path}: ${describeError(e)}`);
+    return c.json(
+      { error: { code: 'INTERNAL', message: 'internal error; see the viewer log', hint: null } },
+      500,
+    );
+  });
+
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      return c.json({ error: { code: 'READ_ONLY', message: 'the viewer is read-only', hint: null } }, 405);
+    }
+    if (ports.hosts !== undefined && !ports.hosts.includes(hostnameOf(c.req.header('host')))) {
+      return c.json({ error: { code: 'HOST_REFUSED', message: 'unknown Host header', hint: null } }, 421);
+    }
+    await next();
+    c.header('Content-Security-Policy', CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+  });
+
+  const readRun = (key: RunKey) => ports.store.readRun(key);
+
+  /** The run's baseline from the same model, or null (none recorded, or it is gone or unreadable). */
+  const readBaseline = async (rec: RunRecord): Promise<RunRecord | null> => {
+    const id = rec.baseline.run_id;
+    if (id === null || id === rec.run_id) return null;
+    try {
+      return await readRun({ project: rec.project, suite: rec.suite_name, model: rec.model_name, runId: id });
+    } catch (e) {
+      ports.warn(`baseline ${id} of run ${rec.run_id}: ${describeError(e)}`);
+      return null;
+    }
+  };
+
+  const runKey = (c: Context): RunKey => ({
+    project: c.req.param('project') ?? '',
+    suite: c.req.param('suite') ?? '',
+    model: c.req.param('model') ?? '',
+    runId: c.req.param('run') ?? '',
+  });
+
+  app.get('/api/suites', async (c) => {
+    const suites = [];
+    for (const s of await ports.catalog.suites()) {
+      const models = [];
+      for (const key of await ports.store.listModels(s.project, s.suite)) {
+        let entries: IndexEntry[] = [];
+        try {
+          entries = await ports.store.index(key);
+        } catch (e) {
+          ports.warn(`index of ${key.model}: ${describeError(e)}`);
+        }
+        models.push({
+          model: key.model,
+          latest: entries[entries.length - 1] ?? null,
+          runs: entries.slice(-STRIP_RUNS),
+          run_count: entries.length,
+        });
+      }
+      suites.push({ ...s, models });
+    }
+    return c.json({ suites });
+  });
+
+  app.get('/api/runs/:project/:suite/:model', async (c) => {
+    const { runId: _r, ...model } = runKey(c);
+    return c.json({ model, runs: await ports.store.index(model) });
+  });
+
+  app.get('/api/runs/:project/:suite/:model/:run', async (c) => {
+    const rec = await readRun(runKey(c));
+    return c.json(runView(rec, await readBaseline(rec)));
+  });
+
+  app.get('/api/runs/:project/:suite/:model/:run/samples/:sample', async (c) => {
+    const rec = await readRun(runKey(c));
+    const baseline = await readBaseline(rec);
+    const view = sampleView(runView(rec, baseline), rec, baseline, c.req.param('sample'));
+    return view === null
+      ? notFound(c, `run ${rec.run_id} has no sample ${c.req.param('sample')}`)
+      : c.json(view);
+  });
+
+  app.get('/files/*', async (c) => {
+    // The raw path, not Hono's decoded one: each segment is decoded and checked once, in parseArtifactPath.
+    const raw = new URL(c.req.url).pathname.slice('/files/'.length);
+    const req = parseArtifactPath(raw);
+    const file = req === null ? null : await localArtifact(ports.artifacts, ports.artifactsRoot, req);
+    if (req === null || file === null) return notFound(c, 'no such file in the artifacts folder');
+    return serveLocalFile(c, file, req.contentType);
+  });
+
+  const asset = async (c: Context, name: string) => {
+    const type = ASSET_TYPES[path.extname(name)];
+    if (type === undefined || !/^[a-z][a-z0-9-]*\.[a-z]+$/.test(name)) return notFound(c, 'no such page');
+    const text = await fs.readFile(path.join(ports.assetsDir, name), 'utf8').catch(() => null);
+    if (text === null) return notFound(c, 'no such page');
+    return c.body(text, 200, { 'Content-Type': type, 'Cache-Control': 'no-cache' });
+  };
+  app.get('/', (c) => asset(c, 'index.html'));
+  app.get('/app/:name', (c) => asset(c, c.req.param('name')));
+
+  app.notFound((c) => notFound(c, `nothing at ${c.req.path}`));
+  return app;
+}

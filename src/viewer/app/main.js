@@ -1,0 +1,42 @@
+import { errorPanel, h, mount } from './dom.js';
+import { homePage } from './home.js';
+import { runPage } from './run.js';
+import { samplePage } from './sample.js';
+
+/**
+ * Hash routes, so every page has a URL to share and the server needs no route per page:
+ *   #/                                          suites → models
+ *   #/run/<project>/<suite>/<model>/<run>        a run
+ *   #/sample/<project>/<suite>/<model>/<run>/<id> one sample, baseline beside it
+ */
+const PAGES = { '': [0, homePage], run: [4, runPage], sample: [5, samplePage] };
+
+let cleanup = null;
+
+async function render() {
+  const view = document.getElementById('view');
+  cleanup?.();
+  cleanup = null;
+  const parts = location.hash.replace(/^#\/?/, '').split('/');
+  const [name = '', ...rest] = parts;
+  let args;
+  try {
+    args = rest.map((p) => decodeURIComponent(p));
+  } catch {
+    args = null;
+  }
+  const page = PAGES[name];
+  if (!page || args === null || (page[0] > 0 && args.length !== page[0])) {
+    mount(view, errorPanel({ status: 404, code: 'NOT_FOUND', message: 'no such page', hint: null }));
+    return;
+  }
+  mount(view, h('p', { className: 'muted' }, 'Loading…'));
+  try {
+    cleanup = (await page[1](view, ...args)) ?? null;
+  } catch (e) {
+    mount(view, errorPanel(e));
+  }
+}
+
+window.addEventListener('hashchange', render);
+render();

@@ -1,0 +1,315 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium } from '../support/browser.js';
+import { CLI, REPO_ROOT } from '../support/cli.js';
+import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
+
+/**
+ * `temporalci view` from the built CLI, on a real artifacts folder (a clean baseline run and a degraded
+ * candidate of the same mock model), driven by Debian's Chromium. TEMPORALCI_SCREENSHOTS=1 also writes
+ * docs/img/viewer-*.png.
+ */
+
+let f: Fixture;
+let server: ChildProcess;
+let base: string; // http://127.0.0.1:<port>
+let browser: Browser | undefined;
+let candidateId: string;
+const problems: string[] = [];
+const requests: string[] = [];
+const SHOTS = process.env.TEMPORALCI_SCREENSHOTS === '1';
+
+/** Starts the viewer on a free port (--port 0) and resolves with the URL it prints. */
+function startViewer(artifacts: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'view', '--artifacts-dir', artifacts, '--port', '0'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /viewer on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`viewer exited ${code}: ${out}${err}`)));
+  });
+}
+
+/** A GET with the path sent exactly as written (no client-side `..` normalisation). */
+function rawGet(pathname: string): Promise<number> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: pathname, method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function newPage(): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) =>
+    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`),
+  );
+  page.on('request', (r) => requests.push(r.url()));
+  return page;
+}
+
+// Browser-side code is passed as strings: the project compiles without the DOM lib. Videos: [baseline, candidate].
+const GAP =
+  "(() => { const [b, c] = document.querySelectorAll('video'); return Math.abs(b.currentTime - c.currentTime); })()";
+const CAND_TIME = "document.querySelectorAll('video')[1].currentTime";
+const SETTLED = "[...document.querySelectorAll('video')].every((v) => !v.seeking && v.readyState >= 2)";
+const DIFF_SUM = `(() => {
+  const c = document.getElementById('diff');
+  if (!c || c.width <= 1) return 0;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let sum = 0;
+  for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+  return sum;
+})()`;
+
+/**
+ * Polls a browser-side expression until it is truthy. Not page.waitForFunction: with a string it evals in
+ * the page, which the viewer's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+ */
+async function until(page: Page, expr: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expr))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The mean value of the difference canvas over R, G and B (after its gain); -1 before it is drawn. */
+const DIFF_MEAN = `(() => {
+  const c = document.getElementById('diff');
+  if (!c || c.width <= 1) return -1;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let sum = 0;
+  for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+  return sum / (3 * (d.length / 4));
+})()`;
+
+const runHash = (id: string) => `#/run/demo/report_e2e/m1/${id}`;
+
+beforeAll(async () => {
+  f = await makeFixture('tci-viewer-');
+  expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
+  expect((await runSuiteCli(f, f.badSuite)).code).toBe(2);
+  [, candidateId] = (await runIds(f)) as [string, string];
+  const started = await startViewer(f.artifacts);
+  server = started.child;
+  base = started.url;
+  if (HAS_CHROMIUM) browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server?.pid !== undefined && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    process.kill(server.pid, 'SIGTERM');
+    await exited;
+  }
+});
+
+describe('temporalci view', () => {
+  it('answers 404 to a ".." path, raw or %-encoded, and to a run that does not exist', async () => {
+    expect(await rawGet('/files/../../../../etc/passwd')).toBe(404);
+    expect(await rawGet(`/files/demo/report_e2e/m1/${candidateId}/%2e%2e/%2e%2e/index.json`)).toBe(404);
+    expect(await rawGet(`/files/demo/report_e2e/m1/${candidateId}/..%2f..%2f..%2f..%2fbase.yaml`)).toBe(404);
+    expect(await rawGet('/api/runs/demo/report_e2e/m1/..')).toBe(404);
+    expect(await rawGet('/api/runs/demo/report_e2e/m1/20990101T000000000Z-dead')).toBe(404);
+  });
+
+  it('serves a video with Range requests (206, Content-Range)', async () => {
+    const run = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+      samples: { video_url: string | null }[];
+    };
+    const url = run.samples.find((s) => s.video_url)!.video_url!;
+    const r = await fetch(`${base}${url}`, { headers: { range: 'bytes=0-99' } });
+    expect(r.status).toBe(206);
+    expect(r.headers.get('content-range')).toMatch(/^bytes 0-99\/\d+$/);
+    expect((await r.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)('home lists the model with its latest status FAIL', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/`);
+    const row = page.locator('tr.model[data-model="m1"]');
+    await row.waitFor();
+    expect(await row.locator('.latest .badge').textContent()).toBe('FAIL');
+    expect(await row.locator('.tick').count()).toBe(2);
+    if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-home.png') });
+    await page.close();
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'run page: the worst prompt and seed above the fold, a sortable and filterable table of every sample',
+    async () => {
+      const api = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+        worst: { prompt: string; seed: number }[];
+      };
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(candidateId)}`);
+      const first = page.locator('#worst .worst-item').first();
+      await first.waitFor();
+      expect(await page.textContent('#verdict')).toContain('FAIL');
+      const prompt = first.locator('.prompt');
+      const seed = first.locator('.seed');
+      expect(await prompt.textContent()).toBe(api.worst[0]!.prompt);
+      expect(await seed.textContent()).toBe(`seed ${api.worst[0]!.seed}`);
+      for (const el of [prompt, seed]) {
+        const box = (await el.boundingBox())!;
+        expect(box.y + box.height).toBeLessThanOrEqual(800);
+      }
+      // Hostile prompt text stays text.
+      expect(await page.locator('ball').count()).toBe(0);
+      expect(
+        await page.locator('tr.sample td.prompt', { hasText: 'a red <ball> & "friends"' }).count(),
+      ).toBeGreaterThan(0);
+      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-run.png') });
+
+      const key = 'd:vbench_temporal.score';
+      const column = async () => {
+        const index = await page
+          .locator('table.samples thead th')
+          .evaluateAll(
+            (ths, k) =>
+              ths.findIndex((th) => (th as unknown as { dataset: { key: string } }).dataset.key === k),
+            key,
+          );
+        return page
+          .locator(`table.samples tbody tr td:nth-child(${index + 1})`)
+          .evaluateAll((tds) =>
+            tds.map((td) => Number((td as unknown as { dataset: { value: string } }).dataset.value)),
+          );
+      };
+      const ids = () =>
+        page
+          .locator('table.samples tbody tr')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-sample')));
+      const before = await ids();
+      expect(before.length).toBe(3);
+      await page.click(`th[data-key="${key}"]`);
+      const up = await column();
+      expect(up).toEqual([...up].sort((a, b) => a - b));
+      const upIds = await ids();
+      await page.click(`th[data-key="${key}"]`);
+      const down = await column();
+      expect(down).toEqual([...up].sort((a, b) => b - a));
+      expect(new Set(up).size).toBe(3); // three distinct deltas: the two orders differ
+      expect(await ids()).not.toEqual(upIds);
+
+      await page.fill('#sample-filter', 'waves');
+      const kept = await page.locator('table.samples tbody tr td.prompt').allTextContents();
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.length).toBeLessThan(3);
+      for (const p of kept) expect(p).toContain('waves');
+      await page.fill('#sample-filter', '');
+      expect(await page.locator('table.samples tbody tr').count()).toBe(3);
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'sample page: both players stay within one frame through play, seek and frame-step; the difference is drawn',
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(candidateId)}`);
+      await page.locator('#worst .worst-item .prompt').first().click();
+      await page.locator('video').nth(1).waitFor();
+      await until(page, "[...document.querySelectorAll('video')].every((v) => v.readyState >= 2 || v.error)");
+      const errors = await page.evaluate(
+        "[...document.querySelectorAll('video')].map((v) => v.error && v.error.code)",
+      );
+      expect(errors).toEqual([null, null]);
+      const fps = 6; // the suite's video.fps
+      const gap = () => page.evaluate(GAP) as Promise<number>;
+      const candTime = () => page.evaluate(CAND_TIME) as Promise<number>;
+      const settled = () => until(page, SETTLED);
+
+      await page.click('button.play');
+      await until(page, `${CAND_TIME} > 0.3`);
+      expect(await gap()).toBeLessThan(1 / fps);
+      await page.keyboard.press(' '); // pause
+      await settled();
+      expect(await gap()).toBeLessThan(1 / fps);
+
+      await page.locator('.controls input[type="range"]').fill('0.75');
+      await settled();
+      expect(await gap()).toBeLessThan(1 / fps);
+      const at = await candTime();
+      expect(at).toBeCloseTo(0.75, 1);
+
+      await page.keyboard.press('ArrowRight');
+      await settled();
+      expect(await gap()).toBeLessThan(1 / fps);
+      const next = await candTime();
+      expect(Math.floor(next * fps)).toBe(Math.floor(at * fps) + 1);
+      await page.keyboard.press('ArrowLeft');
+      await settled();
+      expect(await gap()).toBeLessThan(1 / fps);
+
+      // A noisy candidate against a clean baseline: the difference canvas is not black.
+      await until(page, `${DIFF_SUM} > 0`);
+      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-sample.png') });
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)('logged no console error and made no request off 127.0.0.1', () => {
+    expect(problems).toEqual([]);
+    expect(requests.length).toBeGreaterThan(0);
+    for (const r of requests) expect(r.startsWith(`${base}/`) || r.startsWith('data:'), r).toBe(true);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'draws a near-black difference for a candidate identical to its baseline',
+    async () => {
+      // A clean run again: the mock model is deterministic, so its videos match the first run's.
+      expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
+      const again = (await runIds(f)).at(-1)!;
+      const view = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${again}`)).json()) as {
+        baseline: { run_id: string };
+        samples: { sample_id: string; video_url: string | null }[];
+      };
+      expect(view.baseline.run_id).not.toBe(candidateId); // its baseline is the clean first run
+      const sample = view.samples.find((s) => s.video_url)!;
+      const page = await browser!.newPage();
+      await page.goto(`${base}/#/sample/demo/report_e2e/m1/${again}/${sample.sample_id}`);
+      await until(page, `${DIFF_MEAN} >= 0`);
+      // Re-encoding may leave a stray low value; a noisy candidate lights up most of the frame.
+      expect(await page.evaluate(DIFF_MEAN)).toBeLessThan(255 * 0.05);
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)('shows a clear page for a corrupt run.json, and keeps serving', async () => {
+    const bad = '20990101T000000000Z-bad0';
+    await fs.mkdir(path.join(f.modelRoot, bad));
+    await fs.writeFile(path.join(f.modelRoot, bad, 'run.json'), '{"schema_version": 1, "run_id": ');
+    const page = await browser!.newPage();
+    await page.goto(`${base}/${runHash(bad)}`);
+    const panel = page.locator('.error-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('STORE_CORRUPT');
+    expect(await rawGet('/api/suites')).toBe(200);
+    await page.close();
+  });
+});
