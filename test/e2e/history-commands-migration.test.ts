@@ -210,12 +210,30 @@ describe('summary', () => {
     RUNS_TIMEOUT,
   );
 
+  it('tabulates every suite of an artifacts folder, as the original did', async () => {
+    const r = await cleanCli(['summary', '--artifacts-dir', artifacts, '--json']);
+    expect(r.code).toBe(2);
+    const s = JSON.parse(r.stdout) as {
+      exit_code: number;
+      suites: { project: string; suite: string; rows: { model: string }[] }[];
+    };
+    expect(s.exit_code).toBe(2);
+    expect(s.suites.map((t) => [t.project, t.suite, t.rows.map((row) => row.model)])).toEqual([
+      ['demo', 'mig', ['m', 'other']],
+    ]);
+    const text = await cleanCli(['summary', '--artifacts-dir', artifacts]);
+    expect(text.stdout.split('\n')[0]).toBe('demo / mig');
+  });
+
   it('refuses a folder with no model histories', async () => {
     const empty = path.join(artifacts, 'demo', 'nothing');
     await fs.mkdir(empty, { recursive: true });
     const r = await cleanCli(['summary', '--suite-root', empty]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no model folders');
+    const neither = await cleanCli(['summary']);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('exactly one of --suite-root or --artifacts-dir');
   });
 });
 
