@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launchChromium } from '../support/browser.js';
-import { CLI, REPO_ROOT } from '../support/cli.js';
+import { CLI, REPO_ROOT, runCli } from '../support/cli.js';
 import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
 
 /**
@@ -135,6 +135,13 @@ describe('temporalci view', () => {
     expect(await rawGet(`/files/demo/report_e2e/m1/${candidateId}/..%2f..%2f..%2f..%2fbase.yaml`)).toBe(404);
     expect(await rawGet('/api/runs/demo/report_e2e/m1/..')).toBe(404);
     expect(await rawGet('/api/runs/demo/report_e2e/m1/20990101T000000000Z-dead')).toBe(404);
+  });
+
+  it('refuses an artifacts folder that does not exist (exit 1, with a hint)', async () => {
+    const r = await runCli(['view', '--artifacts-dir', path.join(f.dir, 'nowhere'), '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/artifacts folder .*nowhere does not exist/);
+    expect(r.stderr).toContain('hint: pass --artifacts-dir');
   });
 
   it('serves a video with Range requests (206, Content-Range)', async () => {

@@ -12,8 +12,11 @@ import { samplePage } from './sample.js';
 const PAGES = { '': [0, homePage], run: [4, runPage], sample: [5, samplePage] };
 
 let cleanup = null;
+/** Bumped on every navigation: a page still loading when the hash changes must not draw over the next. */
+let current = 0;
 
 async function render() {
+  const token = ++current;
   const view = document.getElementById('view');
   cleanup?.();
   cleanup = null;
@@ -31,11 +34,17 @@ async function render() {
     return;
   }
   mount(view, h('p', { className: 'muted' }, 'Loading…'));
+  // Each page draws into its own element, attached only if it is still the page asked for.
+  const target = document.createElement('div');
   try {
-    cleanup = (await page[1](view, ...args)) ?? null;
+    const done = (await page[1](target, ...args)) ?? null;
+    if (token !== current) return done?.();
+    cleanup = done;
   } catch (e) {
-    mount(view, errorPanel(e));
+    if (token !== current) return;
+    mount(target, errorPanel(e));
   }
+  mount(view, target);
 }
 
 window.addEventListener('hashchange', render);

@@ -164,6 +164,16 @@ describe('viewer files', () => {
     expect(past.headers.get('content-range')).toBe('bytes */10');
   });
 
+  it('answers HEAD with the headers and no body', async () => {
+    const r = await app.request(`http://127.0.0.1${video}`, {
+      method: 'HEAD',
+      headers: { host: '127.0.0.1' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-length')).toBe('10');
+    expect(await r.text()).toBe('');
+  });
+
   it('answers 404 for "..", a symlink out of the folder, a deleted video and a record file', async () => {
     for (const url of [
       `/files/p/s/m/${CAND}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd`,
