@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type SuiteIssue, TemporalCIError } from '../errors.js';
 import { describeReadFailure, readBoundedFile } from '../platform/bounded-read.js';
 import { runSettingsSchema } from '../schema/suite.js';
-import { mapZodIssues, SourceLocator } from '../suite/issues.js';
+import { mapZodIssues, SourceLocator, yamlSyntaxIssues } from '../suite/issues.js';
 
 /**
  * The project config, `.temporalci.yaml` (or `.yml`) in the working directory or the file `--config` names:
@@ -99,13 +99,7 @@ export function parseProjectConfig(file: string, source: string): ProjectConfig 
   // YAML 1.1 as PyYAML read the original's file: an unquoted yes/no/on/off is a boolean there too.
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, version: '1.1' });
   const locator = new SourceLocator(file, doc, lines);
-  const issues: SuiteIssue[] = doc.errors.map((e) => ({
-    file,
-    ...locator.pos(e.pos[0]),
-    path: '(yaml)',
-    message: `YAML syntax error: ${e.message}`,
-    hint: 'fix the YAML syntax at this position',
-  }));
+  const issues: SuiteIssue[] = yamlSyntaxIssues(doc, locator);
   if (issues.length > 0) throw new ProjectConfigError(file, issues);
   if (doc.contents === null) return { file, run: {}, ignoredKeys: [] };
   const data: unknown = doc.toJS({ maxAliasCount: 100 });

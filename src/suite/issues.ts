@@ -105,6 +105,17 @@ export function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
   return cur;
 }
 
+/** The YAML parser's own errors (syntax), one issue each at its position: what a suite and a config share. */
+export function yamlSyntaxIssues(doc: Document, locator: SourceLocator): SuiteIssue[] {
+  return doc.errors.map((e) => ({
+    file: locator.file,
+    ...locator.pos(e.pos[0]),
+    path: '(yaml)',
+    message: `YAML syntax error: ${e.message}`,
+    hint: 'fix the YAML syntax at this position',
+  }));
+}
+
 /** Maps paths in the parsed data back to 1-based line:col in the file. */
 export class SourceLocator {
   /** Paths of the checked data that are not the file's own (expanded gate presets), mapped to the file's. */

@@ -15,6 +15,7 @@ import {
   quoteList,
   SourceLocator,
   valueAt,
+  yamlSyntaxIssues,
 } from './issues.js';
 import { translateOriginalKeys } from './original-keys.js';
 import { expandPresets, PRESET_NAMES } from './presets.js';
@@ -68,13 +69,7 @@ function parseSuiteText(file: string, text: string): Parsed {
   // uniqueKeys off: the yaml package checks it in quadratic time; duplicateKeyOffsets does it in one pass.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const locator = new SourceLocator(file, doc, lineCounter);
-  const issues: SuiteIssue[] = doc.errors.map((e) => ({
-    file,
-    ...locator.pos(e.pos[0]),
-    path: '(yaml)',
-    message: `YAML syntax error: ${e.message}`,
-    hint: 'fix the YAML syntax at this position',
-  }));
+  const issues: SuiteIssue[] = yamlSyntaxIssues(doc, locator);
   for (const offset of duplicateKeyOffsets(doc)) {
     issues.push({
       file,
