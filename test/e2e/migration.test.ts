@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, hasStackTrace, REPO_ROOT, runCli, tempDir, tinySuite } from '../support/cli.js';
 
@@ -169,23 +170,23 @@ describe("run with the original's project config and flags", () => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
     });
-    const waitFor = (re: RegExp) =>
-      new Promise<void>((resolve) => {
-        const check = (d: Buffer) => {
-          stderr += d.toString();
-          if (re.test(stderr)) {
-            child.stderr.off('data', check);
-            resolve();
-          }
-        };
-        child.stderr.on('data', check);
-      });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // Polled, not event-driven: stdout and stderr are two pipes, so the verdict on stdout may arrive after
+    // the "watching" line that follows it on stderr.
+    const until = async (re: RegExp, text: () => string) => {
+      for (let i = 0; i < 600 && !re.test(text()); i++) await delay(100);
+      return text();
+    };
+    const waitFor = (re: RegExp) => until(re, () => stderr);
+    const stdoutHas = (re: RegExp) => until(re, () => stdout);
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await waitFor(/watching s\.yaml/);
-    expect(stdout).toMatch(/^PASS /m);
+    expect(await stdoutHas(/^PASS /m)).toMatch(/^PASS /m);
     await fs.writeFile(path.join(dir, 's.yaml'), tinySuite({ gates: gate(0.999) }));
     await waitFor(/watching s\.yaml[\s\S]*watching s\.yaml/);
-    expect(stdout).toMatch(/^FAIL /m);
+    expect(await stdoutHas(/^FAIL /m)).toMatch(/^FAIL /m);
     child.kill('SIGINT');
     expect(await exited).toBe(2);
   });

@@ -60,11 +60,12 @@ export async function watchRuns(
       if (e instanceof TemporalCIError && e.code === 'INTERRUPTED') throw e;
       last = reportError(e) === 0 ? 0 : 1;
     }
-    err(`watching ${suiteArg}: runs again when it changes (Ctrl-C stops)`);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // Said only once Ctrl-C is ours: a signal sent on reading this line must find the handler.
+    err(`watching ${suiteArg}: runs again when it changes (Ctrl-C stops)`);
     try {
       seen = await nextChange(suiteArg, seen, intervalMs, stop.signal);
     } finally {

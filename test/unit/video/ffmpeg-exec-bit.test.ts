@@ -50,7 +50,7 @@ describe('the npm ffmpeg/ffprobe fallback without its execute bit', () => {
   it('says exactly what to run when the bit cannot be set (a read-only node_modules)', async (ctx) => {
     const ro = join(dir, 'ro');
     await mkdir(ro);
-    if (!tryMount(['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', ro]))
+    if (!tryMount(['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', ro]))
       return ctx.skip('needs root where `mount -t tmpfs` works, to make a read-only folder');
     try {
       const file = await copyWithoutExecBit(ro);
