@@ -13,6 +13,7 @@ import { modelRoot, safeSegment, within } from './paths.js';
 import {
   appendSampleAt,
   hasRecord,
+  RECORD_RESERVE_FILE,
   RUN_FILE,
   RUN_LOCK_FILE,
   readRecordAt,
@@ -198,7 +199,48 @@ export class LocalStore implements RunStore, ArtifactStore {
     return {
       added: r.added.map((rec) => ({ ...model, runId: rec.run_id })),
       dropped: r.dropped.map((runId) => ({ ...model, runId })),
+      released: await this.releaseOrphanReserves(model),
     };
+  }
+
+  /**
+   * Gives back the record reserve of each run folder whose session is gone: a run killed with SIGKILL
+   * leaves it, and nothing else would remove it until the run is resumed (which reserves afresh). Taking
+   * the run lock first is what makes this safe: a live session keeps its lock, and so its reserve.
+   */
+  private async releaseOrphanReserves(model: ModelKey): Promise<RunKey[]> {
+    const dir = this.folder(model).dir;
+    let dirents: Dirent[];
+    try {
+      dirents = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const released: RunKey[] = [];
+    for (const name of dirents
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()) {
+      const runDir = path.join(dir, name);
+      const hasReserve = await fs.stat(path.join(runDir, RECORD_RESERVE_FILE)).then(
+        () => true,
+        () => false,
+      );
+      if (!hasReserve) continue;
+      const r = await tryLock(path.join(runDir, RUN_LOCK_FILE), {
+        staleMs: RUN_LOCK_STALE_MS,
+        warn: this.opts.warn,
+      });
+      if (!('lock' in r)) continue;
+      try {
+        await this.writing('removing the record reserve', () => releaseRecordReserveAt(runDir));
+      } finally {
+        await r.lock.release();
+      }
+      released.push({ ...model, runId: name });
+    }
+    return released;
   }
 
   async tags(model: ModelKey): Promise<Record<string, string>> {

@@ -136,7 +136,7 @@ export class MemoryRunStore implements RunStore, ArtifactStore {
   }
 
   async repairIndex(_model: ModelKey): Promise<IndexRepair> {
-    return { added: [], dropped: [] };
+    return { added: [], dropped: [], released: [] };
   }
 
   async tags(model: ModelKey): Promise<Record<string, string>> {

@@ -26,7 +26,7 @@ export const RUN_LOCK_FILE = 'run.lock';
  * Space held for the record while a session writes the run: zeros, given back just before run.json is
  * written, so a disk that fills up during the run still takes its complete ERROR record.
  */
-const RECORD_RESERVE_FILE = 'run.json.reserve';
+export const RECORD_RESERVE_FILE = 'run.json.reserve';
 
 /** Names an artifact may not take: they are the run's own records. */
 export const STORE_FILES: ReadonlySet<string> = new Set([

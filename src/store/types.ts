@@ -41,6 +41,11 @@ export interface IndexRepair {
   added: RunKey[];
   /** Index entries whose run no longer exists (deleted by hand); dropped by `repairIndex` only. */
   dropped: RunKey[];
+  /**
+   * Runs whose session died holding disk space for its record (`run.json.reserve`), now given back;
+   * a run still being written is never touched. Local stores only: the others reserve nothing.
+   */
+  released: RunKey[];
 }
 
 export interface RunStore {

@@ -222,7 +222,13 @@ describe('repair-index', () => {
     const r = await runCli(['repair-index', '--model-root', modelRoot, '--json']);
     expect(r.stderr).not.toSatisfy(hasStackTrace);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ model_root: modelRoot, runs: 2, added: [lost], dropped: [gone] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      model_root: modelRoot,
+      runs: 2,
+      added: [lost],
+      dropped: [gone],
+      released: [],
+    });
     expect(await indexIds(modelRoot)).toEqual([lost, kept]);
     // The run it added gets the report it never had; the others keep having none (--no-report).
     expect(await exists(path.join(modelRoot, lost, 'report.html'))).toBe(true);
@@ -238,5 +244,61 @@ describe('repair-index', () => {
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/model root .*nope does not exist/);
+  }, 180_000);
+});
+
+describe('a run killed with SIGKILL mid-generation', () => {
+  it('leaves its record reserve, which repair-index gives back once the session is gone, never before', async () => {
+    const { artifacts, modelRoot } = await setUp('reserve');
+    const suite = path.join(path.dirname(artifacts), 'slow.yaml');
+    // Slow samples: the run is still generating when it is looked at, and then killed.
+    await fs.writeFile(
+      suite,
+      tinySuite({
+        models: `  - name: m1
+    adapter: mock
+    params: {sleep_sec: 5}`,
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', suite, '--no-progress', '--artifacts-dir', artifacts],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let runDir = '';
+    for (let waited = 0; runDir === '' && waited < 120_000; waited += 50) {
+      const names = await fs.readdir(modelRoot).catch(() => [] as string[]);
+      for (const n of names)
+        if (await exists(path.join(modelRoot, n, 'run.json.reserve'))) runDir = path.join(modelRoot, n);
+      if (runDir === '') await delay(50);
+    }
+    expect(runDir, 'run.json.reserve never appeared').not.toBe('');
+    const reserve = path.join(runDir, 'run.json.reserve');
+
+    // The session is alive: its reserve is its own.
+    const live = await runCli(['repair-index', '--model-root', modelRoot, '--json']);
+    expect(live.code, live.stderr).toBe(0);
+    expect((JSON.parse(live.stdout) as { released: string[] }).released).toEqual([]);
+    expect(await exists(reserve)).toBe(true);
+
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    expect(await exists(reserve)).toBe(true);
+    const r = await runCli(['repair-index', '--model-root', modelRoot]);
+    expect(r.stderr).not.toSatisfy(hasStackTrace);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `released the record reserve of ${path.basename(runDir)} (its session is gone)`,
+    );
+    expect(await exists(reserve)).toBe(false);
+    expect(await exists(path.join(runDir, 'run.lock'))).toBe(false);
+    const again = await runCli(['repair-index', '--model-root', modelRoot, '--json']);
+    expect((JSON.parse(again.stdout) as { released: string[] }).released).toEqual([]);
   }, 180_000);
 });

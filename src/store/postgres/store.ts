@@ -138,7 +138,7 @@ export class PostgresRunStore implements RunStore {
    */
   async repairIndex(model: ModelKey): Promise<IndexRepair> {
     modelParams(model);
-    return { added: [], dropped: [] };
+    return { added: [], dropped: [], released: [] };
   }
 
   async tags(model: ModelKey): Promise<Record<string, string>> {

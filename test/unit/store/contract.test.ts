@@ -155,7 +155,7 @@ describe.each(stores)('%s', (_name, make) => {
 
     it('has nothing to repair when every run was committed through it', async () => {
       await store.commitRun(record(runId(1), 'PASS', [1]));
-      expect(await store.repairIndex(MODEL)).toEqual({ added: [], dropped: [] });
+      expect(await store.repairIndex(MODEL)).toEqual({ added: [], dropped: [], released: [] });
       expect(await store.index(MODEL)).toHaveLength(1);
     });
   });
