@@ -208,12 +208,14 @@ export async function prepareRun(
   };
   const metrics = activeMetrics(suite);
   const isPerSample = perSampleCheck(metrics);
+  // The baseline and the history are read before the run's folder exists: a missing tag or a broken
+  // baseline refuses the run without leaving an empty run folder behind.
+  const baseline = await chooseBaseline(store, key, opts, warn);
+  const pastRuns = await loadPastRuns(store, key, opts.gates);
   const lock = await store.lockRun(key);
   try {
     if (opts.resume) await assertStillResumable(store, key);
-    const baseline = await chooseBaseline(store, key, opts, warn);
     const planned = planSamples(model.name, suite.tests, opts.sampleLimit);
-    const pastRuns = await loadPastRuns(store, key, opts.gates);
     // Resuming: samples finished in earlier sessions are kept as they are; failed ones are tried again.
     const plannedIds = new Set(planned.map((p) => p.sampleId));
     const reused = opts.resume

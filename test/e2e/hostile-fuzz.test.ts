@@ -157,6 +157,100 @@ describe('fuzzed suites and run settings', () => {
   }, 600_000);
 });
 
+/** A flag value: mostly a plausible number, sometimes anything a shell could pass. */
+const flagValue = (valid: fc.Arbitrary<number>) =>
+  fc.oneof(
+    { arbitrary: valid.map(String), weight: 24 },
+    fc.oneof(
+      fc.string({ maxLength: 12 }),
+      weirdNumber.map(String),
+      fc.constantFrom('', ' ', '1e999', '0x10', '-0', '1_000', 'NaN', '--json', '٣'),
+    ),
+  );
+
+/** `temporalci run`'s settings given as flags, fuzzed the same way as the suite's `run:` block. */
+const runFlags = fc.record(
+  {
+    '--workers': maybe(flagValue(fc.integer({ min: 1, max: 4 }))),
+    '--retries': maybe(flagValue(fc.integer({ min: 0, max: 2 }))),
+    '--timeout': maybe(flagValue(fc.double({ min: 5, max: 600, noNaN: true }))),
+    '--deadline': maybe(flagValue(fc.double({ min: 60, max: MAX_TIMER_S, noNaN: true }))),
+    '--max-failed-ratio': maybe(flagValue(fc.double({ min: 0, max: 1, noNaN: true }))),
+    '--sample': maybe(flagValue(fc.integer({ min: 1, max: 3 }))),
+    '--inter-sample-delay': maybe(flagValue(fc.double({ min: 0, max: 0.2, noNaN: true }))),
+    '--report-top': maybe(flagValue(fc.integer({ min: 1, max: 9 }))),
+    '--baseline-mode': maybe(
+      mostly(
+        fc.constantFrom('latest_pass', 'latest', 'none', 'rolling:3', 'tag:good'),
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.constantFrom('rolling:0', 'rolling:-1', 'tag:', 'tag:../x'),
+        ),
+      ),
+    ),
+    '--gate-override': maybe(
+      mostly(
+        fc.constantFrom('vbench_temporal.score >= 0', 'vbench_temporal.score <= 2'),
+        fc.oneof(
+          fc.string({ maxLength: 30 }),
+          fc.constantFrom('x >= 1', 'vbench_temporal.score >= NaN', '>= 1'),
+        ),
+      ),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
+describe('fuzzed run flags', () => {
+  it('the built CLI never fails internally on fuzzed flags: a clear refusal naming the flag, or a verdict', async () => {
+    const dir = await tempDir('temporalci-fuzz-flags-');
+    await fs.writeFile(
+      path.join(dir, 'suite.yaml'),
+      render({ project: 'p', suite: 's', model: 'm', test: 't', run: {}, frames: 2, size: 16 }),
+    );
+    const picks = fc.sample(runFlags, { numRuns: 10, seed: 4242 });
+    let refused = 0;
+    let ran = 0;
+    for (const [i, flags] of picks.entries()) {
+      const art = path.join(dir, `art-${i}`);
+      const argv = Object.entries(flags)
+        .filter(([, v]) => v !== undefined)
+        .flatMap(([k, v]) => [`${k}=${v}`]);
+      const r = await runCli(['run', 'suite.yaml', '--no-progress', '--artifacts-dir', art, ...argv], {
+        cwd: dir,
+      });
+      const output = `${r.stdout}\n${r.stderr}`;
+      expect(output, argv.join(' ')).not.toMatch(/internal error/i);
+      expect(hasStackTrace(output), output).toBe(false);
+      expect([0, 1, 2], `${argv.join(' ')}\n${output}`).toContain(r.code);
+      const wroteNothing = await fs.stat(art).then(
+        () => false,
+        () => true,
+      );
+      if (r.code === 1 && wroteNothing) {
+        // Refused before anything was written: one `error:` line that names the flag's value or setting.
+        expect(r.stderr, argv.join(' ')).toMatch(/^error: /m);
+        const named = /option '(--[a-z-]+)/.exec(r.stderr)?.[1];
+        if (named !== undefined) expect(Object.keys(flags)).toContain(named);
+        refused++;
+        continue;
+      }
+      if (r.code === 1) {
+        const record = JSON.parse(await fs.readFile(await findRunJson(art), 'utf8')) as {
+          samples: { error?: { code?: string } }[];
+        };
+        const codes = record.samples.map((s) => s.error?.code).filter((c) => c !== undefined);
+        expect(codes.length, output).toBeGreaterThan(0);
+        expect(codes).not.toContain('INTERNAL');
+      }
+      ran++;
+    }
+    // The fuzz mixes mostly-valid and hostile values: both paths must have been exercised.
+    expect(refused, 'no fuzzed flag was refused').toBeGreaterThan(0);
+    expect(ran, 'no fuzzed flag set ran to a verdict').toBeGreaterThan(0);
+  }, 600_000);
+});
+
 async function findRunJson(root: string): Promise<string> {
   for (const e of await fs.readdir(root, { recursive: true, withFileTypes: true })) {
     if (e.isFile() && e.name === 'run.json') return path.join(e.parentPath, e.name);
