@@ -16,6 +16,8 @@ export class TestFleet {
   readonly logs: string[] = [];
   url = '';
   env: Record<string, string> = {};
+  private port = 0;
+  private coordinator: ChildProcess | undefined;
 
   /** Starts the coordinator and waits for /healthz. */
   async serve(services: { pgUrl: string; redisUrl: string; s3: LocalS3 }, leaseSec = 30): Promise<void> {
@@ -32,7 +34,22 @@ export class TestFleet {
       AWS_REGION: 'us-east-1',
       TEMPORALCI_TASK_LEASE_SEC: String(leaseSec),
     };
-    this.start(['serve', '--port', String(port)]);
+    this.port = port;
+    this.coordinator = this.start(['serve', '--port', String(port)]);
+    await this.healthy();
+  }
+
+  /** SIGKILLs the coordinator (no drain, no goodbye) and starts a new one on the same port. */
+  async killAndRestartCoordinator(): Promise<void> {
+    const old = this.coordinator;
+    if (old === undefined) throw new Error('no coordinator to restart');
+    old.kill('SIGKILL');
+    await exited(old);
+    this.coordinator = this.start(['serve', '--port', String(this.port)]);
+    await this.healthy();
+  }
+
+  private async healthy(): Promise<void> {
     for (let i = 0; i < 300; i++) {
       const ok = await fetch(`${this.url}/healthz`).then(
         (r) => r.ok,

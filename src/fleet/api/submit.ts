@@ -40,6 +40,42 @@ async function expectOk(res: Response, what: string): Promise<Response> {
   });
 }
 
+/** How long polling rides out a coordinator that does not answer (a restart, a rolling deploy). */
+const OUTAGE_LIMIT_MS = 120_000;
+
+/**
+ * One poll of the run. A coordinator that is down or restarting (no connection, a proxy's 502/503/504)
+ * is asked again with backoff for up to two minutes: the run lives on in Postgres and the next process
+ * takes it over (src/fleet/coordinator/recover.ts), so a restart must not fail the CI job.
+ */
+async function pollThroughOutages(
+  url: string,
+  auth: Record<string, string>,
+  r: RemoteRun,
+): Promise<Response> {
+  const since = performance.now();
+  let wait = 250;
+  for (;;) {
+    let why: string;
+    try {
+      const res = await fetch(url, { headers: auth, signal: r.signal });
+      if (res.status !== 502 && res.status !== 503 && res.status !== 504) return res;
+      why = `HTTP ${res.status}`;
+      await res.body?.cancel();
+    } catch (e) {
+      if (r.signal.aborted) throw e;
+      why = e instanceof Error && e.cause instanceof Error ? e.cause.message : String(e);
+    }
+    if (performance.now() - since > OUTAGE_LIMIT_MS) {
+      throw new TemporalCIError('RUN_FAILED', `the coordinator has not answered for two minutes (${why})`, {
+        hint: 'is `temporalci serve` up? the run goes on there once it is back; see the coordinator log',
+      });
+    }
+    await delay(wait, undefined, { signal: r.signal });
+    wait = Math.min(5000, wait * 2);
+  }
+}
+
 export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promise<RunView> {
   const base = r.url.replace(/\/+$/, '');
   const auth = { authorization: `Bearer ${r.token}` };
@@ -71,7 +107,7 @@ export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promis
   while (!view.done) {
     await delay(r.pollMs ?? 1000, undefined, { signal: r.signal });
     const res = await expectOk(
-      await fetch(`${base}/v1/runs/${view.id}`, { headers: auth, signal: r.signal }),
+      await pollThroughOutages(`${base}/v1/runs/${view.id}`, auth, r),
       'report the run',
     );
     view = (await res.json()) as RunView;

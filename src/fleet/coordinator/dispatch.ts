@@ -14,28 +14,14 @@ import { describeError, TemporalCIError } from '../../errors.js';
 import { removeDir } from '../../platform/fs.js';
 import type { PreparedRun } from '../../runs/prepare.js';
 import { exitCodeOf, type RunRecord, type SampleRecord, worstExitCode } from '../../schema/run.js';
-import type { Database } from '../../store/postgres/connection.js';
-import type { S3ArtifactStore } from '../../store/s3/store.js';
-import type { RunStore, Warn } from '../../store/types.js';
 import type { JobSpec, LeaseRefusal, ModelRunView, RunView, SubmitRunBody } from '../api/types.js';
 import { WaveLedger } from '../waves/ledger.js';
 import { attemptName, finishFleetRun } from './finish.js';
+import type { DispatchPorts, SubmissionState } from './ports.js';
+import { takeOverRuns } from './recover.js';
 import { openSubmission } from './submit.js';
 import * as t from './tables.js';
 import { recordWorker, touchWorkerOfLease } from './workers.js';
-
-export interface DispatchPorts {
-  db: Database;
-  store: RunStore;
-  artifacts: S3ArtifactStore;
-  redisUrl: string;
-  /** Lease length (TEMPORALCI_TASK_LEASE_SEC): a worker heartbeats at a third of it. */
-  leaseSec: number;
-  /** How often BullMQ looks for expired leases; default a third of the lease. */
-  stalledIntervalMs?: number;
-  queueName?: string;
-  warn: Warn;
-}
 
 interface JobData {
   runKey: string;
@@ -60,16 +46,12 @@ interface ModelDispatch {
   chain: Promise<unknown>;
 }
 
-interface SubmissionState {
-  runKeys: string[];
-  scratch: string;
-  abort: AbortController;
-}
-
 export class Dispatcher {
   private readonly runs = new Map<string, ModelDispatch>();
   private readonly submissions = new Map<string, SubmissionState>();
   private readonly finishing = new Set<Promise<void>>();
+  /** Model runs that were over before this process took their submission over (a restart). */
+  private readonly ended = new Map<string, ModelRunView>();
 
   private constructor(
     private readonly ports: DispatchPorts,
@@ -100,6 +82,7 @@ export class Dispatcher {
         ports.warn(`a lost lease of job ${jobId}: ${describeError(e)}`),
       );
     });
+    await d.recover();
     await worker.startStalledCheckTimer();
     return d;
   }
@@ -117,24 +100,6 @@ export class Dispatcher {
         gates: prep.opts.gates,
         reused: prep.reused,
       });
-      const seqOf = new Map(prep.order.map((p, i) => [p.sampleId, i]));
-      const md: ModelDispatch = {
-        submission: id,
-        prep,
-        ledger,
-        bundle: body.bundle,
-        warnings,
-        state: 'running',
-        status: null,
-        exitCode: null,
-        error: null,
-        record: null,
-        startedMs: performance.now(),
-        seqOf,
-        planned: new Map(prep.order.map((p) => [p.sampleId, p])),
-        chain: Promise.resolve(),
-      };
-      const key = t.runKeyText(prep.key);
       await t.insertFleetRun(this.ports.db, {
         run: prep.key,
         submission: id,
@@ -148,17 +113,68 @@ export class Dispatcher {
         tasks: prep.order.map((p, i) => ({ seq: i, wave: ledger.waveOf(p.sampleId), planned: p })),
       });
       await t.logEvent(this.ports.db, prep.key, 'submitted', { by: submitter, samples: prep.order.length });
-      this.runs.set(key, md);
-      state.runKeys.push(key);
-      await this.exclusive(md, () => this.progress(md));
+      await this.register(id, state, body.bundle, prep, ledger, warnings);
     }
     return this.view(id) as RunView;
+  }
+
+  /** Holds a model run in memory and moves it on (a new one, or one taken over after a restart). */
+  private async register(
+    submission: string,
+    state: SubmissionState,
+    bundle: string,
+    prep: PreparedRun,
+    ledger: WaveLedger,
+    warnings: string[],
+  ): Promise<void> {
+    const md: ModelDispatch = {
+      submission,
+      prep,
+      ledger,
+      bundle,
+      warnings,
+      state: 'running',
+      status: null,
+      exitCode: null,
+      error: null,
+      record: null,
+      startedMs: performance.now(),
+      seqOf: new Map(prep.order.map((p, i) => [p.sampleId, i])),
+      planned: new Map(prep.order.map((p) => [p.sampleId, p])),
+      chain: Promise.resolve(),
+    };
+    const key = t.runKeyText(prep.key);
+    this.runs.set(key, md);
+    state.runKeys.push(key);
+    await this.exclusive(md, () => this.progress(md));
+  }
+
+  /** After a restart: takes over every run the previous process left running (./recover.ts). */
+  private recover(): Promise<void> {
+    return takeOverRuns(this.ports, {
+      adopt: (id, abort, scratch) => {
+        const state: SubmissionState = { runKeys: [], scratch, abort };
+        this.submissions.set(id, state);
+        return state;
+      },
+      register: (id, state, bundle, prep, ledger, warnings) =>
+        this.register(id, state, bundle, prep, ledger, warnings),
+      ended: (state, view) => {
+        const key = t.runKeyText(view.run);
+        this.ended.set(key, view);
+        state.runKeys.push(key);
+      },
+      settle: (id) => this.releaseSubmission(id),
+    });
   }
 
   view(id: string): RunView | null {
     const sub = this.submissions.get(id);
     if (sub === undefined) return null;
-    const models = sub.runKeys.map((k) => this.modelView(this.runs.get(k) as ModelDispatch));
+    const models = sub.runKeys.map((k) => {
+      const md = this.runs.get(k);
+      return md === undefined ? (this.ended.get(k) as ModelRunView) : this.modelView(md);
+    });
     const done = models.every((m) => m.state === 'done' || m.state === 'error' || m.state === 'interrupted');
     return {
       id,
@@ -455,7 +471,7 @@ export class Dispatcher {
     const sub = this.submissions.get(id);
     if (sub === undefined) return;
     const over = sub.runKeys.every((k) => {
-      const s = this.runs.get(k)?.state;
+      const s = this.runs.get(k)?.state ?? this.ended.get(k)?.state;
       return s === 'done' || s === 'error' || s === 'interrupted';
     });
     if (over) await removeDir(sub.scratch);

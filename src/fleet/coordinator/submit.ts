@@ -9,7 +9,7 @@ import { TemporalCIError } from '../../errors.js';
 import { getMetric } from '../../metrics/registry.js';
 import { makeScratchDir, removeDir } from '../../platform/fs.js';
 import { resolveRunOptions } from '../../runs/options.js';
-import { type PreparedRun, prepareRun } from '../../runs/prepare.js';
+import { type PreparedRun, prepareRun, type ResumeTarget } from '../../runs/prepare.js';
 import type { Database } from '../../store/postgres/connection.js';
 import type { S3ArtifactStore } from '../../store/s3/store.js';
 import type { RunStore, Warn } from '../../store/types.js';
@@ -43,10 +43,20 @@ function refuseUnsupported(suite: LoadedSuite): void {
   }
 }
 
-export async function openSubmission(
-  body: SubmitRunBody,
-  ports: { db: Database; store: RunStore; artifacts: S3ArtifactStore; warn: Warn; signal: AbortSignal },
-): Promise<Submission> {
+export interface SubmissionPorts {
+  db: Database;
+  store: RunStore;
+  artifacts: S3ArtifactStore;
+  warn: Warn;
+  signal: AbortSignal;
+  /**
+   * A restarted coordinator taking a submission over: the run each model resumes, or null for a model
+   * whose run is over (not prepared again). Absent: a new submission.
+   */
+  takeOver?: (model: string) => ResumeTarget | null;
+}
+
+export async function openSubmission(body: SubmitRunBody, ports: SubmissionPorts): Promise<Submission> {
   if (!(await ports.artifacts.hasBundle(body.bundle))) {
     throw new TemporalCIError('RUN_NOT_FOUND', `no suite bundle ${body.bundle} on this coordinator`, {
       hint: 'PUT /v1/bundles/<sha256> first (`temporalci run --coordinator-url` does)',
@@ -70,7 +80,7 @@ export async function openSubmission(
       );
     }
     refuseUnsupported(suite);
-    await refuseUntakeable(ports.db, suite);
+    if (ports.takeOver === undefined) await refuseUntakeable(ports.db, suite);
     const o = body.options;
     const resolved = resolveRunOptions(
       suite,
@@ -91,7 +101,15 @@ export async function openSubmission(
         warnings.push(m);
         ports.warn(m);
       };
-      const prep = await prepareRun(suite, model, { ...resolved, signal: ports.signal }, ports.store, warn);
+      const resume = ports.takeOver?.(model.name);
+      if (resume === null) continue;
+      const prep = await prepareRun(
+        suite,
+        model,
+        { ...resolved, resume, signal: ports.signal },
+        ports.store,
+        warn,
+      );
       prepared.push({ prep, warnings });
     }
     return { suite, scratch, models: prepared };

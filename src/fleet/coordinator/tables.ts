@@ -232,3 +232,82 @@ export async function logEvent(
     JSON.stringify(detail),
   ]);
 }
+
+/** What `insertFleetRun` stored as `plan`: enough for a restarted coordinator to prepare the run again. */
+interface StoredPlan {
+  body: unknown;
+  baseline_run_id: string | null;
+  order: string[];
+}
+
+export interface StoredFleetRun {
+  run: RunKey;
+  submission: string;
+  bundle: string;
+  state: 'running' | 'finishing' | 'done' | 'error' | 'interrupted';
+  plan: StoredPlan;
+  ledger: JobFacts[];
+  status: string | null;
+  exitCode: number | null;
+  error: string | null;
+}
+
+/**
+ * Every model run of the submissions that still have one running: what a restarted coordinator takes
+ * over (the finished ones of the same submission are reported as they ended).
+ */
+export async function fleetRunsToRestore(db: Database): Promise<StoredFleetRun[]> {
+  const r = await db.query<{
+    project: string;
+    suite: string;
+    model: string;
+    run_id: string;
+    submission: string;
+    bundle_sha256: string;
+    state: StoredFleetRun['state'];
+    plan: StoredPlan;
+    ledger: JobFacts[];
+    status: string | null;
+    exit_code: number | null;
+    error: string | null;
+  }>(
+    `select project, suite, model, run_id, submission, bundle_sha256, state, plan, ledger, status, exit_code, error
+     from fleet_runs
+     where submission in (select submission from fleet_runs where state in ('running', 'finishing'))
+     order by submission, created_at, run_key`,
+  );
+  return r.rows.map((row) => ({
+    run: { project: row.project, suite: row.suite, model: row.model, runId: row.run_id },
+    submission: row.submission,
+    bundle: row.bundle_sha256,
+    state: row.state,
+    plan: row.plan,
+    ledger: row.ledger,
+    status: row.status,
+    exitCode: row.exit_code,
+    error: row.error,
+  }));
+}
+
+/** The fenced results of a run: a restarted coordinator's ledger may not have seen the last of them. */
+export async function resultsOf(
+  db: Database,
+  run: RunKey,
+): Promise<{ sampleId: string; attempt: number; record: SampleRecord; gpuS: number; used: boolean }[]> {
+  const r = await db.query<{
+    sample_id: string;
+    attempt: number;
+    record: SampleRecord;
+    gpu_s: number;
+    used: boolean;
+  }>('select sample_id, attempt, record, gpu_s, used from fleet_results where run_key = $1 order by seq', [
+    runKeyText(run),
+  ]);
+  return r.rows.map((x) => ({
+    sampleId: x.sample_id,
+    attempt: x.attempt,
+    record: x.record,
+    gpuS: x.gpu_s,
+    used: x.used,
+  }));
+}
