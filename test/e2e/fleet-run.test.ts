@@ -22,6 +22,7 @@ const s3 = useLocalS3('tci-fleet-e2e');
 let SUBMIT = '';
 let WORKER = '';
 let dir: string;
+let fleetRunIds: string[] = [];
 const fleet = new TestFleet();
 const logs = fleet.logs;
 
@@ -100,6 +101,46 @@ describe.skipIf(!pg.available || !redis.available)(
       expect(fleet.record.counts).toEqual(local.record.counts);
       expect(logs.join('')).not.toContain(SUBMIT);
       expect(logs.join('')).not.toContain(WORKER);
+      fleetRunIds = [baseFleet.record.run_id, fleet.record.run_id];
+    }, 300_000);
+
+    it('pull copies the history into a local folder, where history, status, report, trend and compare work', async () => {
+      expect(fleetRunIds, 'the fleet run above must have passed').toHaveLength(2);
+      const [base, cand] = fleetRunIds as [string, string];
+      const art = path.join(dir, 'pulled');
+      const pull = (extra: string[] = []) =>
+        runCli(['pull', '--project', 'p', '--suite', 'sprt', '--artifacts-dir', art, ...extra], {
+          env: fleet.env,
+        });
+      const first = await pull();
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/p\/sprt\/m: pulled 2 run\(s\), \d+ file\(s\); 0 already here/);
+      const again = await pull(['--json']);
+      expect(again.code, again.stderr).toBe(0);
+      const j = JSON.parse(again.stdout) as { models: { pulled: string[]; present: number }[] };
+      expect(j.models[0]).toMatchObject({ pulled: [], present: 2 });
+
+      const root = path.join(art, 'p', 'sprt', 'm');
+      const history = await runCli(['history', '--model-root', root, '--json']);
+      expect(history.code, history.stderr).toBe(0);
+      expect(history.stdout).toContain(base);
+      expect(history.stdout).toContain(cand);
+      const local = JSON.parse(await readFile(path.join(root, cand, 'run.json'), 'utf8')) as RunRecord;
+      const kept = local.samples.filter((x) => x.retained && x.video_path !== null);
+      for (const x of kept) await readFile(path.join(root, cand, x.video_path as string));
+      expect((await runCli(['status', '--model-root', root])).code).toBe(0);
+      const report = await runCli(['report', '--run-dir', path.join(root, cand)]);
+      expect(report.code, report.stderr).toBe(0);
+      expect(await readFile(path.join(root, cand, 'report.html'), 'utf8')).not.toMatch(/X-Amz-Signature/);
+      expect((await runCli(['trend', '--model-root', root])).code).toBe(0);
+      const compare = await runCli(['compare', '--model-root', root, base, cand]);
+      expect(compare.code, compare.stderr).toBe(0);
+      const missing = await runCli(['pull', '--project', 'p', '--suite', 'nope', '--artifacts-dir', art], {
+        env: fleet.env,
+      });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/no runs of p\/nope/);
+      expect(`${first.stdout}${first.stderr}${again.stdout}`).not.toContain(pg.url());
     }, 300_000);
   },
 );

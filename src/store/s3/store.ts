@@ -251,6 +251,15 @@ export class S3ArtifactStore implements ArtifactStore {
     return total;
   }
 
+  /** The names of a run's artifacts (not its records, not attempt-scoped uploads of a fleet's workers). */
+  async *artifactNames(run: RunKey): AsyncGenerator<string> {
+    const base = runPrefix(this.config.prefix, run);
+    for await (const k of this.list(base)) {
+      const name = k.slice(base.length);
+      if (!STORE_FILES.has(name) && !name.startsWith('attempts/')) yield name;
+    }
+  }
+
   /** Closes the client's sockets (a long-lived process keeps one store; tests close theirs). */
   destroy(): void {
     this.client.destroy();
