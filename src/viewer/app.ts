@@ -13,6 +13,7 @@ import type { RunRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey, RunStore, Warn } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import { localArtifact, parseArtifactPath } from './files.js';
+import { frameSeries } from './frame-series.js';
 import { runView, sampleView } from './run-view.js';
 import { serveLocalFile } from './serve-file.js';
 
@@ -151,6 +152,31 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     return view === null
       ? notFound(c, `run ${rec.run_id} has no sample ${c.req.param('sample')}`)
       : c.json(view);
+  });
+
+  /** The local file of a sample's kept video, checked as /files/ checks its URLs; null when there is none. */
+  const videoFile = async (rec: RunRecord, sampleId: string): Promise<string | null> => {
+    const s = rec.samples.find((x) => x.sample_id === sampleId);
+    if (!s?.video_path) return null;
+    const req = parseArtifactPath(
+      [rec.project, rec.suite_name, rec.model_name, rec.run_id, ...s.video_path.split('/')]
+        .map(encodeURIComponent)
+        .join('/'),
+    );
+    const file = req === null ? null : await localArtifact(ports.artifacts, ports.artifactsRoot, req);
+    return file?.path ?? null;
+  };
+
+  app.get('/api/runs/:project/:suite/:model/:run/samples/:sample/frames', async (c) => {
+    const rec = await readRun(runKey(c));
+    const id = c.req.param('sample');
+    if (!rec.samples.some((s) => s.sample_id === id))
+      return notFound(c, `run ${rec.run_id} has no sample ${id}`);
+    const cand = await videoFile(rec, id);
+    if (cand === null) return notFound(c, `run ${rec.run_id} kept no video of sample ${id}`);
+    const baseline = await readBaseline(rec);
+    const base = baseline === null ? null : await videoFile(baseline, id);
+    return c.json(await frameSeries(cand, base, c.req.raw.signal));
   });
 
   app.get('/files/*', async (c) => {

@@ -106,6 +106,36 @@ const DIFF_MEAN = `(() => {
   return sum / (3 * (d.length / 4));
 })()`;
 
+/** Mean |difference| (0–255) of the wipe canvas against each video, left and right of the line. */
+const WIPE_CHECK = `(() => {
+  const w = document.getElementById('wipe');
+  const [b, c] = document.querySelectorAll('video');
+  const W = w.width, H = w.height, x = Math.round(Number(w.dataset.pos) * W);
+  const s = document.createElement('canvas');
+  s.width = W; s.height = H;
+  const sc = s.getContext('2d', { willReadFrequently: true });
+  const get = (src) => { sc.drawImage(src, 0, 0, W, H); return sc.getImageData(0, 0, W, H).data; };
+  const wd = w.getContext('2d').getImageData(0, 0, W, H).data, bd = get(b), cd = get(c);
+  const mad = (o, x0, x1) => {
+    let sum = 0, n = 0;
+    for (let y = 0; y < H; y++) for (let i = (y * W + x0) * 4; i < (y * W + x1) * 4; i += 4) {
+      sum += Math.abs(wd[i] - o[i]) + Math.abs(wd[i + 1] - o[i + 1]) + Math.abs(wd[i + 2] - o[i + 2]);
+      n += 3;
+    }
+    return n ? sum / n : -1;
+  };
+  return { leftVsCand: mad(cd, 0, x - 2), leftVsBase: mad(bd, 0, x - 2),
+           rightVsBase: mad(bd, x + 2, W), rightVsCand: mad(cd, x + 2, W) };
+})()`;
+
+/** The first chart's cursor x and the x of its candidate point at the frame the page says it shows. */
+const CURSOR_X = `(() => {
+  const f = Number(document.getElementById('curves').dataset.frame);
+  const svg = document.querySelector('#curves svg.curve');
+  const pts = svg.querySelector('polyline.candidate').getAttribute('points').split(' ');
+  return [Number(svg.querySelector('line.cursor').getAttribute('x1')), Number(pts[f].split(',')[0])];
+})()`;
+
 const runHash = (id: string) => `#/run/demo/report_e2e/m1/${id}`;
 
 beforeAll(async () => {
@@ -276,6 +306,79 @@ describe('temporalci view', () => {
       // A noisy candidate against a clean baseline: the difference canvas is not black.
       await until(page, `${DIFF_SUM} > 0`);
       if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-sample.png') });
+      await page.close();
+    },
+  );
+
+  it('measures per-frame curves of a sample from both kept videos (/frames)', async () => {
+    const run = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+      worst: { sample_id: string }[];
+    };
+    const url = `${base}/api/runs/demo/report_e2e/m1/${candidateId}/samples/${run.worst[0]!.sample_id}/frames`;
+    const r = await fetch(url);
+    expect(r.status).toBe(200);
+    const data = (await r.json()) as {
+      frames: number;
+      series: { name: string; candidate: number[]; baseline: number[] }[];
+      psnr: number[];
+    };
+    expect(data.frames).toBe(9); // the suite's num_frames
+    expect(data.series.map((s) => s.name)).toEqual(['sharpness', 'colorfulness']);
+    for (const s of data.series) {
+      expect(s.candidate).toHaveLength(9);
+      expect(s.baseline).toHaveLength(9);
+      for (const v of [...s.candidate, ...s.baseline]) expect(Number.isFinite(v)).toBe(true);
+    }
+    // A noisy candidate: its frames are sharper (noise is high-frequency) and far from the baseline's.
+    const sharp = data.series[0]!;
+    expect(sharp.candidate.every((v, i) => v > sharp.baseline[i]!)).toBe(true);
+    expect(data.psnr).toHaveLength(9);
+    for (const v of data.psnr) expect(v).toBeLessThan(40);
+    expect((await fetch(`${url.replace(/\/frames$/, '')}x/frames`)).status).toBe(404);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'sample page: the wipe shows the candidate left of the dragged line and the baseline right; the curves cursor follows the frame',
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(candidateId)}`);
+      await page.locator('#worst .worst-item .prompt').first().click();
+      await page.locator('#curves svg.curve').first().waitFor();
+      expect(await page.locator('#curves svg.curve').count()).toBe(3);
+      await until(page, "document.getElementById('wipe').width > 1");
+      await until(page, SETTLED);
+      const fps = 6;
+
+      const canvas = page.locator('#wipe');
+      expect(await canvas.getAttribute('data-pos')).toBe('0.500');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width / 2, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.3, y, { steps: 4 });
+      await page.mouse.up();
+      expect(Number(await canvas.getAttribute('data-pos'))).toBeCloseTo(0.3, 1);
+      expect(Number(await page.inputValue('#wipe-pos'))).toBeCloseTo(0.3, 1);
+      const m = (await page.evaluate(WIPE_CHECK)) as Record<string, number>;
+      expect(m.leftVsCand).toBeLessThan(1);
+      expect(m.rightVsBase).toBeLessThan(1);
+      expect(m.leftVsBase).toBeGreaterThan(m.leftVsCand! + 5);
+      expect(m.rightVsCand).toBeGreaterThan(m.rightVsBase! + 5);
+
+      for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight']) {
+        await page.keyboard.press(key);
+        await until(page, SETTLED);
+        const frame = Math.floor(((await page.evaluate(CAND_TIME)) as number) * fps);
+        await until(page, `document.getElementById('curves').dataset.frame === '${frame}'`);
+        const [x1, pointX] = (await page.evaluate(CURSOR_X)) as [number, number];
+        expect(x1).toBeCloseTo(pointX, 0);
+      }
+      if (SHOTS)
+        await page.screenshot({
+          path: path.join(REPO_ROOT, 'docs/img/viewer-sample-wipe.png'),
+          fullPage: true,
+        });
       await page.close();
     },
   );

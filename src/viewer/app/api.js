@@ -22,4 +22,6 @@ export const api = {
   run: (p, s, m, id) => getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}`),
   sample: (p, s, m, id, sample) =>
     getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}/samples/${seg(sample)}`),
+  frames: (p, s, m, id, sample) =>
+    getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}/samples/${seg(sample)}/frames`),
 };
