@@ -105,6 +105,22 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     }
   };
 
+  /**
+   * What a run is compared with: `?vs=<run id>` (any run of the same model: the compare page), else its own
+   * baseline. A `vs` run that does not exist is a 404, not a silent fall-back to the baseline.
+   */
+  const readAgainst = async (c: Context, rec: RunRecord) => {
+    const vs = c.req.query('vs');
+    if (vs === undefined) return { other: await readBaseline(rec), against: false };
+    const other = await readRun({
+      project: rec.project,
+      suite: rec.suite_name,
+      model: rec.model_name,
+      runId: vs,
+    });
+    return { other, against: true };
+  };
+
   const runKey = (c: Context): RunKey => ({
     project: c.req.param('project') ?? '',
     suite: c.req.param('suite') ?? '',
@@ -142,13 +158,14 @@ export function createViewerApp(ports: ViewerPorts): Hono {
 
   app.get('/api/runs/:project/:suite/:model/:run', async (c) => {
     const rec = await readRun(runKey(c));
-    return c.json(runView(rec, await readBaseline(rec)));
+    const { other, against } = await readAgainst(c, rec);
+    return c.json(runView(rec, other, against));
   });
 
   app.get('/api/runs/:project/:suite/:model/:run/samples/:sample', async (c) => {
     const rec = await readRun(runKey(c));
-    const baseline = await readBaseline(rec);
-    const view = sampleView(runView(rec, baseline), rec, baseline, c.req.param('sample'));
+    const { other: baseline, against } = await readAgainst(c, rec);
+    const view = sampleView(runView(rec, baseline, against), rec, baseline, c.req.param('sample'));
     return view === null
       ? notFound(c, `run ${rec.run_id} has no sample ${c.req.param('sample')}`)
       : c.json(view);
@@ -174,7 +191,7 @@ export function createViewerApp(ports: ViewerPorts): Hono {
       return notFound(c, `run ${rec.run_id} has no sample ${id}`);
     const cand = await videoFile(rec, id);
     if (cand === null) return notFound(c, `run ${rec.run_id} kept no video of sample ${id}`);
-    const baseline = await readBaseline(rec);
+    const { other: baseline } = await readAgainst(c, rec);
     const base = baseline === null ? null : await videoFile(baseline, id);
     return c.json(await frameSeries(cand, base, c.req.raw.signal));
   });

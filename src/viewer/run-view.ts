@@ -116,7 +116,11 @@ function rowOf(
   };
 }
 
-export function runView(rec: RunRecord, baseline: RunRecord | null): RunView {
+/**
+ * `against`: the run the deltas are taken against when it is not the run's own baseline (the compare page:
+ * any two runs of a model); its id is then reported as the baseline, with mode `compare`.
+ */
+export function runView(rec: RunRecord, baseline: RunRecord | null, against = false): RunView {
   const ranked = rankSamples(rec, baseline);
   const directions = gatedPaths(rec.gates);
   const gated = [...directions.keys()];
@@ -153,7 +157,9 @@ export function runView(rec: RunRecord, baseline: RunRecord | null): RunView {
     timestamp_utc: rec.timestamp_utc,
     duration_s: rec.duration_s,
     counts: rec.counts,
-    baseline: { run_id: rec.baseline.run_id, mode: rec.baseline.mode, found: baseline !== null },
+    baseline: against
+      ? { run_id: baseline?.run_id ?? null, mode: 'compare', found: baseline !== null }
+      : { run_id: rec.baseline.run_id, mode: rec.baseline.mode, found: baseline !== null },
     columns,
     gated,
     worst,

@@ -19,6 +19,7 @@ let server: ChildProcess;
 let base: string; // http://127.0.0.1:<port>
 let browser: Browser | undefined;
 let candidateId: string;
+let baselineId: string;
 const problems: string[] = [];
 const requests: string[] = [];
 const SHOTS = process.env.TEMPORALCI_SCREENSHOTS === '1';
@@ -142,7 +143,7 @@ beforeAll(async () => {
   f = await makeFixture('tci-viewer-');
   expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
   expect((await runSuiteCli(f, f.badSuite)).code).toBe(2);
-  [, candidateId] = (await runIds(f)) as [string, string];
+  [baselineId, candidateId] = (await runIds(f)) as [string, string];
   const started = await startViewer(f.artifacts);
   server = started.child;
   base = started.url;
@@ -379,6 +380,63 @@ describe('temporalci view', () => {
           path: path.join(REPO_ROOT, 'docs/img/viewer-sample-wipe.png'),
           fullPage: true,
         });
+      await page.close();
+    },
+  );
+
+  it('compares any two runs: ?vs=<run> takes the deltas against that run; an unknown one is a 404', async () => {
+    type View = {
+      baseline: { run_id: string; mode: string };
+      samples: { sample_id: string; deltas: Record<string, number | null> }[];
+    };
+    const get = async (u: string) => (await (await fetch(`${base}${u}`)).json()) as View;
+    const forward = await get(`/api/runs/demo/report_e2e/m1/${candidateId}`);
+    const reverse = await get(`/api/runs/demo/report_e2e/m1/${baselineId}?vs=${candidateId}`);
+    expect(reverse.baseline).toMatchObject({ run_id: candidateId, mode: 'compare' });
+    const key = 'vbench_temporal.score';
+    for (const s of forward.samples) {
+      const r = reverse.samples.find((x) => x.sample_id === s.sample_id)!;
+      expect(r.deltas[key]).toBeCloseTo(-s.deltas[key]!, 9);
+      expect(s.deltas[key]).not.toBe(0);
+    }
+    expect(
+      (await fetch(`${base}/api/runs/demo/report_e2e/m1/${baselineId}?vs=20990101T000000000Z-dead`)).status,
+    ).toBe(404);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    "compare page: picking another run shows the deltas against it, and a sample opens both runs' videos",
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(baselineId)}`);
+      await page.locator('#compare-with').waitFor();
+      expect(await page.locator('table.samples th[data-key^="d:"]').count()).toBe(0); // no baseline of its own
+      await page.selectOption('#compare-with', candidateId);
+      await page.waitForURL(`**/#/compare/demo/report_e2e/m1/${candidateId}/${baselineId}`);
+      const th = page.locator('table.samples th[data-key="d:vbench_temporal.score"]');
+      await th.waitFor();
+      expect(await page.textContent('#verdict')).toContain(`compared with ${candidateId}`);
+      const forward = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+        samples: { sample_id: string; deltas: Record<string, number> }[];
+      };
+      const row = page.locator('table.samples tbody tr').first();
+      const id = (await row.getAttribute('data-sample'))!;
+      const index = await page
+        .locator('table.samples thead th')
+        .evaluateAll((ths) => ths.findIndex((t) => t.getAttribute('data-key') === 'd:vbench_temporal.score'));
+      const shown = Number(await row.locator(`td:nth-child(${index + 1})`).getAttribute('data-value'));
+      const want = forward.samples.find((s) => s.sample_id === id)!.deltas['vbench_temporal.score']!;
+      expect(shown).toBeCloseTo(-want, 9);
+
+      await row.locator('td.prompt a').click();
+      await page.waitForURL(`**/#/pair/demo/report_e2e/m1/${candidateId}/${baselineId}/${id}`);
+      await page.locator('video').nth(1).waitFor();
+      const srcs = (await page.evaluate(
+        "[...document.querySelectorAll('video')].map((v) => v.src)",
+      )) as string[];
+      expect(srcs[0]).toContain(`/${candidateId}/`);
+      expect(srcs[1]).toContain(`/${baselineId}/`);
+      await until(page, "[...document.querySelectorAll('video')].every((v) => v.readyState >= 2)");
       await page.close();
     },
   );

@@ -12,11 +12,13 @@ import { WipeView } from './wipe.js';
  * |candidate − baseline| per pixel on a canvas, the wipe view (candidate over baseline, clipped where the
  * user drags) and the per-frame curves with a cursor on the frame shown.
  */
-export async function samplePage(view, project, suite, model, runId, sampleId) {
-  const v = await api.sample(project, suite, model, runId, sampleId);
+export async function samplePage(view, project, suite, model, runId, sampleId, vs = null) {
+  const v = await api.sample(project, suite, model, runId, sampleId, vs);
   const s = v.sample;
   document.title = `${s.status} ${s.prompt.slice(0, 40)} · seed ${s.seed} · TemporalCI`;
-  const runLink = route('run', project, suite, model, runId);
+  const runLink = vs
+    ? route('compare', project, suite, model, vs, runId)
+    : route('run', project, suite, model, runId);
   setCrumbs([`${project} / ${suite}`, '#/'], [model, null], [runId, runLink], [sampleId, null]);
 
   const player = (url, label) =>
@@ -56,7 +58,7 @@ export async function samplePage(view, project, suite, model, runId, sampleId) {
     'section',
     { className: 'players' },
     pane(
-      v.baseline ? `baseline ${v.baseline.run_id}` : 'baseline',
+      v.baseline ? `${vs ? 'run' : 'baseline'} ${v.baseline.run_id}` : 'baseline',
       base,
       v.baseline ? 'the baseline kept no video of this sample' : 'this run has no baseline',
     ),
@@ -92,7 +94,7 @@ export async function samplePage(view, project, suite, model, runId, sampleId) {
   );
   // The curves are measured on request (a decode of both videos): the players do not wait for them.
   api
-    .frames(project, suite, model, runId, sampleId)
+    .frames(project, suite, model, runId, sampleId, vs)
     .then((data) => {
       curves = new Curves(data);
       curvesSlot.replaceChildren(curves.el);
