@@ -8,6 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { describeError, isTemporalCIError } from '../errors.js';
+import { loadHistory } from '../report/history.js';
+import { type SummaryModelInput, summarizeSuite } from '../report/suite-summary.js';
 import type { IndexEntry } from '../schema/files.js';
 import type { RunRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey, RunStore, Warn } from '../store/types.js';
@@ -16,6 +18,7 @@ import { localArtifact, parseArtifactPath } from './files.js';
 import { frameSeries } from './frame-series.js';
 import { runView, sampleView } from './run-view.js';
 import { serveLocalFile } from './serve-file.js';
+import { trendView } from './trend-view.js';
 
 export interface ViewerPorts {
   store: Pick<RunStore, 'listModels' | 'index' | 'readRun'>;
@@ -154,6 +157,35 @@ export function createViewerApp(ports: ViewerPorts): Hono {
   app.get('/api/runs/:project/:suite/:model', async (c) => {
     const { runId: _r, ...model } = runKey(c);
     return c.json({ model, runs: await ports.store.index(model) });
+  });
+
+  app.get('/api/trend/:project/:suite/:model', async (c) => {
+    const { runId: _r, ...model } = runKey(c);
+    if ((await ports.store.index(model)).length === 0) {
+      return notFound(c, `model ${model.model} of ${model.project}/${model.suite} has no runs`);
+    }
+    return c.json(trendView(model, await loadHistory(ports.store, model, ports.warn)));
+  });
+
+  // Models × gated metrics of a suite: each model's latest run, as `temporalci summary` prints it.
+  app.get('/api/matrix/:project/:suite', async (c) => {
+    const project = c.req.param('project');
+    const suite = c.req.param('suite');
+    const models: SummaryModelInput[] = [];
+    for (const key of await ports.store.listModels(project, suite)) {
+      const latest = (await ports.store.index(key)).at(-1) ?? null;
+      let gates: SummaryModelInput['gates'] = null;
+      if (latest !== null) {
+        try {
+          gates = (await readRun({ ...key, runId: latest.run_id })).gates;
+        } catch (e) {
+          ports.warn(`run ${latest.run_id} of ${key.model}: ${describeError(e)}`);
+        }
+      }
+      models.push({ name: key.model, latest, gates });
+    }
+    if (models.length === 0) return notFound(c, `no models in ${project}/${suite}`);
+    return c.json({ project, suite, ...summarizeSuite(models) });
   });
 
   app.get('/api/runs/:project/:suite/:model/:run', async (c) => {

@@ -441,6 +441,50 @@ describe('temporalci view', () => {
     },
   );
 
+  it.skipIf(!HAS_CHROMIUM)(
+    'trend page: the gated metrics by default, the others behind the toggle, each point opens its run',
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/#/`);
+      await page.locator('tr.model[data-model="m1"] a.trend-link').click();
+      await page.waitForURL('**/#/trend/demo/report_e2e/m1');
+      const gated = page.locator('#trend-gated figure.trend-fig');
+      await gated.first().waitFor();
+      expect(await gated.evaluateAll((fs) => fs.map((f) => f.getAttribute('data-path')))).toEqual([
+        'vbench_temporal.score',
+        'vbench_temporal.dims.temporal_flicker',
+      ]);
+      const others = page.locator('#trend-others figure.trend-fig');
+      expect(await others.count()).toBeGreaterThan(0);
+      expect(await others.first().isVisible()).toBe(false);
+      await page.check('#show-ungated');
+      expect(await others.first().isVisible()).toBe(true);
+      const points = page.locator('#trend-gated figure.trend-fig').first().locator('a.point');
+      expect(await points.evaluateAll((as) => as.map((a) => a.getAttribute('data-run')))).toEqual([
+        baselineId,
+        candidateId,
+      ]);
+      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-trend.png') });
+      await points.nth(1).locator('circle').click();
+      await page.waitForURL(`**/${runHash(candidateId)}`);
+      await page.locator('#verdict').waitFor();
+
+      await page.goto(`${base}/#/matrix/demo/report_e2e`);
+      const row = page.locator('#matrix tr[data-model="m1"]');
+      await row.waitFor();
+      expect(await row.locator('.badge').textContent()).toBe('FAIL');
+      expect(await page.locator('#matrix thead th').allTextContents()).toEqual([
+        'model',
+        'status',
+        'vbench_temporal.score >= 0.9',
+        'vbench_temporal.dims.temporal_flicker >= 0.985',
+      ]);
+      expect(await row.locator('td.fail').count()).toBeGreaterThan(0);
+      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-matrix.png') });
+      await page.close();
+    },
+  );
+
   it.skipIf(!HAS_CHROMIUM)('logged no console error and made no request off 127.0.0.1', () => {
     expect(problems).toEqual([]);
     expect(requests.length).toBeGreaterThan(0);

@@ -21,6 +21,8 @@ const vsQuery = (vs) => (vs ? `?vs=${seg(vs)}` : '');
 
 export const api = {
   suites: () => getJson('/api/suites'),
+  trend: (p, s, m) => getJson(`/api/trend/${seg(p)}/${seg(s)}/${seg(m)}`),
+  matrix: (p, s) => getJson(`/api/matrix/${seg(p)}/${seg(s)}`),
   runs: (p, s, m) => getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}`),
   run: (p, s, m, id, vs) => getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}${vsQuery(vs)}`),
   sample: (p, s, m, id, sample, vs) =>

@@ -25,7 +25,16 @@ function suiteSection(s) {
   return h(
     'section',
     { className: 'suite' },
-    h('h2', {}, `${s.project} / ${s.suite}`),
+    h(
+      'h2',
+      {},
+      `${s.project} / ${s.suite} `,
+      h(
+        'a',
+        { href: route('matrix', s.project, s.suite), className: 'small matrix-link' },
+        'models × metrics',
+      ),
+    ),
     h(
       'table',
       { className: 'models' },
@@ -38,7 +47,7 @@ function suiteSection(s) {
           h('th', {}, 'model'),
           h('th', {}, 'latest'),
           h('th', {}, 'last runs'),
-          h('th', {}, 'runs'),
+          h('th', {}, 'runs (trend)'),
         ),
       ),
       h('tbody', {}, ...s.models.map((m) => modelRow(s, m))),
@@ -82,7 +91,15 @@ function modelRow(s, m) {
         ),
       ),
     ),
-    h('td', { className: 'num' }, String(m.run_count)),
+    h(
+      'td',
+      { className: 'num' },
+      h(
+        'a',
+        { href: route('trend', s.project, s.suite, m.model), className: 'trend-link', title: 'trend' },
+        String(m.run_count),
+      ),
+    ),
   );
 }
 

@@ -17,7 +17,7 @@ export async function runPage(view, project, suite, model, runId, vs = null) {
     : `${run.status} ${model} ${runId} · TemporalCI`;
   setCrumbs(
     [`${project} / ${suite}`, '#/'],
-    [model, null],
+    [model, route('trend', project, suite, model)],
     ...(vs
       ? [
           [vs, route('run', project, suite, model, vs)],
