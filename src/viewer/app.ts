@@ -131,6 +131,31 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     runId: c.req.param('run') ?? '',
   });
 
+  /**
+   * The home page's gated metrics of a run: each gate's measured value and verdict, with the change vs the
+   * baseline the run's regression check recorded (null without one). Empty when the run cannot be read.
+   */
+  const gatedSummary = async (key: RunKey) => {
+    let rec: RunRecord;
+    try {
+      rec = await readRun(key);
+    } catch (e) {
+      ports.warn(`run ${key.runId} of ${key.model}: ${describeError(e)}`);
+      return [];
+    }
+    return rec.gates.map((g) => {
+      const r = rec.regressions.find((x) => x.gate_index === g.index);
+      return {
+        metric: g.metric,
+        actual: g.actual,
+        passed: g.passed,
+        baseline: r?.baseline ?? null,
+        delta: r?.delta ?? null,
+        regressed: r?.regressed ?? null,
+      };
+    });
+  };
+
   app.get('/api/suites', async (c) => {
     const suites = [];
     for (const s of await ports.catalog.suites()) {
@@ -142,9 +167,11 @@ export function createViewerApp(ports: ViewerPorts): Hono {
         } catch (e) {
           ports.warn(`index of ${key.model}: ${describeError(e)}`);
         }
+        const latest = entries[entries.length - 1] ?? null;
         models.push({
           model: key.model,
-          latest: entries[entries.length - 1] ?? null,
+          latest,
+          gated: latest === null ? [] : await gatedSummary({ ...key, runId: latest.run_id }),
           runs: entries.slice(-STRIP_RUNS),
           run_count: entries.length,
         });

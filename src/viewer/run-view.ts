@@ -1,5 +1,6 @@
 import { type Direction, deltaOf, gatedPaths, samplePathValue } from '../gates/ranking.js';
 import { perSamplePaths, rankSamples } from '../report/analysis.js';
+import { type SprtView, sprtView } from '../report/sprt-view.js';
 import type { RunRecord, RunStatus, SampleRecord } from '../schema/run.js';
 import type { RunKey } from '../store/types.js';
 
@@ -64,6 +65,8 @@ export interface RunView {
     warning: string | null;
   }[];
   regressions: RunRecord['regressions'];
+  /** The SPRT gates' traces: LLR per wave (look) with the decision boundaries. */
+  sprt: (SprtView & { metric: string })[];
   errors: string[];
   warnings: string[];
   note: string | null;
@@ -173,6 +176,10 @@ export function runView(rec: RunRecord, baseline: RunRecord | null, against = fa
       warning: g.warning ?? null,
     })),
     regressions: rec.regressions,
+    sprt: rec.gates.flatMap((g) => {
+      const v = sprtView(g);
+      return v === null ? [] : [{ metric: g.metric, ...v }];
+    }),
     errors: rec.errors,
     warnings: rec.warnings,
     note: rec.note ?? null,

@@ -193,6 +193,20 @@ describe('temporalci view', () => {
     await row.waitFor();
     expect(await row.locator('.latest .badge').textContent()).toBe('FAIL');
     expect(await row.locator('.tick').count()).toBe(2);
+    // The latest run's gated metrics, with their change vs the baseline the run's regression check recorded.
+    const suites = (await (await fetch(`${base}/api/suites`)).json()) as {
+      suites: { models: { gated: { metric: string; delta: number | null; passed: boolean }[] }[] }[];
+    };
+    const gated = suites.suites[0]!.models[0]!.gated;
+    expect(gated.map((g) => g.metric)).toEqual([
+      'vbench_temporal.score',
+      'vbench_temporal.dims.temporal_flicker',
+    ]);
+    const score = gated[0]!;
+    expect(score.delta).toBeLessThan(0); // the degraded candidate scores below its baseline
+    const chip = row.locator('.chip[data-metric="vbench_temporal.score"]');
+    expect(await chip.locator('.delta').textContent()).toMatch(/^ \(Δ -\d/);
+    expect(await chip.getAttribute('class')).toContain(score.passed ? 'pass' : 'fail');
     if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-home.png') });
     await page.close();
   });

@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { badge, h, mount, route } from './dom.js';
+import { badge, fmt, fmtDelta, h, mount, route } from './dom.js';
 
 /** Suites → models: each model's latest status, a strip of its last runs, links to every run. */
 export async function homePage(view) {
@@ -46,6 +46,7 @@ function suiteSection(s) {
           {},
           h('th', {}, 'model'),
           h('th', {}, 'latest'),
+          h('th', {}, 'gated metrics (Δ vs baseline)'),
           h('th', {}, 'last runs'),
           h('th', {}, 'runs (trend)'),
         ),
@@ -75,6 +76,7 @@ function modelRow(s, m) {
           )
         : h('span', { className: 'muted' }, 'no run'),
     ),
+    h('td', { className: 'gated' }, ...m.gated.map(gatedChip)),
     h(
       'td',
       {},
@@ -100,6 +102,18 @@ function modelRow(s, m) {
         String(m.run_count),
       ),
     ),
+  );
+}
+
+/** One gated metric of the latest run: its value, red when its gate failed, and the change vs baseline. */
+function gatedChip(g) {
+  return h(
+    'span',
+    { className: `chip ${g.passed ? 'pass' : 'fail'}`, dataset: { metric: g.metric } },
+    `${g.metric} ${fmt(g.actual)}`,
+    g.delta === null
+      ? null
+      : h('span', { className: `delta ${g.regressed ? 'neg' : ''}` }, ` (Δ ${fmtDelta(g.delta)})`),
   );
 }
 

@@ -1,6 +1,7 @@
 import { api } from './api.js';
 import { badge, fmt, fmtDelta, h, mount, route } from './dom.js';
 import { setCrumbs } from './home.js';
+import { sprtSection } from './sprt.js';
 
 /**
  * A run: the verdict, then the worst samples (prompt, seed, gate, delta) right under it, so the regressed
@@ -38,6 +39,7 @@ export async function runPage(view, project, suite, model, runId, vs = null) {
     samplesSection(run, link),
     gatesSection(run),
     regressionsSection(run),
+    sprtSection(run),
     problemsSection(run),
   );
 }
