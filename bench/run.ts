@@ -16,6 +16,7 @@ import { benchSafety } from './safety.js';
 import { benchSprt } from './sprt.js';
 import { benchStartup } from './startup.js';
 import type { BenchResult } from './types.js';
+import { benchViewer } from './viewer.js';
 
 const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   core: ['regression_core: wall time and stage shares', benchCore],
@@ -29,6 +30,7 @@ const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   regression: ['regression check: false alarms under no change, power on a 3 % drop', benchRegression],
   safety: ['safety_t2v classifier: load and per-sample cost', benchSafety],
   startup: ['CLI start-up: whole processes vs node -e 0', benchStartup],
+  viewer: ['viewer: start on 200 runs, a 500-sample run page', benchViewer],
 };
 
 const wanted = process.argv.slice(2);

@@ -67,6 +67,15 @@ function mdUrl(url: string): string {
   return url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
+/**
+ * A page of `temporalci view` served at `base` (`--viewer-url`): its hash routes, each segment escaped as
+ * the viewer's own links are, so a comment links straight to a run or to a regressed sample beside its
+ * baseline. A fragment already on `base` is replaced.
+ */
+export function viewerLink(base: string, ...segments: readonly string[]): string {
+  return `${base.replace(/#.*$/, '')}#/${segments.map((x) => encodeURIComponent(x)).join('/')}`;
+}
+
 /** The hidden line that finds this comment again: the key percent-encoded, so it can never close the comment. */
 export function prCommentMarker(key: string): string {
   return `<!-- temporalci:pr-comment key=${encodeURIComponent(key)} -->`;
@@ -157,7 +166,12 @@ export function commentSamples(
     .slice(0, max);
 }
 
-function worstSamples(run: PrCommentRun, max: number, reportUrl: string | null): string[] {
+function worstSamples(
+  run: PrCommentRun,
+  max: number,
+  reportUrl: string | null,
+  viewerUrl: string | undefined,
+): string[] {
   const ranked = commentSamples(run.record, run.baseline, max);
   if (ranked.length === 0) return [];
   const lines = [
@@ -168,15 +182,22 @@ function worstSamples(run: PrCommentRun, max: number, reportUrl: string | null):
   ];
   for (const r of ranked) {
     const s = r.sample;
+    const rec = run.record;
+    const side = viewerUrl
+      ? ` · [side by side](${mdUrl(viewerLink(viewerUrl, 'sample', rec.project, rec.suite_name, rec.model_name, rec.run_id, s.sample_id))})`
+      : '';
     lines.push(
-      `| ${posterCell(s, run.posters.get(s.sample_id), reportUrl)} | ${mdText(s.prompt)} | ${s.seed} | ${changeOf(r)} |`,
+      `| ${posterCell(s, run.posters.get(s.sample_id), reportUrl)} | ${mdText(s.prompt)}${side} | ${s.seed} | ${changeOf(r)} |`,
     );
   }
   return [...lines, ''];
 }
 
-function runSection(run: PrCommentRun, maxSamples: number): string[] {
+function runSection(run: PrCommentRun, maxSamples: number, viewerUrl?: string): string[] {
   const rec = run.record;
+  const viewer = viewerUrl
+    ? ` · [in the viewer](${mdUrl(viewerLink(viewerUrl, 'run', rec.project, rec.suite_name, rec.model_name, rec.run_id))})`
+    : '';
   const reportUrl = run.report && 'url' in run.report ? run.report.url : null;
   const report =
     run.report === null
@@ -187,11 +208,11 @@ function runSection(run: PrCommentRun, maxSamples: number): string[] {
   const lines = [
     `### ${ICON[rec.status] ?? ''} ${rec.status} · ${mdText(`${rec.project}/${rec.suite_name}/${rec.model_name}`)}`,
     '',
-    `Run ${mdCode(rec.run_id)} · baseline ${mdText(rec.baseline.mode)} → ${rec.baseline.run_id === null ? 'none' : mdCode(rec.baseline.run_id)} · ${rec.counts.measured} of ${rec.counts.planned} samples measured, ${rec.counts.failed} failed${report}`,
+    `Run ${mdCode(rec.run_id)} · baseline ${mdText(rec.baseline.mode)} → ${rec.baseline.run_id === null ? 'none' : mdCode(rec.baseline.run_id)} · ${rec.counts.measured} of ${rec.counts.planned} samples measured, ${rec.counts.failed} failed${report}${viewer}`,
     '',
     ...failingGates(rec),
     ...regressions(rec),
-    ...worstSamples(run, maxSamples, reportUrl),
+    ...worstSamples(run, maxSamples, reportUrl, viewerUrl),
   ];
   for (const e of rec.errors) lines.push(`> ⚠️ ${mdText(e)}`, '');
   return lines;
@@ -215,7 +236,9 @@ export function prCommentMarkdown(input: PrCommentInput): string {
     '',
     ...(input.runs.length === 0 ? ['No run was found in the artifacts folder.', ''] : []),
   ];
-  const body = input.runs.flatMap((r) => runSection(r, input.maxSamples ?? DEFAULT_COMMENT_SAMPLES));
+  const body = input.runs.flatMap((r) =>
+    runSection(r, input.maxSamples ?? DEFAULT_COMMENT_SAMPLES, input.viewerUrl),
+  );
   const text = [...head, ...body].join('\n');
   const end = `\n${footer(input)}`;
   return `${cutAtLine(text, COMMENT_LIMIT_CHARS - end.length)}${end}`;

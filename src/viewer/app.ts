@@ -8,13 +8,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { describeError, isTemporalCIError } from '../errors.js';
+import { loadHistory } from '../report/history.js';
+import { type SummaryModelInput, summarizeSuite } from '../report/suite-summary.js';
 import type { IndexEntry } from '../schema/files.js';
 import type { RunRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey, RunStore, Warn } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import { localArtifact, parseArtifactPath } from './files.js';
+import { frameSeries } from './frame-series.js';
 import { runView, sampleView } from './run-view.js';
 import { serveLocalFile } from './serve-file.js';
+import { trendView } from './trend-view.js';
 
 export interface ViewerPorts {
   store: Pick<RunStore, 'listModels' | 'index' | 'readRun'>;
@@ -104,12 +108,53 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     }
   };
 
+  /**
+   * What a run is compared with: `?vs=<run id>` (any run of the same model: the compare page), else its own
+   * baseline. A `vs` run that does not exist is a 404, not a silent fall-back to the baseline.
+   */
+  const readAgainst = async (c: Context, rec: RunRecord) => {
+    const vs = c.req.query('vs');
+    if (vs === undefined) return { other: await readBaseline(rec), against: false };
+    const other = await readRun({
+      project: rec.project,
+      suite: rec.suite_name,
+      model: rec.model_name,
+      runId: vs,
+    });
+    return { other, against: true };
+  };
+
   const runKey = (c: Context): RunKey => ({
     project: c.req.param('project') ?? '',
     suite: c.req.param('suite') ?? '',
     model: c.req.param('model') ?? '',
     runId: c.req.param('run') ?? '',
   });
+
+  /**
+   * The home page's gated metrics of a run: each gate's measured value and verdict, with the change vs the
+   * baseline the run's regression check recorded (null without one). Empty when the run cannot be read.
+   */
+  const gatedSummary = async (key: RunKey) => {
+    let rec: RunRecord;
+    try {
+      rec = await readRun(key);
+    } catch (e) {
+      ports.warn(`run ${key.runId} of ${key.model}: ${describeError(e)}`);
+      return [];
+    }
+    return rec.gates.map((g) => {
+      const r = rec.regressions.find((x) => x.gate_index === g.index);
+      return {
+        metric: g.metric,
+        actual: g.actual,
+        passed: g.passed,
+        baseline: r?.baseline ?? null,
+        delta: r?.delta ?? null,
+        regressed: r?.regressed ?? null,
+      };
+    });
+  };
 
   app.get('/api/suites', async (c) => {
     const suites = [];
@@ -122,9 +167,11 @@ export function createViewerApp(ports: ViewerPorts): Hono {
         } catch (e) {
           ports.warn(`index of ${key.model}: ${describeError(e)}`);
         }
+        const latest = entries[entries.length - 1] ?? null;
         models.push({
           model: key.model,
-          latest: entries[entries.length - 1] ?? null,
+          latest,
+          gated: latest === null ? [] : await gatedSummary({ ...key, runId: latest.run_id }),
           runs: entries.slice(-STRIP_RUNS),
           run_count: entries.length,
         });
@@ -139,18 +186,73 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     return c.json({ model, runs: await ports.store.index(model) });
   });
 
+  app.get('/api/trend/:project/:suite/:model', async (c) => {
+    const { runId: _r, ...model } = runKey(c);
+    if ((await ports.store.index(model)).length === 0) {
+      return notFound(c, `model ${model.model} of ${model.project}/${model.suite} has no runs`);
+    }
+    return c.json(trendView(model, await loadHistory(ports.store, model, ports.warn)));
+  });
+
+  // Models × gated metrics of a suite: each model's latest run, as `temporalci summary` prints it.
+  app.get('/api/matrix/:project/:suite', async (c) => {
+    const project = c.req.param('project');
+    const suite = c.req.param('suite');
+    const models: SummaryModelInput[] = [];
+    for (const key of await ports.store.listModels(project, suite)) {
+      const latest = (await ports.store.index(key)).at(-1) ?? null;
+      let gates: SummaryModelInput['gates'] = null;
+      if (latest !== null) {
+        try {
+          gates = (await readRun({ ...key, runId: latest.run_id })).gates;
+        } catch (e) {
+          ports.warn(`run ${latest.run_id} of ${key.model}: ${describeError(e)}`);
+        }
+      }
+      models.push({ name: key.model, latest, gates });
+    }
+    if (models.length === 0) return notFound(c, `no models in ${project}/${suite}`);
+    return c.json({ project, suite, ...summarizeSuite(models) });
+  });
+
   app.get('/api/runs/:project/:suite/:model/:run', async (c) => {
     const rec = await readRun(runKey(c));
-    return c.json(runView(rec, await readBaseline(rec)));
+    const { other, against } = await readAgainst(c, rec);
+    return c.json(runView(rec, other, against));
   });
 
   app.get('/api/runs/:project/:suite/:model/:run/samples/:sample', async (c) => {
     const rec = await readRun(runKey(c));
-    const baseline = await readBaseline(rec);
-    const view = sampleView(runView(rec, baseline), rec, baseline, c.req.param('sample'));
+    const { other: baseline, against } = await readAgainst(c, rec);
+    const view = sampleView(runView(rec, baseline, against), rec, baseline, c.req.param('sample'));
     return view === null
       ? notFound(c, `run ${rec.run_id} has no sample ${c.req.param('sample')}`)
       : c.json(view);
+  });
+
+  /** The local file of a sample's kept video, checked as /files/ checks its URLs; null when there is none. */
+  const videoFile = async (rec: RunRecord, sampleId: string): Promise<string | null> => {
+    const s = rec.samples.find((x) => x.sample_id === sampleId);
+    if (!s?.video_path) return null;
+    const req = parseArtifactPath(
+      [rec.project, rec.suite_name, rec.model_name, rec.run_id, ...s.video_path.split('/')]
+        .map(encodeURIComponent)
+        .join('/'),
+    );
+    const file = req === null ? null : await localArtifact(ports.artifacts, ports.artifactsRoot, req);
+    return file?.path ?? null;
+  };
+
+  app.get('/api/runs/:project/:suite/:model/:run/samples/:sample/frames', async (c) => {
+    const rec = await readRun(runKey(c));
+    const id = c.req.param('sample');
+    if (!rec.samples.some((s) => s.sample_id === id))
+      return notFound(c, `run ${rec.run_id} has no sample ${id}`);
+    const cand = await videoFile(rec, id);
+    if (cand === null) return notFound(c, `run ${rec.run_id} kept no video of sample ${id}`);
+    const { other: baseline } = await readAgainst(c, rec);
+    const base = baseline === null ? null : await videoFile(baseline, id);
+    return c.json(await frameSeries(cand, base, c.req.raw.signal));
   });
 
   app.get('/files/*', async (c) => {

@@ -1,5 +1,6 @@
 import { type Direction, deltaOf, gatedPaths, samplePathValue } from '../gates/ranking.js';
 import { perSamplePaths, rankSamples } from '../report/analysis.js';
+import { type SprtView, sprtView } from '../report/sprt-view.js';
 import type { RunRecord, RunStatus, SampleRecord } from '../schema/run.js';
 import type { RunKey } from '../store/types.js';
 
@@ -64,6 +65,8 @@ export interface RunView {
     warning: string | null;
   }[];
   regressions: RunRecord['regressions'];
+  /** The SPRT gates' traces: LLR per wave (look) with the decision boundaries. */
+  sprt: (SprtView & { metric: string })[];
   errors: string[];
   warnings: string[];
   note: string | null;
@@ -116,7 +119,11 @@ function rowOf(
   };
 }
 
-export function runView(rec: RunRecord, baseline: RunRecord | null): RunView {
+/**
+ * `against`: the run the deltas are taken against when it is not the run's own baseline (the compare page:
+ * any two runs of a model); its id is then reported as the baseline, with mode `compare`.
+ */
+export function runView(rec: RunRecord, baseline: RunRecord | null, against = false): RunView {
   const ranked = rankSamples(rec, baseline);
   const directions = gatedPaths(rec.gates);
   const gated = [...directions.keys()];
@@ -153,7 +160,9 @@ export function runView(rec: RunRecord, baseline: RunRecord | null): RunView {
     timestamp_utc: rec.timestamp_utc,
     duration_s: rec.duration_s,
     counts: rec.counts,
-    baseline: { run_id: rec.baseline.run_id, mode: rec.baseline.mode, found: baseline !== null },
+    baseline: against
+      ? { run_id: baseline?.run_id ?? null, mode: 'compare', found: baseline !== null }
+      : { run_id: rec.baseline.run_id, mode: rec.baseline.mode, found: baseline !== null },
     columns,
     gated,
     worst,
@@ -167,6 +176,10 @@ export function runView(rec: RunRecord, baseline: RunRecord | null): RunView {
       warning: g.warning ?? null,
     })),
     regressions: rec.regressions,
+    sprt: rec.gates.flatMap((g) => {
+      const v = sprtView(g);
+      return v === null ? [] : [{ metric: g.metric, ...v }];
+    }),
     errors: rec.errors,
     warnings: rec.warnings,
     note: rec.note ?? null,

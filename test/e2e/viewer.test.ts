@@ -19,6 +19,7 @@ let server: ChildProcess;
 let base: string; // http://127.0.0.1:<port>
 let browser: Browser | undefined;
 let candidateId: string;
+let baselineId: string;
 const problems: string[] = [];
 const requests: string[] = [];
 const SHOTS = process.env.TEMPORALCI_SCREENSHOTS === '1';
@@ -106,13 +107,43 @@ const DIFF_MEAN = `(() => {
   return sum / (3 * (d.length / 4));
 })()`;
 
+/** Mean |difference| (0–255) of the wipe canvas against each video, left and right of the line. */
+const WIPE_CHECK = `(() => {
+  const w = document.getElementById('wipe');
+  const [b, c] = document.querySelectorAll('video');
+  const W = w.width, H = w.height, x = Math.round(Number(w.dataset.pos) * W);
+  const s = document.createElement('canvas');
+  s.width = W; s.height = H;
+  const sc = s.getContext('2d', { willReadFrequently: true });
+  const get = (src) => { sc.drawImage(src, 0, 0, W, H); return sc.getImageData(0, 0, W, H).data; };
+  const wd = w.getContext('2d').getImageData(0, 0, W, H).data, bd = get(b), cd = get(c);
+  const mad = (o, x0, x1) => {
+    let sum = 0, n = 0;
+    for (let y = 0; y < H; y++) for (let i = (y * W + x0) * 4; i < (y * W + x1) * 4; i += 4) {
+      sum += Math.abs(wd[i] - o[i]) + Math.abs(wd[i + 1] - o[i + 1]) + Math.abs(wd[i + 2] - o[i + 2]);
+      n += 3;
+    }
+    return n ? sum / n : -1;
+  };
+  return { leftVsCand: mad(cd, 0, x - 2), leftVsBase: mad(bd, 0, x - 2),
+           rightVsBase: mad(bd, x + 2, W), rightVsCand: mad(cd, x + 2, W) };
+})()`;
+
+/** The first chart's cursor x and the x of its candidate point at the frame the page says it shows. */
+const CURSOR_X = `(() => {
+  const f = Number(document.getElementById('curves').dataset.frame);
+  const svg = document.querySelector('#curves svg.curve');
+  const pts = svg.querySelector('polyline.candidate').getAttribute('points').split(' ');
+  return [Number(svg.querySelector('line.cursor').getAttribute('x1')), Number(pts[f].split(',')[0])];
+})()`;
+
 const runHash = (id: string) => `#/run/demo/report_e2e/m1/${id}`;
 
 beforeAll(async () => {
   f = await makeFixture('tci-viewer-');
   expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
   expect((await runSuiteCli(f, f.badSuite)).code).toBe(2);
-  [, candidateId] = (await runIds(f)) as [string, string];
+  [baselineId, candidateId] = (await runIds(f)) as [string, string];
   const started = await startViewer(f.artifacts);
   server = started.child;
   base = started.url;
@@ -162,6 +193,20 @@ describe('temporalci view', () => {
     await row.waitFor();
     expect(await row.locator('.latest .badge').textContent()).toBe('FAIL');
     expect(await row.locator('.tick').count()).toBe(2);
+    // The latest run's gated metrics, with their change vs the baseline the run's regression check recorded.
+    const suites = (await (await fetch(`${base}/api/suites`)).json()) as {
+      suites: { models: { gated: { metric: string; delta: number | null; passed: boolean }[] }[] }[];
+    };
+    const gated = suites.suites[0]!.models[0]!.gated;
+    expect(gated.map((g) => g.metric)).toEqual([
+      'vbench_temporal.score',
+      'vbench_temporal.dims.temporal_flicker',
+    ]);
+    const score = gated[0]!;
+    expect(score.delta).toBeLessThan(0); // the degraded candidate scores below its baseline
+    const chip = row.locator('.chip[data-metric="vbench_temporal.score"]');
+    expect(await chip.locator('.delta').textContent()).toMatch(/^ \(Δ -\d/);
+    expect(await chip.getAttribute('class')).toContain(score.passed ? 'pass' : 'fail');
     if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-home.png') });
     await page.close();
   });
@@ -276,6 +321,180 @@ describe('temporalci view', () => {
       // A noisy candidate against a clean baseline: the difference canvas is not black.
       await until(page, `${DIFF_SUM} > 0`);
       if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-sample.png') });
+      await page.close();
+    },
+  );
+
+  it('measures per-frame curves of a sample from both kept videos (/frames)', async () => {
+    const run = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+      worst: { sample_id: string }[];
+    };
+    const url = `${base}/api/runs/demo/report_e2e/m1/${candidateId}/samples/${run.worst[0]!.sample_id}/frames`;
+    const r = await fetch(url);
+    expect(r.status).toBe(200);
+    const data = (await r.json()) as {
+      frames: number;
+      series: { name: string; candidate: number[]; baseline: number[] }[];
+      psnr: number[];
+    };
+    expect(data.frames).toBe(9); // the suite's num_frames
+    expect(data.series.map((s) => s.name)).toEqual(['sharpness', 'colorfulness']);
+    for (const s of data.series) {
+      expect(s.candidate).toHaveLength(9);
+      expect(s.baseline).toHaveLength(9);
+      for (const v of [...s.candidate, ...s.baseline]) expect(Number.isFinite(v)).toBe(true);
+    }
+    // A noisy candidate: its frames are sharper (noise is high-frequency) and far from the baseline's.
+    const sharp = data.series[0]!;
+    expect(sharp.candidate.every((v, i) => v > sharp.baseline[i]!)).toBe(true);
+    expect(data.psnr).toHaveLength(9);
+    for (const v of data.psnr) expect(v).toBeLessThan(40);
+    expect((await fetch(`${url.replace(/\/frames$/, '')}x/frames`)).status).toBe(404);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'sample page: the wipe shows the candidate left of the dragged line and the baseline right; the curves cursor follows the frame',
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(candidateId)}`);
+      await page.locator('#worst .worst-item .prompt').first().click();
+      await page.locator('#curves svg.curve').first().waitFor();
+      expect(await page.locator('#curves svg.curve').count()).toBe(3);
+      await until(page, "document.getElementById('wipe').width > 1");
+      await until(page, SETTLED);
+      const fps = 6;
+
+      const canvas = page.locator('#wipe');
+      expect(await canvas.getAttribute('data-pos')).toBe('0.500');
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width / 2, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.3, y, { steps: 4 });
+      await page.mouse.up();
+      expect(Number(await canvas.getAttribute('data-pos'))).toBeCloseTo(0.3, 1);
+      expect(Number(await page.inputValue('#wipe-pos'))).toBeCloseTo(0.3, 1);
+      const m = (await page.evaluate(WIPE_CHECK)) as Record<string, number>;
+      expect(m.leftVsCand).toBeLessThan(1);
+      expect(m.rightVsBase).toBeLessThan(1);
+      expect(m.leftVsBase).toBeGreaterThan(m.leftVsCand! + 5);
+      expect(m.rightVsCand).toBeGreaterThan(m.rightVsBase! + 5);
+
+      for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight']) {
+        await page.keyboard.press(key);
+        await until(page, SETTLED);
+        const frame = Math.floor(((await page.evaluate(CAND_TIME)) as number) * fps);
+        await until(page, `document.getElementById('curves').dataset.frame === '${frame}'`);
+        const [x1, pointX] = (await page.evaluate(CURSOR_X)) as [number, number];
+        expect(x1).toBeCloseTo(pointX, 0);
+      }
+      if (SHOTS)
+        await page.screenshot({
+          path: path.join(REPO_ROOT, 'docs/img/viewer-sample-wipe.png'),
+          fullPage: true,
+        });
+      await page.close();
+    },
+  );
+
+  it('compares any two runs: ?vs=<run> takes the deltas against that run; an unknown one is a 404', async () => {
+    type View = {
+      baseline: { run_id: string; mode: string };
+      samples: { sample_id: string; deltas: Record<string, number | null> }[];
+    };
+    const get = async (u: string) => (await (await fetch(`${base}${u}`)).json()) as View;
+    const forward = await get(`/api/runs/demo/report_e2e/m1/${candidateId}`);
+    const reverse = await get(`/api/runs/demo/report_e2e/m1/${baselineId}?vs=${candidateId}`);
+    expect(reverse.baseline).toMatchObject({ run_id: candidateId, mode: 'compare' });
+    const key = 'vbench_temporal.score';
+    for (const s of forward.samples) {
+      const r = reverse.samples.find((x) => x.sample_id === s.sample_id)!;
+      expect(r.deltas[key]).toBeCloseTo(-s.deltas[key]!, 9);
+      expect(s.deltas[key]).not.toBe(0);
+    }
+    expect(
+      (await fetch(`${base}/api/runs/demo/report_e2e/m1/${baselineId}?vs=20990101T000000000Z-dead`)).status,
+    ).toBe(404);
+  });
+
+  it.skipIf(!HAS_CHROMIUM)(
+    "compare page: picking another run shows the deltas against it, and a sample opens both runs' videos",
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(baselineId)}`);
+      await page.locator('#compare-with').waitFor();
+      expect(await page.locator('table.samples th[data-key^="d:"]').count()).toBe(0); // no baseline of its own
+      await page.selectOption('#compare-with', candidateId);
+      await page.waitForURL(`**/#/compare/demo/report_e2e/m1/${candidateId}/${baselineId}`);
+      const th = page.locator('table.samples th[data-key="d:vbench_temporal.score"]');
+      await th.waitFor();
+      expect(await page.textContent('#verdict')).toContain(`compared with ${candidateId}`);
+      const forward = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+        samples: { sample_id: string; deltas: Record<string, number> }[];
+      };
+      const row = page.locator('table.samples tbody tr').first();
+      const id = (await row.getAttribute('data-sample'))!;
+      const index = await page
+        .locator('table.samples thead th')
+        .evaluateAll((ths) => ths.findIndex((t) => t.getAttribute('data-key') === 'd:vbench_temporal.score'));
+      const shown = Number(await row.locator(`td:nth-child(${index + 1})`).getAttribute('data-value'));
+      const want = forward.samples.find((s) => s.sample_id === id)!.deltas['vbench_temporal.score']!;
+      expect(shown).toBeCloseTo(-want, 9);
+
+      await row.locator('td.prompt a').click();
+      await page.waitForURL(`**/#/pair/demo/report_e2e/m1/${candidateId}/${baselineId}/${id}`);
+      await page.locator('video').nth(1).waitFor();
+      const srcs = (await page.evaluate(
+        "[...document.querySelectorAll('video')].map((v) => v.src)",
+      )) as string[];
+      expect(srcs[0]).toContain(`/${candidateId}/`);
+      expect(srcs[1]).toContain(`/${baselineId}/`);
+      await until(page, "[...document.querySelectorAll('video')].every((v) => v.readyState >= 2)");
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'trend page: the gated metrics by default, the others behind the toggle, each point opens its run',
+    async () => {
+      const page = await newPage();
+      await page.goto(`${base}/#/`);
+      await page.locator('tr.model[data-model="m1"] a.trend-link').click();
+      await page.waitForURL('**/#/trend/demo/report_e2e/m1');
+      const gated = page.locator('#trend-gated figure.trend-fig');
+      await gated.first().waitFor();
+      expect(await gated.evaluateAll((fs) => fs.map((f) => f.getAttribute('data-path')))).toEqual([
+        'vbench_temporal.score',
+        'vbench_temporal.dims.temporal_flicker',
+      ]);
+      const others = page.locator('#trend-others figure.trend-fig');
+      expect(await others.count()).toBeGreaterThan(0);
+      expect(await others.first().isVisible()).toBe(false);
+      await page.check('#show-ungated');
+      expect(await others.first().isVisible()).toBe(true);
+      const points = page.locator('#trend-gated figure.trend-fig').first().locator('a.point');
+      expect(await points.evaluateAll((as) => as.map((a) => a.getAttribute('data-run')))).toEqual([
+        baselineId,
+        candidateId,
+      ]);
+      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-trend.png') });
+      await points.nth(1).locator('circle').click();
+      await page.waitForURL(`**/${runHash(candidateId)}`);
+      await page.locator('#verdict').waitFor();
+
+      await page.goto(`${base}/#/matrix/demo/report_e2e`);
+      const row = page.locator('#matrix tr[data-model="m1"]');
+      await row.waitFor();
+      expect(await row.locator('.badge').textContent()).toBe('FAIL');
+      expect(await page.locator('#matrix thead th').allTextContents()).toEqual([
+        'model',
+        'status',
+        'vbench_temporal.score >= 0.9',
+        'vbench_temporal.dims.temporal_flicker >= 0.985',
+      ]);
+      expect(await row.locator('td.fail').count()).toBeGreaterThan(0);
+      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-matrix.png') });
       await page.close();
     },
   );

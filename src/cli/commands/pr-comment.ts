@@ -36,7 +36,10 @@ export function registerPrComment(program: Command): void {
     )
     .option('--report-url <base>', 'public URL of the artifacts folder: report links and poster-frame images')
     .option('--artifact-url <url>', 'where the uploaded artifacts folder can be downloaded')
-    .option('--viewer-url <url>', 'a page showing the runs (linked from the comment)')
+    .option(
+      '--viewer-url <url>',
+      'where `temporalci view` serves the runs: the comment links each run and regressed sample to its page',
+    )
     .option('--key <name>', 'tells comments apart on one PR (default: the project/suite of the runs)')
     .option('--top <n>', 'regressed samples listed per run', positiveInt, 3)
     .option('--dry-run', 'print the comment instead of posting it')

@@ -16,10 +16,17 @@ export async function getJson(url) {
 }
 
 const seg = (s) => encodeURIComponent(String(s));
+/** `?vs=<run id>`: compare with that run of the same model instead of the run's own baseline. */
+const vsQuery = (vs) => (vs ? `?vs=${seg(vs)}` : '');
 
 export const api = {
   suites: () => getJson('/api/suites'),
-  run: (p, s, m, id) => getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}`),
-  sample: (p, s, m, id, sample) =>
-    getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}/samples/${seg(sample)}`),
+  trend: (p, s, m) => getJson(`/api/trend/${seg(p)}/${seg(s)}/${seg(m)}`),
+  matrix: (p, s) => getJson(`/api/matrix/${seg(p)}/${seg(s)}`),
+  runs: (p, s, m) => getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}`),
+  run: (p, s, m, id, vs) => getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}${vsQuery(vs)}`),
+  sample: (p, s, m, id, sample, vs) =>
+    getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}/samples/${seg(sample)}${vsQuery(vs)}`),
+  frames: (p, s, m, id, sample, vs) =>
+    getJson(`/api/runs/${seg(p)}/${seg(s)}/${seg(m)}/${seg(id)}/samples/${seg(sample)}/frames${vsQuery(vs)}`),
 };

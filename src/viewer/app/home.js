@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { badge, h, mount, route } from './dom.js';
+import { badge, fmt, fmtDelta, h, mount, route } from './dom.js';
 
 /** Suites → models: each model's latest status, a strip of its last runs, links to every run. */
 export async function homePage(view) {
@@ -25,7 +25,16 @@ function suiteSection(s) {
   return h(
     'section',
     { className: 'suite' },
-    h('h2', {}, `${s.project} / ${s.suite}`),
+    h(
+      'h2',
+      {},
+      `${s.project} / ${s.suite} `,
+      h(
+        'a',
+        { href: route('matrix', s.project, s.suite), className: 'small matrix-link' },
+        'models × metrics',
+      ),
+    ),
     h(
       'table',
       { className: 'models' },
@@ -37,8 +46,9 @@ function suiteSection(s) {
           {},
           h('th', {}, 'model'),
           h('th', {}, 'latest'),
+          h('th', {}, 'gated metrics (Δ vs baseline)'),
           h('th', {}, 'last runs'),
-          h('th', {}, 'runs'),
+          h('th', {}, 'runs (trend)'),
         ),
       ),
       h('tbody', {}, ...s.models.map((m) => modelRow(s, m))),
@@ -66,6 +76,7 @@ function modelRow(s, m) {
           )
         : h('span', { className: 'muted' }, 'no run'),
     ),
+    h('td', { className: 'gated' }, ...m.gated.map(gatedChip)),
     h(
       'td',
       {},
@@ -82,7 +93,27 @@ function modelRow(s, m) {
         ),
       ),
     ),
-    h('td', { className: 'num' }, String(m.run_count)),
+    h(
+      'td',
+      { className: 'num' },
+      h(
+        'a',
+        { href: route('trend', s.project, s.suite, m.model), className: 'trend-link', title: 'trend' },
+        String(m.run_count),
+      ),
+    ),
+  );
+}
+
+/** One gated metric of the latest run: its value, red when its gate failed, and the change vs baseline. */
+function gatedChip(g) {
+  return h(
+    'span',
+    { className: `chip ${g.passed ? 'pass' : 'fail'}`, dataset: { metric: g.metric } },
+    `${g.metric} ${fmt(g.actual)}`,
+    g.delta === null
+      ? null
+      : h('span', { className: `delta ${g.regressed ? 'neg' : ''}` }, ` (Δ ${fmtDelta(g.delta)})`),
   );
 }
 

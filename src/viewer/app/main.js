@@ -2,14 +2,27 @@ import { errorPanel, h, mount } from './dom.js';
 import { homePage } from './home.js';
 import { runPage } from './run.js';
 import { samplePage } from './sample.js';
+import { matrixPage, trendPage } from './trend.js';
 
 /**
  * Hash routes, so every page has a URL to share and the server needs no route per page:
  *   #/                                          suites → models
  *   #/run/<project>/<suite>/<model>/<run>        a run
  *   #/sample/<project>/<suite>/<model>/<run>/<id> one sample, baseline beside it
+ *   #/compare/<project>/<suite>/<model>/<A>/<B>  run B measured against run A (any two runs of a model)
+ *   #/pair/<project>/<suite>/<model>/<A>/<B>/<id> one sample of run B beside the same sample of run A
+ *   #/trend/<project>/<suite>/<model>             a model's metrics over its runs
+ *   #/matrix/<project>/<suite>                    models × gated metrics of a suite
  */
-const PAGES = { '': [0, homePage], run: [4, runPage], sample: [5, samplePage] };
+const PAGES = {
+  '': [0, homePage],
+  run: [4, runPage],
+  sample: [5, samplePage],
+  compare: [5, (view, p, s, m, a, b) => runPage(view, p, s, m, b, a)],
+  trend: [3, trendPage],
+  matrix: [2, matrixPage],
+  pair: [6, (view, p, s, m, a, b, id) => samplePage(view, p, s, m, b, id, a)],
+};
 
 let cleanup = null;
 /** Bumped on every navigation: a page still loading when the hash changes must not draw over the next. */

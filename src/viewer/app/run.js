@@ -1,25 +1,79 @@
 import { api } from './api.js';
 import { badge, fmt, fmtDelta, h, mount, route } from './dom.js';
 import { setCrumbs } from './home.js';
+import { sprtSection } from './sprt.js';
 
 /**
  * A run: the verdict, then the worst samples (prompt, seed, gate, delta) right under it, so the regressed
  * prompt + seed is on screen without scrolling; then every sample in a table sorted by clicking a column
  * and narrowed by a filter; then the gates and regressions.
  */
-export async function runPage(view, project, suite, model, runId) {
-  const run = await api.run(project, suite, model, runId);
-  document.title = `${run.status} ${model} ${runId} · TemporalCI`;
-  setCrumbs([`${project} / ${suite}`, '#/'], [model, null], [runId, null]);
-  const link = (id) => route('sample', project, suite, model, runId, id);
+export async function runPage(view, project, suite, model, runId, vs = null) {
+  const [run, history] = await Promise.all([
+    api.run(project, suite, model, runId, vs),
+    api.runs(project, suite, model),
+  ]);
+  document.title = vs
+    ? `${vs} → ${runId} · ${model} · TemporalCI`
+    : `${run.status} ${model} ${runId} · TemporalCI`;
+  setCrumbs(
+    [`${project} / ${suite}`, '#/'],
+    [model, route('trend', project, suite, model)],
+    ...(vs
+      ? [
+          [vs, route('run', project, suite, model, vs)],
+          ['→', null],
+        ]
+      : []),
+    [runId, vs ? route('run', project, suite, model, runId) : null],
+  );
+  const link = (id) =>
+    vs
+      ? route('pair', project, suite, model, vs, runId, id)
+      : route('sample', project, suite, model, runId, id);
   mount(
     view,
     verdict(run),
+    comparePicker(run, history.runs, vs),
     worstSection(run, link),
     samplesSection(run, link),
     gatesSection(run),
     regressionsSection(run),
+    sprtSection(run),
     problemsSection(run),
+  );
+}
+
+/** "Compare with…": any other run of the model; picking one opens the compare page (this run against it). */
+function comparePicker(run, runs, vs) {
+  const { project, suite, model, runId } = run.key;
+  const others = runs.filter((e) => e.run_id !== runId).reverse();
+  if (others.length === 0) return null;
+  const select = h(
+    'select',
+    {
+      id: 'compare-with',
+      ariaLabel: 'compare with another run',
+      onchange: (e) => {
+        const a = e.target.value;
+        location.hash = a
+          ? route('compare', project, suite, model, a, runId)
+          : route('run', project, suite, model, runId);
+      },
+    },
+    h('option', { value: '' }, vs ? 'its own baseline' : 'compare with…'),
+    ...others.map((e) =>
+      h(
+        'option',
+        { value: e.run_id, selected: e.run_id === vs },
+        `${e.run_id} ${e.status}${e.run_id === run.baseline.run_id && !vs ? ' (baseline)' : ''}`,
+      ),
+    ),
+  );
+  return h(
+    'p',
+    { className: 'compare-picker' },
+    h('label', {}, vs ? 'compared with ' : 'Δ against ', select),
   );
 }
 
@@ -29,7 +83,7 @@ function verdict(run) {
     ? h(
         'span',
         {},
-        'baseline ',
+        run.baseline.mode === 'compare' ? 'compared with ' : 'baseline ',
         h(
           'a',
           { href: route('run', run.key.project, run.key.suite, run.key.model, run.baseline.run_id) },

@@ -1,19 +1,24 @@
 import { api } from './api.js';
+import { Curves } from './curves.js';
 import { DiffView } from './diff.js';
 import { badge, fmt, fmtDelta, h, mount, route } from './dom.js';
 import { setCrumbs } from './home.js';
+import { WipeView } from './wipe.js';
 
 /**
  * One sample: the baseline's video and this run's side by side, locked together. Play, pause, seek and
  * frame-step act on both; while playing, the baseline is pulled back to the candidate whenever they drift
  * apart by more than half a frame. Keys: space plays or pauses, ← and → step one frame. Under the players,
- * |candidate − baseline| per pixel on a canvas.
+ * |candidate − baseline| per pixel on a canvas, the wipe view (candidate over baseline, clipped where the
+ * user drags) and the per-frame curves with a cursor on the frame shown.
  */
-export async function samplePage(view, project, suite, model, runId, sampleId) {
-  const v = await api.sample(project, suite, model, runId, sampleId);
+export async function samplePage(view, project, suite, model, runId, sampleId, vs = null) {
+  const v = await api.sample(project, suite, model, runId, sampleId, vs);
   const s = v.sample;
   document.title = `${s.status} ${s.prompt.slice(0, 40)} · seed ${s.seed} · TemporalCI`;
-  const runLink = route('run', project, suite, model, runId);
+  const runLink = vs
+    ? route('compare', project, suite, model, vs, runId)
+    : route('run', project, suite, model, runId);
   setCrumbs([`${project} / ${suite}`, '#/'], [model, null], [runId, runLink], [sampleId, null]);
 
   const player = (url, label) =>
@@ -53,7 +58,7 @@ export async function samplePage(view, project, suite, model, runId, sampleId) {
     'section',
     { className: 'players' },
     pane(
-      v.baseline ? `baseline ${v.baseline.run_id}` : 'baseline',
+      v.baseline ? `${vs ? 'run' : 'baseline'} ${v.baseline.run_id}` : 'baseline',
       base,
       v.baseline ? 'the baseline kept no video of this sample' : 'this run has no baseline',
     ),
@@ -65,15 +70,39 @@ export async function samplePage(view, project, suite, model, runId, sampleId) {
   }
   const sync = new SyncedPlayers(cand, base, v.fps);
   const diff = base ? new DiffView(cand, base) : null;
-  sync.onFrame = () => diff?.draw();
+  const wipe = base ? new WipeView(cand, base) : null;
+  const curvesSlot = h('div', { id: 'curves-slot' }, h('p', { className: 'muted' }, 'Measuring each frame…'));
+  let curves = null;
+  sync.onFrame = (frame) => {
+    diff?.draw();
+    wipe?.draw();
+    curves?.at(frame);
+  };
   mount(
     view,
     header,
     players,
     sync.controls(),
-    diff ? h('section', { className: 'diff' }, h('h2', {}, '|candidate − baseline|'), diff.canvas) : null,
+    curvesSlot,
+    h(
+      'div',
+      { className: 'compare-views' },
+      diff ? h('section', { className: 'diff' }, h('h2', {}, '|candidate − baseline|'), diff.canvas) : null,
+      wipe?.element(),
+    ),
     metricsTable(s),
   );
+  // The curves are measured on request (a decode of both videos): the players do not wait for them.
+  api
+    .frames(project, suite, model, runId, sampleId, vs)
+    .then((data) => {
+      curves = new Curves(data);
+      curvesSlot.replaceChildren(curves.el);
+      sync.refresh();
+    })
+    .catch((e) =>
+      curvesSlot.replaceChildren(h('p', { className: 'muted' }, `no per-frame curves: ${e.message}`)),
+    );
   const onKey = (e) => {
     if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return;
     if (e.key === ' ') sync.toggle();
@@ -188,7 +217,7 @@ class SyncedPlayers {
     this.slider.value = String(this.cand.currentTime);
     const frame = Math.floor(this.cand.currentTime * this.fps + 1e-6);
     this.label.textContent = `frame ${frame + 1} · ${this.cand.currentTime.toFixed(3)} s / ${d.toFixed(3)} s`;
-    this.onFrame();
+    this.onFrame(frame);
   }
 
   stop() {

@@ -6,6 +6,7 @@ import {
   type PrCommentRun,
   prCommentMarkdown,
   prCommentMarker,
+  viewerLink,
 } from '../../../src/report/pr-comment.js';
 import type { GateResult, RunRecord } from '../../../src/schema/run.js';
 import { record, runId } from '../store/fixtures.js';
@@ -145,6 +146,19 @@ describe('the PR comment', () => {
     expect(md.trimEnd().split('\n').at(-1)).toBe(
       '[viewer](https://viewer.example/r2) · [artifact with every video and report](https://gh.example/art/9) · [workflow run](https://gh.example/o/r/actions/runs/1)',
     );
+  });
+
+  it('links the run and each regressed sample straight to their viewer pages under --viewer-url', () => {
+    const run = commentRun();
+    const id = run.record.run_id;
+    const md = prCommentMarkdown({ runs: [run], viewerUrl: 'http://ci-viewer:8430/#/' });
+    expect(md).toContain(`· [in the viewer](http://ci-viewer:8430/#/run/p/s/m/${id})`);
+    const rows = rowsOf(md, '**Top regressed samples**');
+    expect(rows[1]).toContain(` · [side by side](http://ci-viewer:8430/#/sample/p/s/m/${id}/s1) |`);
+    expect(rows[2]).toContain(`[side by side](http://ci-viewer:8430/#/sample/p/s/m/${id}/s2)`);
+    expect(prCommentMarkdown({ runs: [run] })).not.toContain('side by side');
+    // Each segment escaped once, as the viewer's own links are.
+    expect(viewerLink('http://v', 'sample', 'a b', 's/x')).toBe('http://v#/sample/a%20b/s%2Fx');
   });
 
   it('shows a passing run without samples, and the worst status of several runs', () => {
