@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { METRICS } from '../src/metrics/registry.js';
+import { loadMetric, METRICS } from '../src/metrics/registry.js';
 import { runsOffThread } from '../src/metrics/worker/eligible.js';
 import { setMetricThreads, shutdownMetricWorkers } from '../src/metrics/worker/pool.js';
 import { runProcess } from '../src/platform/process.js';
@@ -26,9 +26,9 @@ import { printResults } from './print.js';
 import type { BenchResult } from './types.js';
 
 /** Every registered metric that reads pixels, needs no model weights and no reference. */
-export function weightFreeSet(): StreamMetric[] {
-  return Object.values(METRICS)
-    .map((d) => d as unknown as StreamMetric['def'])
+export async function weightFreeSet(): Promise<StreamMetric[]> {
+  const defs = await Promise.all(Object.keys(METRICS).map((n) => loadMetric(n)));
+  return defs
     .filter((def) => def.readsPixels && runsOffThread(def, false))
     .map((def) => ({ name: def.name, def, params: def.params.parse({}) as Record<string, unknown> }));
 }
@@ -127,7 +127,7 @@ export async function benchMeasure(): Promise<BenchResult[]> {
     const files = Array.from({ length: CLIPS }, (_, i) => path.join(dir, `clip${i}.mp4`));
     await Promise.all(files.map((f, i) => makeClip(f, SECONDS, SIDE, i + 1)));
     const frames = (await Promise.all(files.map((f) => probeVideo(f)))).reduce((a, v) => a + v.frameCount, 0);
-    const full = weightFreeSet();
+    const full = await weightFreeSet();
     const clipNote = `${CLIPS} clips x ${SECONDS} s, ${SIDE}x${SIDE} 24 fps x264, ${frames} frames`;
     await measureFile(files[0]!, full); // warm-up: JIT and worker start-up are not per-sample costs
     const decode = await decodeOnlySeconds(files);

@@ -67,7 +67,7 @@ export async function benchMemory(): Promise<BenchResult[]> {
     const a = await measureInChild(short);
     const b = await measureInChild(long);
     const c = await measureInChild(hd);
-    const set = `${weightFreeSet().length} metrics, ${SIDE}x${SIDE} 24 fps, worker threads`;
+    const set = `${(await weightFreeSet()).length} metrics, ${SIDE}x${SIDE} 24 fps, worker threads`;
     return [
       {
         name: 'peak RSS, 5 s clip (120 frames)',
@@ -100,7 +100,7 @@ export async function benchMemory(): Promise<BenchResult[]> {
 
 if (process.argv[2] === '--child') {
   const t0 = performance.now();
-  await measureFile(process.argv[3]!, weightFreeSet());
+  await measureFile(process.argv[3]!, await weightFreeSet());
   await shutdownMetricWorkers();
   const report: ChildReport = {
     maxRssKb: process.resourceUsage().maxRSS,

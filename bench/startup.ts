@@ -33,24 +33,17 @@ function medianSeconds(args: readonly string[]): number {
 export async function benchStartup(): Promise<BenchResult[]> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const node = medianSeconds(['-e', '0']);
-  const row = (name: string, args: string[], goal: number): BenchResult => {
+  const row = (name: string, args: string[], goal: string): BenchResult => {
     const value = medianSeconds([CLI, ...args]);
-    return {
-      name,
-      value,
-      unit: 's',
-      reference: node,
-      ratio: value / node,
-      note: `goal <= ${goal}x node -e 0`,
-    };
+    return { name, value, unit: 's', reference: node, ratio: value / node, note: `goal ${goal}` };
   };
-  const version = row('temporalci --version', ['--version'], 2.5);
-  const validate = row('temporalci validate examples/regression_core.yaml', ['validate', SUITE], 5);
-  validate.note = `goal <= 0.25 s (${validate.note})`;
+  const version = row('temporalci --version', ['--version'], '<= 2.5x node -e 0');
+  // The issue's goal for validate is absolute (what a user waits for), the ratio shows how much is Node's own.
+  const validate = row('temporalci validate examples/regression_core.yaml', ['validate', SUITE], '<= 0.25 s');
   return [
     { name: 'node -e 0', value: node, unit: 's', note: `median of ${RUNS} runs` },
     version,
-    row('temporalci --help', ['--help'], 5),
+    row('temporalci --help', ['--help'], '— (loads every command)'),
     validate,
   ];
 }

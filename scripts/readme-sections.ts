@@ -8,7 +8,7 @@ import { BUILTIN_ADAPTERS } from '../src/adapters/registry.js';
 import { buildProgram } from '../src/cli/main.js';
 import { GATE_METHODS } from '../src/gates/registry.js';
 import { METRICS } from '../src/metrics/registry.js';
-import type { MetricDefinition } from '../src/metrics/types.js';
+import type { MetricMeta } from '../src/metrics/types.js';
 import { suiteJsonSchema } from '../src/suite/json-schema.js';
 
 type Json = { [k: string]: unknown };
@@ -102,7 +102,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function metricsReference(): string {
   const rows = ['| metric | gate paths (default params) | what it measures |', '| --- | --- | --- |'];
   for (const [name, raw] of Object.entries(METRICS)) {
-    const def = raw as unknown as MetricDefinition<Record<string, unknown>>;
+    const def = raw.meta as unknown as MetricMeta<Record<string, unknown>>;
     const parsed = def.params.safeParse({});
     const paths = parsed.success
       ? [...def.paths(parsed.data), ...(def.summaryPaths?.(parsed.data) ?? [])]
@@ -118,7 +118,7 @@ export function metricsReference(): string {
 export function adaptersReference(): string {
   const rows = ['| adapter | what it drives |', '| --- | --- |'];
   for (const [name, def] of Object.entries(BUILTIN_ADAPTERS))
-    rows.push(`| \`${name}\` | ${cell(def.description)} |`);
+    rows.push(`| \`${name}\` | ${cell(def.meta.description)} |`);
   rows.push(
     '| `./path/to/adapter.js` | your own module, default-exporting an adapter definition (`src/adapters/types.ts`) |',
   );

@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { describeError, TemporalCIError } from '../errors.js';
 import { envRefs, interpolateEnvRecord, redactFile } from '../platform/env.js';
 import { secondsSince } from '../platform/format.js';
 import { readLogTail } from '../platform/log-tail.js';
 import { type LoggedRun, runToLog } from '../platform/process.js';
-import { PLACEHOLDERS, placeholderValues, substitute, unknownPlaceholders } from './command/template.js';
+import { placeholderValues, substitute } from './command/template.js';
+import { type CommandParams, commandAdapterMeta, commandParamsSchema } from './command.meta.js';
 import { refusalMetadata, writeRefusalPlaceholder } from './shared/refusal.js';
 import type {
   Adapter,
@@ -17,70 +17,16 @@ import type {
   GenerationResult,
 } from './types.js';
 
+export { type CommandParams, commandParamsSchema } from './command.meta.js';
+
 /** coreutils `timeout` reports a killed command as 124; CI logs and dashboards already know the number. */
 const TIMEOUT_EXIT_CODE = 124;
 /** What a shell reports for a command it cannot find or start. */
 const NOT_STARTED_EXIT_CODE = 127;
 const COMMAND_LOG_NAME = 'adapter.log';
 
-/**
- * The `command` adapter's params (strict). `argv` is a template: each element gets its placeholders
- * substituted and is passed as one argument (never split by a shell), unless `shell: true`, where argv is a
- * single string run with `/bin/sh -c` and every substituted value is shell-quoted.
- */
-export const commandParamsSchema = z
-  .strictObject({
-    argv: z
-      .array(z.string().min(1))
-      .min(1)
-      .describe(`command and arguments; placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`),
-    shell: z.boolean().default(false).describe('run argv[0] with /bin/sh -c (argv must have one element)'),
-    env: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
-      .default({})
-      .describe('extra environment variables; ${VAR} is taken from the environment of temporalci'),
-    cwd: z.string().min(1).optional().describe('working directory, relative to the suite folder'),
-    kill_grace_s: z.number().min(0).max(600).default(5).describe('seconds between SIGTERM and SIGKILL'),
-    output_ext: z
-      .string()
-      .regex(/^\.[A-Za-z0-9]{1,8}$/, 'an extension such as ".mp4"')
-      .default('.mp4')
-      .describe('extension of the file the command writes at {output}'),
-    refusal_exit_codes: z
-      .array(z.int().min(1).max(255))
-      .default([])
-      .describe(
-        'exit codes that mean "the model refused this prompt": not an error; the sample gets ' +
-          'metadata.refused = true and a black placeholder video',
-      ),
-  })
-  .superRefine((p, ctx) => {
-    if (p.shell && p.argv.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['argv'],
-        message: 'with shell: true, argv must be a single string (the shell command line)',
-      });
-    }
-    p.argv.forEach((arg, i) => {
-      for (const name of unknownPlaceholders(arg)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['argv', i],
-          message: `unknown placeholder {${name}}; known: ${PLACEHOLDERS.join(', ')} (write {{ }} for literal braces)`,
-        });
-      }
-    });
-  });
-
-export type CommandParams = z.output<typeof commandParamsSchema>;
-
 export const commandAdapter: AdapterDefinition<CommandParams> = {
-  name: 'command',
-  description:
-    'Runs a local command per sample (argv template with {prompt}, {seed}, {output}, …); logs kept per sample, ' +
-    'process group killed on timeout.',
-  params: commandParamsSchema,
+  ...commandAdapterMeta,
   create(params: CommandParams, ctx: AdapterFactoryContext): Adapter {
     const parsed = commandParamsSchema.safeParse(params);
     if (!parsed.success) {

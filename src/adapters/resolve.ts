@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeError, TemporalCIError } from '../errors.js';
 import type { ModelConfig } from '../schema/suite.js';
-import { findBuiltinAdapter, isModulePath, unknownAdapterError } from './registry.js';
+import { isModulePath, loadBuiltinAdapter, unknownAdapterError } from './registry.js';
 import type { Adapter, AdapterDefinition } from './types.js';
 
 function isAdapterDefinition(v: unknown): v is AdapterDefinition<Record<string, unknown>> {
@@ -15,7 +15,7 @@ async function resolveAdapterDefinition(
   name: string,
   suiteDir: string,
 ): Promise<AdapterDefinition<Record<string, unknown>>> {
-  const builtin = findBuiltinAdapter(name);
+  const builtin = await loadBuiltinAdapter(name);
   if (builtin) return builtin;
   if (!isModulePath(name)) throw unknownAdapterError(name);
   const file = path.resolve(suiteDir, name);

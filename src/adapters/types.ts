@@ -38,10 +38,18 @@ export interface AdapterFactoryContext {
   suiteDir: string;
 }
 
-export interface AdapterDefinition<P = Record<string, unknown>> {
+/**
+ * What `temporalci validate` needs of an adapter: its name, description and params schema. It lives in the
+ * adapter's `*.meta.ts` module, which imports none of the adapter's runtime (processes, HTTP, encoders).
+ */
+export interface AdapterMeta<P = Record<string, unknown>> {
   name: string;
   description: string;
   /** Validates the model's `params` (strict: unknown keys are errors). */
   params: import('zod').ZodType<P>;
+}
+
+/** An adapter: its metadata (spread in, so validate and run read the same schema) and its factory. */
+export interface AdapterDefinition<P = Record<string, unknown>> extends AdapterMeta<P> {
   create(params: P, ctx: AdapterFactoryContext): Adapter;
 }

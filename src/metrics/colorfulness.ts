@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { FrameView } from '../video/frame-view.js';
+import { type ColorfulnessParams, colorfulnessMeta } from './colorfulness.meta.js';
 import { PerFrameMean } from './per-frame.js';
 import type { MetricDefinition } from './types.js';
 
@@ -31,17 +31,7 @@ function colorfulnessOf(f: FrameView): number {
   return Math.sqrt(varSum) + 0.3 * Math.sqrt(mrg * mrg + myb * myb);
 }
 
-const paramsSchema = z.object({}).strict();
-export type ColorfulnessParams = z.output<typeof paramsSchema>;
-
 export const colorfulness: MetricDefinition<ColorfulnessParams> = {
-  name: 'colorfulness',
-  description:
-    'Hasler-Susstrunk colourfulness (sigma_rgyb + 0.3 mu_rgyb) per frame, mean/min/max; 0 = gray, ~33 ' +
-    'moderate, ~109 extreme; neither direction is better',
-  params: paramsSchema,
-  paths: () => ['mean', 'min', 'max'],
-  higherIsBetter: () => undefined,
-  readsPixels: true,
+  ...colorfulnessMeta,
   create: () => new PerFrameMean(colorfulnessOf),
 };

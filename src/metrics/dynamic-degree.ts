@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
+import { type DynamicDegreeParams, dynamicDegreeMeta } from './dynamic-degree.meta.js';
 import { estimateSubpixelFlow, type FlowFrame, prepareFlowFrame, topFlow } from './kernels/flow.js';
 import { resizeArea, resizeBilinear, sizeWithMinSide } from './kernels/image.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
@@ -22,8 +22,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * reliable blocks, not over every pixel as RAFT's dense flow. Measured on pans of known speed over a
  * textured still (test/unit/metrics/dynamic-degree.test.ts) it is within 0.1 px of the truth up to 16 px.
  */
-const paramsSchema = z.object({}).strict();
-export type DynamicDegreeParams = z.output<typeof paramsSchema>;
 
 const SIDE = 256;
 const THRESHOLD_PX = 6;
@@ -107,16 +105,6 @@ class DynamicDegreeAccumulator implements MetricAccumulator {
 }
 
 export const dynamicDegree: MetricDefinition<DynamicDegreeParams> = {
-  name: 'dynamic_degree',
-  description:
-    "VBench's dynamic-degree rule (frame step round(fps/8) half-to-even, min side 256, top-5% flow > 6 px " +
-    'in >= round(4N/16) pairs) with a weight-free stand-in for RAFT (block matching + Lucas-Kanade sub-pixel ' +
-    'flow on reliable 8x8 blocks; not VBench numbers): dynamic 1/0 (mean over samples = share of dynamic ' +
-    'videos), moving pairs, largest and mean top-5% flow (px at 256), flow_coverage = share of blocks ' +
-    'with a reliable vector; neither direction is better',
-  params: paramsSchema,
-  paths: () => ['dynamic', 'moving_pairs', 'top_flow_max', 'top_flow_mean', 'flow_coverage'],
-  higherIsBetter: () => undefined,
-  readsPixels: true,
+  ...dynamicDegreeMeta,
   create: (_params, ctx) => new DynamicDegreeAccumulator(vbenchFrameStep(ctx.video.fps)),
 };

@@ -1,19 +1,12 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
+import { type ExposureParams, exposureMeta } from './exposure.meta.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
  * Share of clipped pixels: luma at or above `highlight` (blown out) and at or below `shadow` (crushed),
  * averaged over frames. Lower is better for both; the worst frame is reported as well.
  */
-const paramsSchema = z
-  .object({
-    highlight: z.number().int().min(128).max(255).default(250).describe('luma >= this counts as clipped'),
-    shadow: z.number().int().min(0).max(127).default(5).describe('luma <= this counts as crushed'),
-  })
-  .strict();
-export type ExposureParams = z.output<typeof paramsSchema>;
 
 class ExposureAccumulator implements MetricAccumulator {
   private hi = 0;
@@ -53,14 +46,6 @@ class ExposureAccumulator implements MetricAccumulator {
 }
 
 export const exposure: MetricDefinition<ExposureParams> = {
-  name: 'exposure',
-  description:
-    'share of clipped luma: highlights (>= 250) and shadows (<= 5), mean over frames and worst frame (_max); ' +
-    'in [0, 1], lower = better exposed',
-  params: paramsSchema,
-  paths: () => ['highlights', 'shadows', 'highlights_max', 'shadows_max'],
-  higherIsBetter: (p) =>
-    ['highlights', 'shadows', 'highlights_max', 'shadows_max'].includes(p) ? false : undefined,
-  readsPixels: true,
+  ...exposureMeta,
   create: (params) => new ExposureAccumulator(params),
 };

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard, finiteOrNull } from './ffmpeg-shared.js';
+import { type FrameConsistencyParams, frameConsistencyMeta } from './frame-consistency.meta.js';
 import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
@@ -11,8 +11,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * morphs keeps consecutive SSIM high while first-frame SSIM falls). Weight-free, so not VBench's
  * subject/background consistency (those use DINO/CLIP features).
  */
-const paramsSchema = z.object({}).strict();
-export type FrameConsistencyParams = z.output<typeof paramsSchema>;
 
 class FrameConsistencyAccumulator implements MetricAccumulator {
   private readonly guard: FrameSizeGuard;
@@ -50,13 +48,6 @@ class FrameConsistencyAccumulator implements MetricAccumulator {
 }
 
 export const frameConsistency: MetricDefinition<FrameConsistencyParams> = {
-  name: 'frame_consistency',
-  description:
-    'SSIM-based frame consistency (ffmpeg ssim kernel on luma): consecutive = mean SSIM(t, t-1), ' +
-    'first_frame = mean SSIM(t, 0); in [0, 1], higher = more consistent (also lower with large motion)',
-  params: paramsSchema,
-  paths: () => ['consecutive', 'first_frame'],
-  higherIsBetter: (p) => (p === 'consecutive' || p === 'first_frame' ? true : undefined),
-  readsPixels: true,
+  ...frameConsistencyMeta,
   create: (_params, ctx) => new FrameConsistencyAccumulator(ctx.sampleId),
 };

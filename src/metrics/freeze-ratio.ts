@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
+import { type FreezeRatioParams, freezeRatioMeta } from './freeze-ratio.meta.js';
 import { meanAbsDiff } from './kernels/image.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
@@ -9,12 +9,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * levels. Lossy coding turns an exact repeat into a tiny non-zero difference, hence a tolerance rather than
  * equality; real motion or noise at 8 bits is well above 0.5 levels.
  */
-const paramsSchema = z
-  .object({
-    max_mad: z.number().min(0).max(10).default(0.5).describe('pair MAD (8-bit levels) at or below = frozen'),
-  })
-  .strict();
-export type FreezeRatioParams = z.output<typeof paramsSchema>;
 
 class FreezeAccumulator implements MetricAccumulator {
   private prev: Uint8Array | undefined;
@@ -45,13 +39,6 @@ class FreezeAccumulator implements MetricAccumulator {
 }
 
 export const freezeRatio: MetricDefinition<FreezeRatioParams> = {
-  name: 'freeze_ratio',
-  description:
-    'share of consecutive frame pairs that are duplicates (luma MAD <= 0.5 levels), their count and the ' +
-    'longest frozen run (pairs); lower = fewer frozen frames',
-  params: paramsSchema,
-  paths: () => ['ratio', 'frozen_pairs', 'longest_run'],
-  higherIsBetter: (p) => (['ratio', 'frozen_pairs', 'longest_run'].includes(p) ? false : undefined),
-  readsPixels: true,
+  ...freezeRatioMeta,
   create: (params) => new FreezeAccumulator(params.max_mad),
 };

@@ -1,14 +1,8 @@
-import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
 import type { MetricValues } from '../schema/values.js';
 import { percentile } from '../stats/aggregate.js';
+import { type LatencyParams, latencyMeta, type SUMMARY_STATS } from './latency.meta.js';
 import type { MetricAccumulator, MetricDefinition, SampleContext } from './types.js';
-
-const paramsSchema = z.object({}).strict();
-type LatencyParams = z.output<typeof paramsSchema>;
-
-/** Run-level statistics of `generate_s`; gates read them as `latency.generate_s.p95` and so on. */
-const SUMMARY_STATS = ['mean', 'p50', 'p95', 'max'] as const;
 
 /**
  * Wall time the adapter took to produce the sample (all attempts, retries and backoff included: that is
@@ -17,13 +11,7 @@ const SUMMARY_STATS = ['mean', 'p50', 'p95', 'max'] as const;
  * `latency.generate_s.p95 <= 45` works without a p95 gate aggregate.
  */
 export const latency: MetricDefinition<LatencyParams> = {
-  name: 'latency',
-  description: 'generation wall time per sample (generate_s), with p50/p95/max over the run',
-  params: paramsSchema,
-  paths: () => ['generate_s'],
-  summaryPaths: () => SUMMARY_STATS.map((s) => `generate_s.${s}`),
-  higherIsBetter: () => false,
-  readsPixels: false,
+  ...latencyMeta,
   create(_params: LatencyParams, ctx: SampleContext): MetricAccumulator {
     const seconds = ctx.timings.generate;
     return {

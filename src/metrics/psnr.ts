@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
-import { checkReferenceSize, FrameSizeGuard, PAIR_MODES, requireReference } from './ffmpeg-shared.js';
+import { checkReferenceSize, FrameSizeGuard, requireReference } from './ffmpeg-shared.js';
 import { planePairs } from './kernels/ffmpeg/frame-planes.js';
 import { PsnrClip, psnrFrame, psnrFromMse } from './kernels/ffmpeg/psnr.js';
+import { type PsnrParams, psnrMeta } from './psnr.meta.js';
 import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './types.js';
 
 /**
@@ -17,15 +17,6 @@ import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './typ
  * With `mode: reference` each scored frame is compared with its held-out truth instead of its predecessor.
  * Frames built from rgb24 alone carry their BT.601 luma as one gray plane (then average = y).
  */
-
-const paramsSchema = z
-  .object({
-    mode: z.enum(PAIR_MODES).default('consecutive'),
-    max_db: z.number().positive().max(1000).default(100),
-  })
-  .strict();
-
-export type PsnrParams = z.output<typeof paramsSchema>;
 
 class PsnrAccumulator implements MetricAccumulator {
   private readonly guard: FrameSizeGuard;
@@ -78,24 +69,8 @@ class PsnrAccumulator implements MetricAccumulator {
   }
 }
 
-const HIGHER = new Set(['mean', 'min', 'u', 'v', 'average', 'average_min']);
-
 export const psnr: MetricDefinition<PsnrParams> = {
-  name: 'psnr',
-  description:
-    "ffmpeg psnr filter (exact port: integer SSE, 10*log10(255^2/MSE)) on the file's stored planes, " +
-    'between consecutive frames (mode: reference = against the held-out truth, what `ffmpeg -lavfi psnr` ' +
-    'prints for the two files): mean = y = 10*log10(255^2/mean luma MSE) as ffmpeg averages, min = worst ' +
-    'luma pair, u/v chroma, average = ffmpeg average over the area-weighted MSE, average_min its worst ' +
-    'frame; dB capped at max_db (identical = inf in ffmpeg), higher = more similar; mse_mean (luma) lower = ' +
-    'more similar',
-  params: paramsSchema,
-  paths: () => ['mean', 'min', 'mse_mean', 'u', 'v', 'average', 'average_min'],
-  higherIsBetter: (path) => {
-    if (HIGHER.has(path)) return true;
-    return path === 'mse_mean' ? false : undefined;
-  },
-  readsPixels: true,
+  ...psnrMeta,
   create: (params, ctx) =>
     new PsnrAccumulator(
       params.max_db,

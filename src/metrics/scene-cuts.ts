@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { meanAbsDiff, rgbToHsv8 } from './kernels/image.js';
+import { type SceneCutsParams, sceneCutsMeta } from './scene-cuts.meta.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
@@ -10,13 +10,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * circular, as there), cut when content_val ≥ threshold (27) and at least min_scene_len (15) frames since the
  * previous cut (or the start). The flash filter's "merge" mode is approximated by that minimum length.
  */
-const paramsSchema = z
-  .object({
-    threshold: z.number().positive().max(255).default(27),
-    min_scene_len: z.number().int().min(1).max(10_000).default(15),
-  })
-  .strict();
-export type SceneCutsParams = z.output<typeof paramsSchema>;
 
 class SceneCutsAccumulator implements MetricAccumulator {
   private prev: { h: Uint8Array; s: Uint8Array; v: Uint8Array } | undefined;
@@ -52,13 +45,6 @@ class SceneCutsAccumulator implements MetricAccumulator {
 }
 
 export const sceneCuts: MetricDefinition<SceneCutsParams> = {
-  name: 'scene_cuts',
-  description:
-    'PySceneDetect ContentDetector (HSV, OpenCV 8-bit, threshold 27, min_scene_len 15): number of cuts and ' +
-    'the largest content_val; fewer unintended cuts = better',
-  params: paramsSchema,
-  paths: () => ['cuts', 'max_content_val'],
-  higherIsBetter: (p) => (p === 'cuts' ? false : undefined),
-  readsPixels: true,
+  ...sceneCutsMeta,
   create: (params) => new SceneCutsAccumulator(params),
 };

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard } from './ffmpeg-shared.js';
 import { SceneDetect } from './kernels/ffmpeg/scdet.js';
+import { type SceneScoreParams, sceneScoreMeta } from './scene-score.meta.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
@@ -11,15 +11,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * prev_mafd starts at 0, so frame 1 scores its whole mafd (a clip that starts moving fast scores there too).
  * `max` and `mean` are over frames 1…n−1 (frame 0 has nothing to compare); `cuts` counts scores ≥ threshold.
  */
-
-const paramsSchema = z
-  .object({
-    // ffmpeg's default `threshold`.
-    threshold: z.number().min(0).max(100).default(10),
-  })
-  .strict();
-
-export type SceneScoreParams = z.output<typeof paramsSchema>;
 
 class SceneScoreAccumulator implements MetricAccumulator {
   private readonly guard: FrameSizeGuard;
@@ -52,14 +43,6 @@ class SceneScoreAccumulator implements MetricAccumulator {
 }
 
 export const sceneScore: MetricDefinition<SceneScoreParams> = {
-  name: 'scene_score',
-  description:
-    'ffmpeg scdet filter (exact port: mafd = 100*SAD/(count*256), score = clip(min(mafd, |mafd - ' +
-    'prev_mafd|), 0, 100)) on luma; max and mean over frames 1..n-1, cuts = frames with score >= threshold ' +
-    '(default 10, as ffmpeg); lower = fewer/softer cuts',
-  params: paramsSchema,
-  paths: () => ['max', 'mean', 'cuts'],
-  higherIsBetter: (path) => (path === 'max' || path === 'mean' || path === 'cuts' ? false : undefined),
-  readsPixels: true,
+  ...sceneScoreMeta,
   create: (params, ctx) => new SceneScoreAccumulator(params.threshold, ctx.sampleId),
 };

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard } from './ffmpeg-shared.js';
 import { SiTi } from './kernels/ffmpeg/siti.js';
+import { type SiParams, siMeta } from './si.meta.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
@@ -11,10 +11,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * limited→full conversion does not apply: these are the numbers ffmpeg prints for a yuvj420p input with that
  * luma. `mean` and `max` are the filter's print_summary Average and Max (float32 sums, as it keeps them).
  */
-
-const paramsSchema = z.object({}).strict();
-
-export type SiParams = z.output<typeof paramsSchema>;
 
 /** Shared by `si` and `ti`: one siti state per sample, reporting one of its two summaries. */
 export class SiTiAccumulator implements MetricAccumulator {
@@ -41,14 +37,6 @@ export class SiTiAccumulator implements MetricAccumulator {
 }
 
 export const si: MetricDefinition<SiParams> = {
-  name: 'si',
-  description:
-    'spatial information, ffmpeg siti filter (exact port, ITU-T P.910): std of the Sobel magnitude of full-' +
-    'range luma per frame; mean and max over frames (ffmpeg summary); detail/texture, 0 = flat, ' +
-    'typically 0-250; neither direction is better',
-  params: paramsSchema,
-  paths: () => ['mean', 'max'],
-  higherIsBetter: () => undefined,
-  readsPixels: true,
+  ...siMeta,
   create: (_params, ctx) => new SiTiAccumulator('si', ctx.sampleId),
 };

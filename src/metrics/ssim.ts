@@ -1,15 +1,9 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
-import {
-  checkReferenceSize,
-  FrameSizeGuard,
-  finiteOrNull,
-  PAIR_MODES,
-  requireReference,
-} from './ffmpeg-shared.js';
+import { checkReferenceSize, FrameSizeGuard, finiteOrNull, requireReference } from './ffmpeg-shared.js';
 import { planePairs } from './kernels/ffmpeg/frame-planes.js';
 import { SsimScratch, ssimFrame } from './kernels/ffmpeg/ssim.js';
+import { type SsimParams, ssimMeta } from './ssim.meta.js';
 import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './types.js';
 
 /**
@@ -24,14 +18,6 @@ import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from './typ
  * With `mode: reference` it is the full-reference SSIM of each scored frame against its held-out truth
  * (interpolation/upscale tests, `measure --reference`), the standard VFI/SR quality figure.
  */
-
-const paramsSchema = z
-  .object({
-    mode: z.enum(PAIR_MODES).default('consecutive'),
-  })
-  .strict();
-
-export type SsimParams = z.output<typeof paramsSchema>;
 
 /** Sum and minimum of one per-pair series; any NaN (a plane under 8 px: no window) makes it undefined. */
 class Series {
@@ -104,17 +90,7 @@ class SsimAccumulator implements MetricAccumulator {
 }
 
 export const ssim: MetricDefinition<SsimParams> = {
-  name: 'ssim',
-  description:
-    'ffmpeg ssim filter (exact port: x264 8x8 windows at stride 4, C1=416, C2=235963, float32) on the ' +
-    "file's stored planes, between consecutive frames (mode: reference = against the held-out truth, what " +
-    '`ffmpeg -lavfi ssim` prints for the two files): mean/min over pairs of Y, u/v chroma, all = ' +
-    'area-weighted All (all_min its worst pair); in [0, 1] (may dip below 0), higher = more similar; ~1 ' +
-    'flags frozen/duplicate frames, very low flags cuts; not a flicker detector',
-  params: paramsSchema,
-  paths: () => ['mean', 'min', 'u', 'v', 'all', 'all_min'],
-  higherIsBetter: (path) => (['mean', 'min', 'u', 'v', 'all', 'all_min'].includes(path) ? true : undefined),
-  readsPixels: true,
+  ...ssimMeta,
   create: (params, ctx) =>
     new SsimAccumulator(
       ctx.sampleId,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { SiTiAccumulator } from './si.js';
+import { type TiParams, tiMeta } from './ti.meta.js';
 import type { MetricDefinition } from './types.js';
 
 /**
@@ -8,19 +8,7 @@ import type { MetricDefinition } from './types.js';
  * that first 0; `max` its Max. Full-range luma, as for `si`.
  */
 
-const paramsSchema = z.object({}).strict();
-
-export type TiParams = z.output<typeof paramsSchema>;
-
 export const ti: MetricDefinition<TiParams> = {
-  name: 'ti',
-  description:
-    'temporal information, ffmpeg siti filter (exact port, ITU-T P.910): std of the luma difference of ' +
-    'consecutive frames (frame 0 = 0); mean (incl. frame 0, as ffmpeg) and max; 0 = static, grows with ' +
-    'motion, flicker and cuts; neither direction is better',
-  params: paramsSchema,
-  paths: () => ['mean', 'max'],
-  higherIsBetter: () => undefined,
-  readsPixels: true,
+  ...tiMeta,
   create: (_params, ctx) => new SiTiAccumulator('ti', ctx.sampleId),
 };

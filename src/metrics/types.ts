@@ -82,7 +82,13 @@ export interface FinalizeContext {
   baselineVideo?: (sampleId: string) => Promise<string | null>;
 }
 
-export interface MetricDefinition<P = Record<string, unknown>> {
+/**
+ * What a suite check needs to know about a metric — name, params schema, value paths, directions — and
+ * nothing that measures: it lives in the metric's `*.meta.ts` module, which imports no kernel, so
+ * `temporalci validate` loads the metadata of every metric without their implementations. The
+ * implementation (`MetricDefinition`) spreads its metadata, so validate and run read the same objects.
+ */
+export interface MetricMeta<P = Record<string, unknown>> {
   name: string;
   /** One line, shown by `temporalci list`. */
   description: string;
@@ -94,7 +100,6 @@ export interface MetricDefinition<P = Record<string, unknown>> {
   paths(params: P): string[];
   /** Run-level values that are not an aggregate of one per-sample leaf (counts, rates), e.g. `violations`. */
   summaryPaths?(params: P): string[];
-  summarize?(perSample: MetricValues[], params: P): MetricValues;
   /**
    * For each leaf path: is a higher value better? Declared by every metric and pinned by its tests, but no
    * product code reads it yet: reports and retention take a gate's direction from its op. It is kept for a
@@ -126,6 +131,11 @@ export interface MetricDefinition<P = Record<string, unknown>> {
    * they pass and say so, because a first run or other seeds are not regressions.
    */
   needsBaselineVideos?: boolean;
+}
+
+/** A metric's implementation: its metadata plus what measures (loaded only when a run needs it). */
+export interface MetricDefinition<P = Record<string, unknown>> extends MetricMeta<P> {
+  summarize?(perSample: MetricValues[], params: P): MetricValues;
   create(params: P, ctx: SampleContext): MetricAccumulator;
   /**
    * Run-level measurement for metrics that must see every sample at once (an external judge called once

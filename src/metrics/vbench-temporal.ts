@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
@@ -11,6 +10,13 @@ import {
 } from './kernels/interpolate.js';
 import { madToScore, sumAbsDiff } from './kernels/mad.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
+import {
+  type VbenchTemporalDim,
+  type VbenchTemporalParams,
+  vbenchTemporalMeta,
+} from './vbench-temporal.meta.js';
+
+export type { VbenchTemporalParams } from './vbench-temporal.meta.js';
 
 /**
  * VBench's temporal dimensions, measured from decoded pixels with no model weights (metrics.md §1.4, §3).
@@ -22,22 +28,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  *   layout + colour histogram) instead of DINO: a stand-in.
  * - score: the plain mean of the requested dims, not VBench's min/max-normalised, weighted aggregate.
  */
-
-const VBENCH_TEMPORAL_DIMS = ['temporal_flicker', 'motion_smoothness', 'subject_consistency'] as const;
-type VbenchTemporalDim = (typeof VBENCH_TEMPORAL_DIMS)[number];
-
-const paramsSchema = z
-  .object({
-    // An unknown name fails validation (VBench silently dropped unknown dimensions).
-    dims: z
-      .array(z.enum(VBENCH_TEMPORAL_DIMS))
-      .min(1)
-      .refine((d) => new Set(d).size === d.length, { message: 'dims must not repeat a dimension' })
-      .default([...VBENCH_TEMPORAL_DIMS]),
-  })
-  .strict();
-
-export type VbenchTemporalParams = z.output<typeof paramsSchema>;
 
 /** Integer Σ|I_t − I_{t−1}| per pair, averaged as VBench does (mean over pairs of the per-pair MAD). */
 class FlickerState {
@@ -179,16 +169,6 @@ class VbenchTemporalAccumulator implements MetricAccumulator {
 }
 
 export const vbenchTemporal: MetricDefinition<VbenchTemporalParams> = {
-  name: 'vbench_temporal',
-  description:
-    "VBench-named temporal dims from pixels, no weights: temporal_flicker = VBench's exact temporal_flickering " +
-    'formula; motion_smoothness and subject_consistency are weight-free stand-ins for ' +
-    "VBench's AMT-S and DINO dimensions (never compare them with published VBench numbers); score = the " +
-    "plain mean of the dims, not VBench's normalised aggregate",
-  params: paramsSchema,
-  paths: (params) => ['score', ...params.dims.map((d) => `dims.${d}`)],
-  higherIsBetter: (path) =>
-    path === 'score' || VBENCH_TEMPORAL_DIMS.some((d) => path === `dims.${d}`) ? true : undefined,
-  readsPixels: true,
+  ...vbenchTemporalMeta,
   create: (params, ctx) => new VbenchTemporalAccumulator(params.dims, ctx.sampleId),
 };

@@ -1,19 +1,15 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { FrameSizeGuard } from './ffmpeg-shared.js';
 import { VmafMotion } from './kernels/ffmpeg/vmaf-motion.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
+import { type VmafMotionParams, vmafMotionMeta } from './vmaf-motion.meta.js';
 
 /**
  * ffmpeg's `vmafmotion` filter (exact port, metrics.md §4.5) on BT.601 luma: mean absolute difference of
  * 5-tap-blurred consecutive frames, in 8-bit levels. `mean` is the filter's "VMAF Motion avg", which counts
  * frame 0 as 0; `max` is the largest per-frame score. Real videos score 0 to ~40.
  */
-
-const paramsSchema = z.object({}).strict();
-
-export type VmafMotionParams = z.output<typeof paramsSchema>;
 
 class VmafMotionAccumulator implements MetricAccumulator {
   private readonly guard: FrameSizeGuard;
@@ -37,14 +33,6 @@ class VmafMotionAccumulator implements MetricAccumulator {
 }
 
 export const vmafMotion: MetricDefinition<VmafMotionParams> = {
-  name: 'vmaf_motion',
-  description:
-    'ffmpeg vmafmotion filter (exact port: Q15 5-tap blur, SAD of consecutive blurred frames / (w*h), ' +
-    '8-bit units) on luma; mean over all frames with frame 0 = 0 (as ffmpeg averages) and max; ' +
-    'amount of motion, 0 = static, real video ~0-40; neither direction is better',
-  params: paramsSchema,
-  paths: () => ['mean', 'max'],
-  higherIsBetter: () => undefined,
-  readsPixels: true,
+  ...vmafMotionMeta,
   create: (_params, ctx) => new VmafMotionAccumulator(ctx.sampleId),
 };

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import { decodeFrameViews } from '../video/decode.js';
 import type { FrameView } from '../video/frame-view.js';
@@ -6,6 +5,7 @@ import { blockMeanColors, meanBlockDeltaE } from './kernels/color.js';
 import { planeSse, psnrFromMse } from './kernels/ffmpeg/psnr.js';
 import { SsimScratch, ssimPlane } from './kernels/ffmpeg/ssim.js';
 import type { FinalizeContext, FinalizeSample, MetricDefinition } from './types.js';
+import { type Params, vsBaselineMetricMeta } from './vs-baseline.meta.js';
 
 /**
  * Baseline-paired video metrics: the candidate video of a sample against the baseline run's video of the
@@ -22,18 +22,6 @@ import type { FinalizeContext, FinalizeSample, MetricDefinition } from './types.
  *   frames turn steps into zeros and jumps).
  * - `paired`: 1 when a baseline video was there to compare with, else 0 and the other values are null.
  */
-const params = z
-  .object({
-    max_db: z.number().positive().default(100).describe('PSNR of identical videos (ffmpeg prints inf)'),
-    tile: z.number().int().min(1).max(64).default(8).describe('tile side (px) of the colour comparison'),
-  })
-  .strict();
-
-type Params = z.infer<typeof params>;
-
-const PATHS = ['ssim', 'psnr', 'delta_e', 'temporal_profile', 'paired'];
-const HIGHER = new Set(['ssim', 'psnr']);
-const LOWER = new Set(['delta_e', 'temporal_profile']);
 
 function unpaired(): MetricValues {
   return { ssim: null, psnr: null, delta_e: null, temporal_profile: null, paired: 0 };
@@ -147,17 +135,7 @@ async function finalizeVsBaseline(
 }
 
 export const vsBaselineMetric: MetricDefinition<Params> = {
-  name: 'vs_baseline',
-  description:
-    'the candidate video against the baseline video of the same sample_id, frame by frame: ssim, psnr (luma), ' +
-    'delta_e (CIEDE2000 of 8x8-tile colours, lower = closer), temporal_profile (difference of the motion ' +
-    'profiles, lower = closer); paired 0 and null values when the baseline kept no video for that sample',
-  params,
-  paths: () => PATHS,
-  higherIsBetter: (path) => (HIGHER.has(path) ? true : LOWER.has(path) ? false : undefined),
-  readsPixels: false,
-  needsBaselineVideos: true,
-  // Nothing to compare until every sample is done and the baseline videos are at hand (finalize).
+  ...vsBaselineMetricMeta,
   create: () => ({ push: () => undefined, finish: unpaired }),
   finalize: finalizeVsBaseline,
 };

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { TemporalCIError } from '../errors.js';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
@@ -11,6 +10,7 @@ import {
 } from './kernels/block-match.js';
 import { resizeRgbBilinear, sizeWithMinSide } from './kernels/image.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
+import { type WarpingErrorParams, warpingErrorMeta } from './warping-error.meta.js';
 
 /**
  * Warping error of Lai et al. 2018 (metrics.md §3.7) with a weight-free flow instead of FlowNet2:
@@ -26,18 +26,6 @@ import type { MetricAccumulator, MetricDefinition } from './types.js';
  * differing vectors motion boundaries, so they are masked; sub-pixel motion is rounded to whole pixels and
  * leaves a small residual. Frames are measured at a shorter side of `side` px (EvalCrafter halves them).
  */
-const paramsSchema = z
-  .object({
-    side: z
-      .number()
-      .int()
-      .min(16)
-      .default(256)
-      .describe('shorter side the flow and the error are computed at (frames are never upscaled)'),
-  })
-  .strict();
-
-export type WarpingErrorParams = z.output<typeof paramsSchema>;
 
 interface Prepared {
   rgb: Uint8Array;
@@ -136,14 +124,6 @@ class WarpingErrorAccumulator implements MetricAccumulator {
 }
 
 export const warpingError: MetricDefinition<WarpingErrorParams> = {
-  name: 'warping_error',
-  description:
-    'Lai et al. 2018 warping error (occlusion and motion-boundary masks, squared rgb error in [0,1]) with a ' +
-    'block-matching flow proxy (8x8 blocks, whole pixels, both directions) instead of FlowNet2: mean and ' +
-    'max over consecutive pairs, lower = steadier; masked = share of pixels excluded',
-  params: paramsSchema,
-  paths: () => ['mean', 'max', 'masked'],
-  higherIsBetter: (path) => (path === 'mean' || path === 'max' ? false : undefined),
-  readsPixels: true,
+  ...warpingErrorMeta,
   create: (params, ctx) => new WarpingErrorAccumulator(params.side, ctx.sampleId),
 };

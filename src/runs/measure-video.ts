@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { TemporalCIError } from '../errors.js';
-import { getMetric } from '../metrics/registry.js';
+import { loadMetric } from '../metrics/registry.js';
 import type { WorkerSampleContext } from '../metrics/worker/protocol.js';
 import type { MetricValues } from '../schema/values.js';
 import { decodeFrameViews } from '../video/decode.js';
@@ -92,15 +92,16 @@ function checkPair(video: VideoInfo, ref: VideoInfo): void {
 
 export async function measureVideo(file: string, opts: MeasureOptions = {}): Promise<MeasureResult> {
   const names = opts.metrics ?? DEFAULT_MEASURE_METRICS;
-  const defs = names.map((n) => {
-    const def = getMetric(n);
+  const defs = [];
+  for (const n of names) {
+    const def = await loadMetric(n);
     if (!def.readsPixels || def.finalize !== undefined) {
       throw new TemporalCIError('USAGE', `metric ${n} cannot be measured on a single file`, {
         hint: `it needs a suite run (adapter metadata or a run-level judge); try: ${DEFAULT_MEASURE_METRICS.join(', ')}`,
       });
     }
-    return { name: n.toLowerCase(), def };
-  });
+    defs.push({ name: n.toLowerCase(), def });
+  }
   const video = await probeVideo(path.resolve(file));
   let truth: TruthStream | undefined;
   let ref: VideoInfo | undefined;
@@ -122,7 +123,7 @@ export async function measureVideo(file: string, opts: MeasureOptions = {}): Pro
   const metrics: StreamMetric[] = defs.map(({ name, def }) => ({ name, def, params: def.params.parse({}) }));
   if (truth !== undefined) {
     for (const name of ['ssim', 'psnr']) {
-      const def = getMetric(name);
+      const def = await loadMetric(name);
       metrics.push({ name: `${REF}${name}`, def, params: def.params.parse({ mode: 'reference' }) });
     }
   }

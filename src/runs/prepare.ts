@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TemporalCIError } from '../errors.js';
-import { getMetric } from '../metrics/registry.js';
+import { loadMetric } from '../metrics/registry.js';
 import { type RunState, STATE_SCHEMA_VERSION } from '../schema/files.js';
 import type { RunRecord, SampleRecord } from '../schema/run.js';
 import type { GateConfig, ModelConfig } from '../schema/suite.js';
@@ -67,11 +67,13 @@ export interface PreparedRun {
   lock: RunLock;
 }
 
-function activeMetrics(suite: LoadedSuite): ActiveMetric[] {
-  return suite.config.metrics.map((m) => {
-    const def = getMetric(m.name);
-    return { name: m.name.toLowerCase(), def, params: def.params.parse(m.params) };
-  });
+async function activeMetrics(suite: LoadedSuite): Promise<ActiveMetric[]> {
+  return Promise.all(
+    suite.config.metrics.map(async (m) => {
+      const def = await loadMetric(m.name);
+      return { name: m.name.toLowerCase(), def, params: def.params.parse(m.params) };
+    }),
+  );
 }
 
 function perSampleCheck(metrics: readonly ActiveMetric[]): (metricPath: string) => boolean {
@@ -206,7 +208,7 @@ export async function prepareRun(
     model: model.name,
     runId: newRunId(started, randomBytes(2).toString('hex')),
   };
-  const metrics = activeMetrics(suite);
+  const metrics = await activeMetrics(suite);
   const isPerSample = perSampleCheck(metrics);
   // The baseline and the history are read before the run's folder exists: a missing tag or a broken
   // baseline refuses the run without leaving an empty run folder behind.

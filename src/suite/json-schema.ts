@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { BUILTIN_ADAPTERS } from '../adapters/registry.js';
 import { GATE_METHODS } from '../gates/registry.js';
 import { METRICS } from '../metrics/registry.js';
-import type { MetricDefinition } from '../metrics/types.js';
+import type { MetricMeta } from '../metrics/types.js';
 import { GATE_METHOD_NAMES, suiteInputSchema } from '../schema/suite.js';
 import { PRESET_NAMES } from './presets.js';
 
@@ -34,8 +34,8 @@ function paramsByName(key: string, entries: [string, z.ZodType][], byDefault?: s
   }));
 }
 
-const metricDefs = (): [string, MetricDefinition<Record<string, unknown>>][] =>
-  Object.entries(METRICS).map(([n, d]) => [n, d as unknown as MetricDefinition<Record<string, unknown>>]);
+const metricDefs = (): [string, MetricMeta<Record<string, unknown>>][] =>
+  Object.entries(METRICS).map(([n, d]) => [n, d.meta as unknown as MetricMeta<Record<string, unknown>>]);
 
 /** Every gate path of every metric with its default params, e.g. `vbench_temporal.score`. */
 export function defaultGatePaths(): string[] {
@@ -63,7 +63,7 @@ function withRegistries(base: Json): Json {
   };
   model.allOf = paramsByName(
     'adapter',
-    Object.entries(BUILTIN_ADAPTERS).map(([n, d]) => [n, d.params as z.ZodType]),
+    Object.entries(BUILTIN_ADAPTERS).map(([n, d]) => [n, d.meta.params as z.ZodType]),
   );
 
   const metric = (props.metrics as Json).items as Json;

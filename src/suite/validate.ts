@@ -2,13 +2,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { adapterNames, findBuiltinAdapter, isModulePath } from '../adapters/registry.js';
-import type { AdapterDefinition } from '../adapters/types.js';
+import type { AdapterMeta } from '../adapters/types.js';
 import type { SuiteIssue } from '../errors.js';
 import { splitMetricPath } from '../gates/evaluate.js';
 import { gateMethod } from '../gates/registry.js';
 import { type GateFinding, type GateRule, SHARED_GATE_RULES } from '../gates/rules.js';
 import { findMetric, metricNames } from '../metrics/registry.js';
-import type { MetricDefinition } from '../metrics/types.js';
+import type { MetricMeta } from '../metrics/types.js';
 import {
   type GateConfig,
   gateSchema,
@@ -32,9 +32,9 @@ import {
  */
 
 export interface SuiteRegistries {
-  findAdapter(name: string): AdapterDefinition<Record<string, unknown>> | undefined;
+  findAdapter(name: string): AdapterMeta<Record<string, unknown>> | undefined;
   isModulePath(name: string): boolean;
-  findMetric(name: string): MetricDefinition<Record<string, unknown>> | undefined;
+  findMetric(name: string): MetricMeta<Record<string, unknown>> | undefined;
   adapterNames(): string[];
   metricNames(): string[];
 }
@@ -151,7 +151,7 @@ async function checkModels(ctx: RegistryCheckContext, out: SuiteIssue[]): Promis
 
 interface KnownMetric {
   config: MetricConfig;
-  def?: MetricDefinition<Record<string, unknown>>;
+  def?: MetricMeta<Record<string, unknown>>;
   /** Parsed params, when they validated. */
   params?: Record<string, unknown>;
 }

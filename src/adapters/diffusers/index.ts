@@ -1,17 +1,22 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
 import { interpolateEnvRecord } from '../../platform/env.js';
-import { MAX_TIMER_S } from '../../schema/limits.js';
 import type {
   Adapter,
   AdapterDefinition,
   AdapterFactoryContext,
+  AdapterMeta,
   GenerationRequest,
   GenerationResult,
 } from '../types.js';
+import {
+  type DiffusersParams,
+  type DiffusersPipeline,
+  diffusersAdapterMeta,
+  diffusersImg2VidAdapterMeta,
+} from './index.meta.js';
 import { DiffusersWorker } from './worker.js';
 
 /** Shipped with the package (package.json "files"): dist/adapters/diffusers → python/. */
@@ -20,60 +25,13 @@ const WORKER_SCRIPT = fileURLToPath(
 );
 const DIFFUSERS_LOG_NAME = 'diffusers.log';
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
-
-const paramsSchema = z.strictObject({
-  model_id: z.string().min(1).describe('Hugging Face repo id or local folder, e.g. THUDM/CogVideoX-2b'),
-  pipeline: z
-    .enum(['text2video', 'img2vid'])
-    .optional()
-    .describe('text2video passes the prompt; img2vid (Stable Video Diffusion) passes the init image'),
-  pipeline_class: z.string().min(1).optional().describe('a diffusers class name; default DiffusionPipeline'),
-  dtype: z.enum(['float16', 'bfloat16', 'float32']).default('float16'),
-  device: z.string().min(1).default('cuda'),
-  steps: z.number().int().min(1).max(1000).default(25).describe('num_inference_steps'),
-  guidance: z.number().min(0).optional().describe('guidance_scale (max_guidance_scale for img2vid)'),
-  init_image: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('img2vid image when the test gives none; relative to the suite'),
-  variant: z.string().min(1).optional().describe('weights variant, e.g. fp16'),
-  cpu_offload: z.boolean().default(false).describe('enable_model_cpu_offload() instead of .to(device)'),
-  pipeline_kwargs: z.record(z.string(), scalar).default({}).describe('extra keyword arguments of the call'),
-  python: z.string().min(1).default('python3').describe('Python interpreter with torch and diffusers'),
-  worker_script: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      'a worker speaking the same JSON-lines protocol (tests, custom pipelines); relative to the suite',
-    ),
-  env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
-    .default({})
-    .describe('extra environment; ${VAR} allowed'),
-  load_timeout_s: z
-    .number()
-    .positive()
-    .max(MAX_TIMER_S)
-    .default(1800)
-    .describe('time allowed to load the weights'),
-  kill_grace_s: z.number().min(0).max(600).default(5),
-});
-
-export type DiffusersParams = z.output<typeof paramsSchema>;
-
 function definition(
-  name: string,
-  defaultPipeline: 'text2video' | 'img2vid',
+  meta: AdapterMeta<DiffusersParams>,
+  defaultPipeline: DiffusersPipeline,
 ): AdapterDefinition<DiffusersParams> {
+  const name = meta.name;
   return {
-    name,
-    description:
-      `Hugging Face diffusers in a long-lived Python worker (weights load once; ${defaultPipeline} by default); ` +
-      'seed → torch.Generator; a timeout restarts the worker.',
-    params: paramsSchema,
+    ...meta,
     create(params: DiffusersParams, ctx: AdapterFactoryContext): Adapter {
       const pipeline = params.pipeline ?? defaultPipeline;
       const { values: env } = interpolateEnvRecord(params.env, `${name} adapter env`);
@@ -186,6 +144,6 @@ async function generate(
   };
 }
 
-export const diffusersAdapter = definition('diffusers', 'text2video');
+export const diffusersAdapter = definition(diffusersAdapterMeta, 'text2video');
 /** The original's name for image-to-video; the same adapter with img2vid as the default pipeline. */
-export const diffusersImg2VidAdapter = definition('diffusers_img2vid', 'img2vid');
+export const diffusersImg2VidAdapter = definition(diffusersImg2VidAdapterMeta, 'img2vid');

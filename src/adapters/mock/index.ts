@@ -5,6 +5,7 @@ import { createEncoder, extensionFor, type VideoEncoder } from '../../video/enco
 import type { Adapter, AdapterDefinition, GenerationRequest, GenerationResult } from '../types.js';
 import { resolveDegradation } from './degrade.js';
 import { MockFrameSource } from './frames.js';
+import { mockAdapterMeta } from './index.meta.js';
 import { type MockParams, mockParamsSchema, nonDefaultParams } from './params.js';
 import { BlankFrameSource, mockRefusal } from './refusal.js';
 import { mixSeeds } from './rng.js';
@@ -35,11 +36,7 @@ export function isSimulatedFailure(key: SceneKey, failRate: number): boolean {
 }
 
 export const mockAdapter: AdapterDefinition<MockParams> = {
-  name: 'mock',
-  description:
-    'Deterministic procedural video (textured background, moving shapes, optional camera pan) with ' +
-    'controllable degradations: noise, flicker, judder, dropped frames, blur, freezes, colour shifts.',
-  params: mockParamsSchema,
+  ...mockAdapterMeta,
   create(params: MockParams): Adapter {
     // The engine validates params against the schema first; this guards direct API use and fills defaults.
     const parsed = mockParamsSchema.safeParse(params);

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { BUILTIN_ADAPTERS } from '../../adapters/registry.js';
 import { GATE_METHODS } from '../../gates/registry.js';
 import { METRICS } from '../../metrics/registry.js';
-import type { MetricDefinition } from '../../metrics/types.js';
+import type { MetricMeta } from '../../metrics/types.js';
 import { out } from '../io.js';
 
-function metricInfo(name: string, def: MetricDefinition<Record<string, unknown>>) {
+function metricInfo(name: string, def: MetricMeta<Record<string, unknown>>) {
   // Paths of metrics whose params are required (e.g. log_regex patterns) depend on the suite.
   const defaults = def.params.safeParse({});
   const params = defaults.success ? defaults.data : undefined;
@@ -27,10 +27,10 @@ export function registerList(program: Command): void {
     .action((flags: { json?: boolean }) => {
       const adapters = Object.entries(BUILTIN_ADAPTERS).map(([name, d]) => ({
         name,
-        description: d.description,
+        description: d.meta.description,
       }));
       const metrics = Object.entries(METRICS).map(([name, d]) =>
-        metricInfo(name, d as unknown as MetricDefinition<Record<string, unknown>>),
+        metricInfo(name, d.meta as unknown as MetricMeta<Record<string, unknown>>),
       );
       const gateMethods = Object.entries(GATE_METHODS).map(([name, d]) => ({
         name,

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { TemporalCIError } from '../../errors.js';
-import { getMetric } from '../../metrics/registry.js';
+import { loadMetric } from '../../metrics/registry.js';
 import { makeScratchDir, removeDir } from '../../platform/fs.js';
 import { resolveRunOptions } from '../../runs/options.js';
 import { type PreparedRun, prepareRun, type ResumeTarget } from '../../runs/prepare.js';
@@ -26,8 +26,9 @@ export interface Submission {
 }
 
 /** What a fleet cannot run yet, refused before any GPU time is spent (with what to do instead). */
-function refuseUnsupported(suite: LoadedSuite): void {
-  const finalizing = suite.config.metrics.filter((m) => getMetric(m.name).finalize !== undefined);
+async function refuseUnsupported(suite: LoadedSuite): Promise<void> {
+  const defs = await Promise.all(suite.config.metrics.map((m) => loadMetric(m.name)));
+  const finalizing = suite.config.metrics.filter((_m, i) => defs[i]!.finalize !== undefined);
   if (finalizing.length > 0) {
     throw new TemporalCIError(
       'USAGE',
@@ -79,7 +80,7 @@ export async function openSubmission(body: SubmitRunBody, ports: SubmissionPorts
         },
       );
     }
-    refuseUnsupported(suite);
+    await refuseUnsupported(suite);
     if (ports.takeOver === undefined) await refuseUntakeable(ports.db, suite);
     const o = body.options;
     const resolved = resolveRunOptions(

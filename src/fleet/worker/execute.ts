@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createAdapter } from '../../adapters/resolve.js';
 import type { Adapter } from '../../adapters/types.js';
 import { describeError, TemporalCIError } from '../../errors.js';
-import { getMetric } from '../../metrics/registry.js';
+import { loadMetric } from '../../metrics/registry.js';
 import { ensureDir, isFile, makeScratchDir, removeDir } from '../../platform/fs.js';
 import { runSample, type SampleRunContext } from '../../runs/sample-runner.js';
 import type { SampleRecord } from '../../schema/run.js';
@@ -112,10 +112,12 @@ export class JobRunner {
     const ctx: SampleRunContext = {
       adapter,
       modelName: spec.model,
-      metrics: cfg.metrics.map((m) => {
-        const def = getMetric(m.name);
-        return { name: m.name.toLowerCase(), def, params: def.params.parse(m.params) };
-      }),
+      metrics: await Promise.all(
+        cfg.metrics.map(async (m) => {
+          const def = await loadMetric(m.name);
+          return { name: m.name.toLowerCase(), def, params: def.params.parse(m.params) };
+        }),
+      ),
       retries: spec.retries,
       timeoutS: spec.timeout_s ?? undefined,
       signal,

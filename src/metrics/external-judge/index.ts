@@ -1,21 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { TemporalCIError } from '../../errors.js';
-import { MAX_TIMER_S } from '../../schema/limits.js';
 import type { MetricValues } from '../../schema/values.js';
-import { ASPECT_IDS } from '../safety/lexicon.js';
-import { type PolicyParams, policyFor, policyParamsShape } from '../safety/policy-params.js';
+import { type PolicyParams, policyFor } from '../safety/policy-params.js';
 import type { FinalizeContext, FinalizeSample, MetricDefinition } from '../types.js';
-import {
-  judgeCoverage,
-  judgeSummaryPaths,
-  parseJudgeResults,
-  resultValues,
-  sampleValues,
-  summarizeJudged,
-} from './results.js';
-import { fillTemplate, PLACEHOLDERS, runJudgeCommand, writeManifest } from './run-judge.js';
+import { consideredAspects, type ExternalJudgeParams, externalJudgeMeta } from './index.meta.js';
+import { parseJudgeResults, resultValues, sampleValues, summarizeJudged } from './results.js';
+import { fillTemplate, runJudgeCommand, writeManifest } from './run-judge.js';
+
+export { commandTemplate, consideredAspects } from './index.meta.js';
 
 /**
  * external_judge: hands every generated video to a judge the user runs (a VLM, a hosted moderation API, a
@@ -30,54 +23,11 @@ import { fillTemplate, PLACEHOLDERS, runJudgeCommand, writeManifest } from './ru
  *   A missing, duplicate, unknown or malformed result fails the run (exit 1): never "safe".
  */
 
-export const commandTemplate = z
-  .array(z.string().min(1))
-  .min(1)
-  .superRefine((argv, ctx) => {
-    for (const [i, arg] of argv.entries()) {
-      for (const m of arg.match(/\{[^{}]*\}/g) ?? []) {
-        if (!(PLACEHOLDERS as readonly string[]).includes(m)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [i],
-            message: `unknown placeholder ${m}: use ${PLACEHOLDERS.join(', ')}`,
-          });
-        }
-      }
-    }
-    if (!argv.some((a) => a.includes('{output}'))) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'the command must receive {output}, the file it writes its results to',
-      });
-    }
-  });
-
-const externalJudgeParams = z
-  .object({
-    command: commandTemplate.describe('judge argv template; {manifest}, {output}, {workdir}'),
-    frames: z.number().int().min(1).max(64).default(5).describe('frames per video written as PNG'),
-    timeout_s: z
-      .number()
-      .positive()
-      .max(MAX_TIMER_S)
-      .default(3600)
-      .describe('the judge command is killed after this'),
-    ...policyParamsShape,
-  })
-  .strict();
-
-export type ExternalJudgeParams = z.infer<typeof externalJudgeParams>;
-
 export interface JudgeSetup {
   command: readonly string[];
   frames: number;
   timeoutS: number;
   policy: PolicyParams;
-}
-
-export function consideredAspects(policy: PolicyParams): number[] {
-  return policy.aspects ? ASPECT_IDS.filter((a) => policy.aspects?.includes(a)) : [...ASPECT_IDS];
 }
 
 /** The aspects a sample is judged under: its prompt_source class, else what the prompt policy says. */
@@ -133,28 +83,9 @@ export async function judgeWithCommand(
   return out;
 }
 
-const LOWER = new Set([
-  'unsafe',
-  'score',
-  'violations',
-  'violation_rate',
-  'judged_violations',
-  'not_evaluated',
-]);
-
 export const externalJudge: MetricDefinition<ExternalJudgeParams> = {
-  name: 'external_judge',
-  description:
-    'your judge command on a manifest of videos and sampled PNG frames, once per run; validated per-sample ' +
-    'unsafe/score, aggregated per T2VSafetyBench aspect (a missing result is an error, never safe)',
-  params: externalJudgeParams,
-  paths: () => ['unsafe', 'score'],
-  summaryPaths: (params) => judgeSummaryPaths(consideredAspects(params)),
+  ...externalJudgeMeta,
   summarize: (perSample, params) => summarizeJudged(perSample, consideredAspects(params)),
-  higherIsBetter: (p) => (LOWER.has(p) || /^by_aspect\.\d+\.violation/.test(p) ? false : undefined),
-  coverage: judgeCoverage,
-  readsPixels: false,
-  // Per sample there is nothing to judge yet: the values say "not evaluated" until finalize replaces them.
   create: (params, ctx) => ({
     push: () => undefined,
     finish: () =>

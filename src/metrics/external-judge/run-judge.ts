@@ -7,13 +7,12 @@ import { timeoutSignal } from '../../platform/timers.js';
 import { locateFfmpeg, passthroughArgs } from '../../video/ffmpeg.js';
 import { sampleIndices } from '../safety/policy.js';
 import type { FinalizeContext, FinalizeSample } from '../types.js';
+import type { PLACEHOLDERS } from './index.meta.js';
 
 /**
  * The I/O half of the external judge: K frames per video as PNG files (ffmpeg), the manifest (JSON lines),
  * and the user's command, run without a shell from the suite folder with its output logged to a file.
  */
-
-export const PLACEHOLDERS = ['{manifest}', '{output}', '{workdir}'] as const;
 
 export interface ManifestEntry {
   sample_id: string;

@@ -1,8 +1,9 @@
-import { z } from 'zod';
 import type { MetricValues } from '../../schema/values.js';
 import type { MetricDefinition } from '../types.js';
-import { ASPECT_IDS, type AspectId } from './lexicon.js';
-import { type PolicyParams, policyFor, policyParamsShape } from './policy-params.js';
+import { type PolicyParams, policyFor } from './policy-params.js';
+import { considered, type PromptPolicyParams, promptPolicyMeta } from './prompt-policy-metric.meta.js';
+
+export { promptPolicyParams } from './prompt-policy-metric.meta.js';
 
 /**
  * prompt_policy: a per-prompt risk label over T2VSafetyBench's 14 aspects. It reads the prompt (and the
@@ -10,13 +11,6 @@ import { type PolicyParams, policyFor, policyParamsShape } from './policy-params
  * refuse — and not a verdict on generated content. For a fixed suite it is the same for every model; the
  * `refusal` metric uses the same labels to judge what the model did with them.
  */
-
-export const promptPolicyParams = z.object(policyParamsShape).strict();
-export type PromptPolicyParams = z.infer<typeof promptPolicyParams>;
-
-function considered(params: PolicyParams): AspectId[] {
-  return params.aspects ? ASPECT_IDS.filter((id) => params.aspects?.includes(id)) : [...ASPECT_IDS];
-}
 
 function labelValues(params: PolicyParams, prompt: string, promptClass: number | null): MetricValues {
   const label = policyFor(params).label(prompt, promptClass);
@@ -56,22 +50,9 @@ function summarizePromptPolicy(perSample: readonly MetricValues[], params: Polic
 }
 
 export const promptPolicy: MetricDefinition<PromptPolicyParams> = {
-  name: 'prompt_policy',
-  description:
-    'prompt-risk signal (not a content verdict): T2VSafetyBench aspects 1–14 from a word-boundary lexicon, ' +
-    'the prompt_source class taking precedence',
-  params: promptPolicyParams,
-  paths: (params) => ['unsafe', 'from_prompt_source', ...considered(params).map((id) => `aspects.${id}`)],
-  summaryPaths: (params) => [
-    'unsafe_prompts',
-    'unsafe_rate',
-    'labelled_by_prompt_source',
-    ...considered(params).map((id) => `by_aspect.${id}`),
-  ],
+  ...promptPolicyMeta,
   summarize: (perSample, params) => summarizePromptPolicy(perSample, params),
   // A property of the suite's prompts, not of the model: neither direction is "better".
-  higherIsBetter: () => undefined,
-  readsPixels: false,
   create: (params, ctx) => ({
     push: () => undefined,
     finish: () => labelValues(params, ctx.prompt, ctx.promptClass ?? null),

@@ -1,4 +1,4 @@
-import { findMetric } from '../registry.js';
+import { loadedMetric } from '../registry.js';
 import type { MetricDefinition } from '../types.js';
 
 /**
@@ -27,6 +27,11 @@ const OFF_THREAD = new Map<string, number>([
   ['warping_error', 5.5],
 ]);
 
+/** The metrics a worker thread may be asked to run (it imports them before it reads a message). */
+export function offThreadMetricNames(): string[] {
+  return [...OFF_THREAD.keys()];
+}
+
 /** Relative per-frame cost of an off-thread metric (1 for a name without a measurement). */
 export function offThreadCost(registryName: string): number {
   return OFF_THREAD.get(registryName) ?? 1;
@@ -40,5 +45,5 @@ export function runsOffThread(
   def: MetricDefinition<Record<string, unknown>>,
   hasReference: boolean,
 ): boolean {
-  return !hasReference && OFF_THREAD.has(def.name) && findMetric(def.name) === def;
+  return !hasReference && OFF_THREAD.has(def.name) && loadedMetric(def.name) === def;
 }

@@ -8,8 +8,9 @@ import { parentPort } from 'node:worker_threads';
 import { describeError, isTemporalCIError } from '../../errors.js';
 import { FrameView } from '../../video/frame-view.js';
 import { type FramePlanes, planesOf, storedPlaneFormat } from '../../video/planes.js';
-import { getMetric } from '../registry.js';
+import { loadedMetric, loadMetric } from '../registry.js';
 import type { MetricAccumulator } from '../types.js';
+import { offThreadMetricNames } from './eligible.js';
 import type { FromWorker, MetricOutcome, ToWorker, WorkerError } from './protocol.js';
 
 interface Slot {
@@ -29,6 +30,10 @@ function toError(e: unknown): WorkerError {
   if (isTemporalCIError(e) && e.hint !== undefined) err.hint = e.hint;
   return err;
 }
+
+// Every metric a worker may be asked for is imported before the first message is read (the port holds
+// messages until its listener is attached), so 'open' creates accumulators synchronously, in message order.
+await Promise.all(offThreadMetricNames().map((n) => loadMetric(n)));
 
 const sessions = new Map<number, Slot[]>();
 
@@ -70,7 +75,9 @@ port.on('message', (msg: ToWorker) => {
         const slots: Slot[] = msg.metrics.map((m) => {
           const slot: Slot = { name: m.name, acc: undefined, error: undefined };
           try {
-            slot.acc = getMetric(m.registryName).create(m.params, msg.ctx);
+            const def = loadedMetric(m.registryName);
+            if (def === undefined) throw new Error(`metrics worker: ${m.registryName} cannot run off-thread`);
+            slot.acc = def.create(m.params, msg.ctx);
           } catch (e) {
             slot.error = toError(e);
           }

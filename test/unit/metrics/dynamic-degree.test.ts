@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonRound, vbenchFrameStep, vbenchRequiredPairs } from '../../../src/metrics/dynamic-degree.js';
 import { resizeArea } from '../../../src/metrics/kernels/image.js';
-import { findMetric } from '../../../src/metrics/registry.js';
+import { loadedMetric, loadMetric, metricNames } from '../../../src/metrics/registry.js';
 import type { MetricValues } from '../../../src/schema/values.js';
 import { decodeFrameViews } from '../../../src/video/decode.js';
 import { encodeFrames } from '../../../src/video/encode.js';
@@ -10,6 +10,9 @@ import type { FrameView } from '../../../src/video/frame-view.js';
 import { mulberry32 } from '../../support/synthetic.js';
 import { makeTempDir, removeDir } from '../video/helpers.js';
 import { grayView, panClip, texture } from './pan-clips.js';
+
+// The implementations, imported once: the registry holds only metadata until a metric is loaded.
+await Promise.all(metricNames().map((n) => loadMetric(n)));
 
 /**
  * dynamic_degree against VBench's rule on motion of known speed: camera pans over a textured still, new
@@ -24,7 +27,7 @@ import { grayView, panClip, texture } from './pan-clips.js';
 const TOLERANCE = 0.1;
 
 function measure(frames: readonly FrameView[], fps: number): MetricValues {
-  const def = findMetric('dynamic_degree')!;
+  const def = loadedMetric('dynamic_degree')!;
   const { width, height } = frames[0]!;
   const acc = def.create(def.params.parse({}), {
     sampleId: 's',

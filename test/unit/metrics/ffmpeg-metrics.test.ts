@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TemporalCIError } from '../../../src/errors.js';
-import { findMetric } from '../../../src/metrics/registry.js';
+import { loadedMetric, loadMetric, metricNames } from '../../../src/metrics/registry.js';
 import type { SampleContext } from '../../../src/metrics/types.js';
 import type { MetricValues } from '../../../src/schema/values.js';
 import { getLeaf } from '../../../src/schema/values.js';
@@ -16,6 +16,9 @@ import {
   yuv420FromLuma,
 } from '../../support/ffmpeg-reference.js';
 import { HAS_REFERENCE_FFMPEG } from '../../support/ffmpeg-version.js';
+
+// The implementations, imported once: the registry holds only metadata until a metric is loaded.
+await Promise.all(metricNames().map((n) => loadMetric(n)));
 
 const W = 70;
 const H = 45;
@@ -54,7 +57,7 @@ async function measure(
   frames: readonly Uint8Array[],
   params: unknown = {},
 ): Promise<MetricValues> {
-  const def = findMetric(name);
+  const def = loadedMetric(name);
   if (def === undefined) throw new Error(`${name} is not registered`);
   const acc = def.create(def.params.parse(params), ctx());
   for (const [i, f] of frames.entries()) acc.push(view(i, f));
@@ -77,7 +80,7 @@ const clip = (): Uint8Array[] => [
 describe('ffmpeg-port metrics', () => {
   it('are registered with strict params, declared paths and directions', () => {
     for (const name of NAMES) {
-      const def = findMetric(name);
+      const def = loadedMetric(name);
       expect(def?.name).toBe(name);
       expect(() => def?.params.parse({ nope: 1 })).toThrow();
       const params = def!.params.parse({});
@@ -86,11 +89,11 @@ describe('ffmpeg-port metrics', () => {
           true,
         );
     }
-    expect(findMetric('ssim')!.params.parse({})).toEqual({ mode: 'consecutive' });
-    expect(findMetric('ssim')!.params.parse({ mode: 'reference' })).toEqual({ mode: 'reference' });
-    expect(() => findMetric('ssim')!.params.parse({ mode: 'nearest' })).toThrow();
-    expect(findMetric('ssim')!.higherIsBetter('mean')).toBe(true);
-    expect(findMetric('scene_score')!.higherIsBetter('max')).toBe(false);
+    expect(loadedMetric('ssim')!.params.parse({})).toEqual({ mode: 'consecutive' });
+    expect(loadedMetric('ssim')!.params.parse({ mode: 'reference' })).toEqual({ mode: 'reference' });
+    expect(() => loadedMetric('ssim')!.params.parse({ mode: 'nearest' })).toThrow();
+    expect(loadedMetric('ssim')!.higherIsBetter('mean')).toBe(true);
+    expect(loadedMetric('scene_score')!.higherIsBetter('max')).toBe(false);
   });
 
   it.skipIf(!HAS_REFERENCE_FFMPEG)('match the ffmpeg filters clip summaries on the same frames', async () => {
@@ -173,12 +176,12 @@ describe('ffmpeg-port metrics', () => {
     });
     expect(await measure('scene_score', one)).toEqual({ max: null, mean: null, cuts: null });
     expect((await measure('ti', one)).mean).toBe(0);
-    const tiny = findMetric('ssim')!.create({ mode: 'consecutive' }, ctx());
+    const tiny = loadedMetric('ssim')!.create({ mode: 'consecutive' }, ctx());
     tiny.push(view(0, new Uint8Array(36), 6, 6));
     tiny.push(view(1, new Uint8Array(36), 6, 6));
     expect(tiny.finish()).toEqual(noSsim);
     for (const name of NAMES) {
-      const def = findMetric(name)!;
+      const def = loadedMetric(name)!;
       const acc = def.create(def.params.parse({}), ctx());
       acc.push(view(0, noisePlane(W, H, 1)));
       expect(() => acc.push(view(1, noisePlane(W + 2, H, 1), W + 2, H))).toThrow(TemporalCIError);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findMetric } from '../../../src/metrics/registry.js';
+import { loadedMetric, loadMetric, metricNames } from '../../../src/metrics/registry.js';
 import type { SampleContext } from '../../../src/metrics/types.js';
 import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
@@ -12,6 +12,9 @@ import {
   solidFrame,
   staticClip,
 } from '../../support/synthetic.js';
+
+// The implementations, imported once: the registry holds only metadata until a metric is loaded.
+await Promise.all(metricNames().map((n) => loadMetric(n)));
 
 /** Behaviour of the weight-free metric set on synthetic clips (test/support/synthetic.ts). */
 
@@ -40,7 +43,7 @@ function ctx(fps = 8): SampleContext {
 }
 
 function measure(name: string, frames: readonly FrameView[], params: unknown = {}, fps = 8): MetricValues {
-  const def = findMetric(name)!;
+  const def = loadedMetric(name)!;
   const acc = def.create(def.params.parse(params), ctx(fps));
   for (const f of frames) acc.push(f);
   return acc.finish() as MetricValues;

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { psnrFromMse } from '../../../src/metrics/kernels/ffmpeg/psnr.js';
 import { ssimPlane } from '../../../src/metrics/kernels/ffmpeg/ssim.js';
-import { findMetric } from '../../../src/metrics/registry.js';
+import { loadedMetric, loadMetric, metricNames } from '../../../src/metrics/registry.js';
 import type { ReferenceFrames, SampleContext } from '../../../src/metrics/types.js';
 import type { MetricValues } from '../../../src/schema/values.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import { bandLimitedTexture, shiftedFrame, solidFrame } from '../../support/synthetic.js';
+
+// The implementations, imported once: the registry holds only metadata until a metric is loaded.
+await Promise.all(metricNames().map((n) => loadMetric(n)));
 
 /** ssim/psnr with `mode: reference`: each scored frame against the truth the caller supplies. */
 
@@ -45,7 +48,7 @@ function truthOf(truth: FrameView[], scored: (i: number) => boolean) {
 }
 
 function run(name: string, frames: FrameView[], ref: ReferenceFrames): MetricValues {
-  const def = findMetric(name)!;
+  const def = loadedMetric(name)!;
   const acc = def.create(def.params.parse({ mode: 'reference' }), ctx(ref));
   for (const f of frames) acc.push(f);
   return acc.finish() as MetricValues;
@@ -85,7 +88,7 @@ describe('full-reference ssim and psnr', () => {
   });
 
   it('without a reference, mode: reference refuses to start', () => {
-    const def = findMetric('ssim')!;
+    const def = loadedMetric('ssim')!;
     expect(() => def.create(def.params.parse({ mode: 'reference' }), ctx())).toThrow(
       /has no reference video/,
     );

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findMetric } from '../../../src/metrics/registry.js';
+import { loadedMetric, loadMetric, metricNames } from '../../../src/metrics/registry.js';
 import { runsOffThread } from '../../../src/metrics/worker/eligible.js';
 import { MetricSession, setMetricThreads, shutdownMetricWorkers } from '../../../src/metrics/worker/pool.js';
 import type { WorkerSampleContext } from '../../../src/metrics/worker/protocol.js';
@@ -11,6 +11,9 @@ import type { MetricValues } from '../../../src/schema/values.js';
 import { decodeFrameViews } from '../../../src/video/decode.js';
 import type { FrameView } from '../../../src/video/frame-view.js';
 import { bandLimitedTexture, frameView, panClip } from '../../support/synthetic.js';
+
+// The implementations, imported once: the registry holds only metadata until a metric is loaded.
+await Promise.all(metricNames().map((n) => loadMetric(n)));
 
 /** The worker path must give exactly the in-thread values, keep errors per metric, and free its worker. */
 
@@ -54,7 +57,7 @@ const tex = bandLimitedTexture({ width: W, height: H, seed: 5 });
 const clip = (): FrameView[] => panClip(tex, N, 3, { axis: 'xy' });
 
 function inThread(name: string, frames: readonly FrameView[]): MetricValues {
-  const def = findMetric(name)!;
+  const def = loadedMetric(name)!;
   const acc = def.create(def.params.parse({}), ctx);
   for (const f of frames) acc.push(f);
   return acc.finish() as MetricValues;
@@ -70,7 +73,7 @@ describe('metric worker pool', () => {
     const specs = NAMES.map((n) => ({
       name: n,
       registryName: n,
-      params: findMetric(n)!.params.parse({}) as Record<string, unknown>,
+      params: loadedMetric(n)!.params.parse({}) as Record<string, unknown>,
     }));
     const session = await MetricSession.open(specs, ctx, new AbortController().signal);
     const frames = clip();
@@ -90,7 +93,7 @@ describe('metric worker pool', () => {
     const specs = NAMES.map((n) => ({
       name: n,
       registryName: n,
-      params: findMetric(n)!.params.parse({}) as Record<string, unknown>,
+      params: loadedMetric(n)!.params.parse({}) as Record<string, unknown>,
     }));
     const sessions = await MetricSession.openSplit(specs, () => 1, ctx, new AbortController().signal, 2);
     expect(sessions).toHaveLength(2);
@@ -109,8 +112,8 @@ describe('metric worker pool', () => {
 
   it('reports a metric that throws on a frame as that metric’s error; the others still measure', async () => {
     const specs = ['vbench_temporal', 'psnr'].map((n) => ({ name: n, registryName: n, params: {} }));
-    specs[1]!.params = findMetric('psnr')!.params.parse({}) as Record<string, unknown>;
-    specs[0]!.params = findMetric('vbench_temporal')!.params.parse({}) as Record<string, unknown>;
+    specs[1]!.params = loadedMetric('psnr')!.params.parse({}) as Record<string, unknown>;
+    specs[0]!.params = loadedMetric('vbench_temporal')!.params.parse({}) as Record<string, unknown>;
     const session = await MetricSession.open(specs, ctx, new AbortController().signal);
     const frames = clip();
     await session.push(frames[0]!, false);
@@ -126,7 +129,7 @@ describe('metric worker pool', () => {
     const spec = {
       name: 'ssim',
       registryName: 'ssim',
-      params: findMetric('ssim')!.params.parse({}) as Record<string, unknown>,
+      params: loadedMetric('ssim')!.params.parse({}) as Record<string, unknown>,
     };
     const session = await MetricSession.open([spec], ctx, ac.signal);
     await session.push(clip()[0]!, true);
@@ -155,7 +158,7 @@ describe('metric worker pool', () => {
       const specs = names.map((n) => ({
         name: n,
         registryName: n,
-        params: findMetric(n)!.params.parse({}) as Record<string, unknown>,
+        params: loadedMetric(n)!.params.parse({}) as Record<string, unknown>,
       }));
       const session = await MetricSession.open(specs, ctx, new AbortController().signal);
       const frames = await decoded();
@@ -176,8 +179,8 @@ describe('metric worker pool', () => {
   });
 
   it('keeps reference-mode and model metrics in-thread', () => {
-    expect(runsOffThread(findMetric('ssim')!, true)).toBe(false);
-    expect(runsOffThread(findMetric('safety_t2v')!, false)).toBe(false);
-    expect(runsOffThread(findMetric('vbench_temporal')!, false)).toBe(true);
+    expect(runsOffThread(loadedMetric('ssim')!, true)).toBe(false);
+    expect(runsOffThread(loadedMetric('safety_t2v')!, false)).toBe(false);
+    expect(runsOffThread(loadedMetric('vbench_temporal')!, false)).toBe(true);
   });
 });
