@@ -45,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'tune-gates': async () => (await import('./commands/tune-gates.js')).registerTuneGates,
   alert: async () => (await import('./commands/alert.js')).registerAlert,
   view: async () => (await import('./commands/view.js')).registerView,
+  soak: async () => (await import('./commands/soak.js')).registerSoak,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
