@@ -62,30 +62,38 @@ export async function holderState(recorded: ProcessIdentity): Promise<HolderStat
   return judgeHolder(recorded, { start_time: await processStartTime(recorded.pid), boot_id: await bootId() });
 }
 
-/** Resident memory of every live process in a process group, bytes; null when none is left. */
-export async function groupRss(pgid: number): Promise<number | null> {
+/**
+ * Resident memory of a process and all its descendants, bytes; null when it has ended. Descendants, not
+ * the process group: the run starts each model command in a group of its own, and its memory counts too.
+ */
+export async function treeRss(root: number): Promise<number | null> {
   let entries: string[];
   try {
     entries = await fs.readdir('/proc');
   } catch {
     return null;
   }
-  let total = 0;
-  let found = false;
+  const parent = new Map<number, number>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const rest = statFields(await fs.readFile(`/proc/${entry}/stat`, 'utf8'));
-      if (Number(rest[2]) !== pgid || rest[0] === 'Z') continue;
-      const status = await fs.readFile(`/proc/${entry}/status`, 'utf8');
-      const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-      if (m) {
-        total += Number(m[1]) * 1024;
-        found = true;
-      }
-    } catch {
-      // the process ended between readdir and here: it holds no memory now
-    }
+    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => null);
+    if (stat === null) continue; // ended between readdir and here
+    const rest = statFields(stat);
+    if (rest[0] !== 'Z' && rest[0] !== 'X') parent.set(Number(entry), Number(rest[1]));
   }
-  return found ? total : null;
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {
+      if (p === root) return true;
+      p = parent.get(p);
+    }
+    return false;
+  };
+  let total: number | null = null;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
+    const m = status === null ? null : /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    if (m) total = (total ?? 0) + Number(m[1]) * 1024;
+  }
+  return total;
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { modelRoot, newRunId } from '../store/paths.js';
-import { hasRecord } from '../store/run-files.js';
+import { hasRecord, readRecordAt } from '../store/run-files.js';
 import { loadSuite } from '../suite/load.js';
 
 /**
@@ -33,7 +33,13 @@ async function runDirsSince(root: string, sinceUtc: string): Promise<string[]> {
     .map((n) => path.join(root, n));
 }
 
-/** Unfinished run folders (no run.json) of this cycle, and how many samples they hold. */
+/** No run.json (the session was killed), or one that says INTERRUPTED (it was stopped): `run --resume` continues it. */
+async function unfinished(dir: string): Promise<boolean> {
+  if (!(await hasRecord(dir))) return true;
+  return (await readRecordAt(dir)).status === 'INTERRUPTED';
+}
+
+/** Unfinished run folders of this cycle, and how many samples they hold. */
 export async function unfinishedRuns(
   folders: SuiteFolders,
   sinceUtc: string,
@@ -42,7 +48,7 @@ export async function unfinishedRuns(
   let samples = 0;
   for (const root of folders.modelRoots) {
     for (const dir of await runDirsSince(root, sinceUtc)) {
-      if (await hasRecord(dir)) continue;
+      if (!(await unfinished(dir))) continue;
       dirs.push(dir);
       const text = await fs.readFile(path.join(dir, 'samples.jsonl'), 'utf8').catch(() => '');
       samples += text.split('\n').filter((l) => l.trim() !== '').length;

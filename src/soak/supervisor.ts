@@ -43,7 +43,7 @@ class Supervisor {
   private readonly startedUtc = new Date().toISOString();
   private phase: Phase = 'starting';
   private readonly jobs = new Map<string, JobStatus>();
-  private readonly pgids = new Map<string, number | null>();
+  private readonly childPids = new Map<string, number | null>();
   private readonly folders = new Map<string, SuiteFolders>();
   private writing: Promise<void> = Promise.resolve();
   private readonly telemetry: Telemetry;
@@ -94,7 +94,7 @@ class Supervisor {
   private async sampleTelemetry(): Promise<void> {
     const row = await this.telemetry.row(
       (performance.now() - this.t0) / 1000,
-      Object.fromEntries(this.pgids),
+      Object.fromEntries(this.childPids),
     );
     await this.telemetry.append(row);
   }
@@ -131,7 +131,7 @@ class Supervisor {
         current: before?.current ?? null,
         done: false,
       });
-      this.pgids.set(job.name, null);
+      this.childPids.set(job.name, null);
       this.folders.set(job.name, await suiteFolders(job.suite, this.config.artifactsDir));
     }
     return previous;
@@ -193,7 +193,7 @@ class Supervisor {
           signal: this.stop.signal,
           onChild: (child) => {
             if (st.current) st.current.child = child;
-            this.pgids.set(job.name, child?.pid ?? null);
+            this.childPids.set(job.name, child?.pid ?? null);
           },
         },
       );

@@ -4,7 +4,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { appendText, fileSize, renameFile } from '../platform/fs.js';
 import { runProcess } from '../platform/process.js';
 import { timeoutSignal } from '../platform/timers.js';
-import { groupRss } from './proc.js';
+import { treeRss } from './proc.js';
 
 /** telemetry.jsonl: one row per interval, so slow leaks show as a slope over hours. */
 
@@ -17,7 +17,7 @@ export interface TelemetryRow {
   utc: string;
   /** Seconds since the supervisor started, on the monotonic clock: the x of the leak slopes. */
   t_s: number;
-  /** Resident memory of each running cycle's process group (the child run and what it started). */
+  /** Resident memory of each running cycle's child run and every process it started. */
   children: Record<string, number | null>;
   event_loop_delay_ms: { p50: number; max: number };
   load1: number;
@@ -73,10 +73,10 @@ export class Telemetry {
     }
   }
 
-  async row(tS: number, groups: Record<string, number | null>): Promise<TelemetryRow> {
+  async row(tS: number, childPids: Record<string, number | null>): Promise<TelemetryRow> {
     const children: Record<string, number | null> = {};
-    for (const [job, pgid] of Object.entries(groups))
-      children[job] = pgid === null ? null : await groupRss(pgid);
+    for (const [job, pid] of Object.entries(childPids))
+      children[job] = pid === null ? null : await treeRss(pid);
     const row: TelemetryRow = {
       utc: new Date().toISOString(),
       t_s: Math.round(tS * 1000) / 1000,
