@@ -19,6 +19,8 @@ const FLOORS = [
   ['viewer'],
   // The distributed mode: coordinator (API, leases, waves) and worker; it drives the engine and the reporters.
   ['fleet'],
+  // Soak runs: a supervisor of child `temporalci run`s, with status, telemetry, alerts and summaries.
+  ['soak'],
   ['cli', 'index.ts'],
 ];
 

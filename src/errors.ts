@@ -93,15 +93,17 @@ export interface SuiteIssue {
 export class SuiteValidationError extends TemporalCIError {
   readonly issues: SuiteIssue[];
 
-  constructor(file: string, issues: SuiteIssue[]) {
-    super(
-      'SUITE_INVALID',
-      `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the suite`,
-      {
-        file,
-        hint: 'fix the problems listed above, then run `temporalci validate` again',
-      },
-    );
+  /** `what`/`hint`: for other YAML files checked the same way (a soak config). */
+  constructor(
+    file: string,
+    issues: SuiteIssue[],
+    what = 'the suite',
+    hint = 'fix the problems listed above, then run `temporalci validate` again',
+  ) {
+    super('SUITE_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in ${what}`, {
+      file,
+      hint,
+    });
     this.issues = issues;
   }
 }

@@ -46,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   alert: async () => (await import('./commands/alert.js')).registerAlert,
   view: async () => (await import('./commands/view.js')).registerView,
   pull: async () => (await import('./commands/pull.js')).registerPull,
+  soak: async () => (await import('./commands/soak.js')).registerSoak,
 };
 
 /** The command named on the line, '' for none (`--version`), undefined when every command is needed. */
