@@ -6,7 +6,7 @@ import { describeReadFailure, readBoundedFile } from '../platform/bounded-read.j
 import type { NotifyConfig } from '../schema/suite.js';
 import { mapZodIssues, type PathSegment, SourceLocator, valueAt, yamlSyntaxIssues } from '../suite/issues.js';
 import { duplicateKeyOffsets } from '../suite/yaml-checks.js';
-import { parseEvery, parseJitter } from './schedule.js';
+import { cronProblem, parseEvery, parseJitter } from './schedule.js';
 
 /**
  * soak.yaml: which suites a supervisor runs, how often, and what each must prove. Checked like a suite:
@@ -24,7 +24,7 @@ const jobSchema = z
       .optional(),
     suite: text.describe('suite YAML, relative to this file'),
     every: text.optional().describe('interval between cycle starts: 30s, 2s, 30m, 1h'),
-    cron: text.optional().describe('a cron expression (needs the croner package)'),
+    cron: text.optional().describe('a cron expression (minute hour day month weekday), in local time'),
     jitter: z
       .union([z.number(), z.string()])
       .optional()
@@ -82,7 +82,10 @@ const soakSchema = z
 export interface SoakJob {
   name: string;
   suite: string;
+  /** Interval between slots (`every`); 0 for a cron job. */
   everyMs: number;
+  /** A cron expression (`cron`): slots at its wall-clock times instead of every `everyMs`. */
+  cron?: string;
   jitter: number;
   expect: 'pass' | 'fail';
   baselineMode: string;
@@ -120,15 +123,27 @@ function scheduleIssues(data: unknown, locator: SourceLocator): SuiteIssue[] {
   for (const [i, job] of (Array.isArray(jobs) ? jobs : []).entries()) {
     const at = (key: string): PathSegment[] => ['jobs', i, key];
     const j = (job ?? {}) as Record<string, unknown>;
-    if (j.cron !== undefined) {
+    if (j.cron !== undefined && j.every !== undefined) {
       issues.push(
-        locator.issue(at('cron'), 'cron schedules need the croner package, which is not installed', {
-          hint: 'write `every: 30m` instead, or `npm install croner` and upgrade TemporalCI',
+        locator.issue(at('cron'), 'a job has either `every` or `cron`, not both', {
+          hint: 'keep the one you mean',
         }),
       );
+    } else if (j.cron !== undefined) {
+      const problem = typeof j.cron === 'string' ? cronProblem(j.cron) : null;
+      if (problem !== null) {
+        issues.push(
+          locator.issue(at('cron'), 'not a cron expression', {
+            expected: 'five fields (minute hour day month weekday), e.g. "*/30 * * * *"',
+            found: `"${String(j.cron)}": ${problem}`,
+          }),
+        );
+      }
     } else if (j.every === undefined) {
       issues.push(
-        locator.issue(['jobs', i], 'a job needs a schedule', { hint: 'add `every: 30m` (or 30s, 2h)' }),
+        locator.issue(['jobs', i], 'a job needs a schedule', {
+          hint: 'add `every: 30m` (or 30s, 2h), or `cron: "*/30 * * * *"`',
+        }),
       );
     } else if (typeof j.every === 'string' && parseEvery(j.every) === null) {
       issues.push(
@@ -217,7 +232,8 @@ export function parseSoakConfig(file: string, source: string): SoakConfig {
     jobs: c.jobs.map((j, i) => ({
       name: jobName(j.suite, j.name, taken, i),
       suite: path.resolve(dir, j.suite),
-      everyMs: parseEvery(j.every!)!,
+      everyMs: j.every === undefined ? 0 : parseEvery(j.every)!,
+      ...(j.cron === undefined ? {} : { cron: j.cron }),
       jitter: j.jitter === undefined ? 0 : parseJitter(j.jitter)!,
       expect: j.expect,
       baselineMode: j.baseline_mode,

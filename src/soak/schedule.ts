@@ -1,7 +1,9 @@
 /**
  * When cycles start. Pure: the supervisor feeds it monotonic milliseconds (performance.now), so a clock
- * step (NTP, a suspended laptop) neither fires a burst of cycles nor stalls the schedule.
+ * step (NTP, a suspended laptop) neither fires a burst of cycles nor stalls the schedule. Cron slots
+ * are wall-clock times (`nextCronSlot`).
  */
+import { Cron } from 'croner';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -53,4 +55,45 @@ export function nextSlot(
   }
   const offset = (random * 2 - 1) * jitter * everyMs;
   return { slotMs, startMs: Math.max(nowMs, slotMs + offset), skipped };
+}
+
+/** Why `expr` is not a cron expression croner accepts, or null when it is. */
+export function cronProblem(expr: string): string | null {
+  try {
+    new Cron(expr, { paused: true }).stop();
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message.replace(/^CronPattern: /, '') : String(e);
+  }
+}
+
+/**
+ * The next cron slot after the previous one, for a cycle that ended at `nowWall` (ms since the epoch).
+ * Cron times are wall-clock times by nature; the supervisor turns the wait into a monotonic timer at once,
+ * so only the target, not the wait, follows the clock. Slots that passed while the previous cycle ran are
+ * skipped, as with `every`; jitter moves the start by up to ±jitter × the gap to the slot after it.
+ */
+export function nextCronSlot(
+  expr: string,
+  lastSlotWall: number,
+  nowWall: number,
+  jitter: number,
+  random: number,
+): { slotWall: number; startWall: number; skipped: number } {
+  const cron = new Cron(expr, { paused: true });
+  try {
+    let skipped = 0;
+    let slot = cron.nextRun(new Date(lastSlotWall));
+    while (slot !== null && slot.getTime() < nowWall && skipped < 100_000) {
+      slot = cron.nextRun(slot);
+      skipped++;
+    }
+    if (slot === null) return { slotWall: Infinity, startWall: Infinity, skipped };
+    const after = cron.nextRun(slot);
+    const gap = after === null ? 0 : after.getTime() - slot.getTime();
+    const offset = (random * 2 - 1) * jitter * gap;
+    return { slotWall: slot.getTime(), startWall: Math.max(nowWall, slot.getTime() + offset), skipped };
+  } finally {
+    cron.stop();
+  }
 }

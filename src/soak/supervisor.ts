@@ -8,7 +8,7 @@ import type { SoakConfig, SoakJob } from './config.js';
 import { runCycle } from './cycle.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { type SuiteFolders, suiteFolders, unfinishedRuns } from './runs.js';
-import { nextSlot } from './schedule.js';
+import { nextCronSlot, nextSlot } from './schedule.js';
 import {
   appendCycle,
   type CycleRecord,
@@ -161,16 +161,34 @@ class Supervisor {
     }
   }
 
+  /** Sleeps until monotonic time `t`, in steps a Node timer can hold (≤ 2^31−1 ms, about 24.8 days). */
+  private async waitUntil(t: number): Promise<void> {
+    const signal = this.stop.signal;
+    while (!signal.aborted) {
+      const wait = t - performance.now();
+      if (wait <= 0) return;
+      // An abort (stop) ends the wait; the loop sees it.
+      await sleep(Math.min(wait, 2 ** 31 - 1), undefined, { signal }).catch(() => undefined);
+    }
+  }
+
   private async runJob(job: SoakJob): Promise<void> {
     const st = this.jobs.get(job.name)!;
     const deadline = job.hours === undefined ? Infinity : this.t0 + job.hours * 3_600_000;
     const left = () => job.maxCycles === undefined || st.cycles_done < job.maxCycles;
-    let slot = { slotMs: performance.now(), startMs: performance.now(), skipped: 0 };
+    let slot =
+      job.cron === undefined
+        ? { slotMs: performance.now(), startMs: performance.now(), skipped: 0 }
+        : cronSlot(job, Date.now());
+    let lastWall = Date.now();
     while (!this.stop.signal.aborted && left()) {
-      const wait = slot.startMs - performance.now();
-      st.next_start_utc = new Date(Date.now() + Math.max(0, wait)).toISOString();
-      if (wait > 0) await sleep(wait, undefined, { signal: this.stop.signal }).catch(() => undefined);
+      // A cron expression whose last time has passed (a year field in the past) has no next slot.
+      if (!Number.isFinite(slot.startMs)) break;
+      st.next_start_utc = new Date(Date.now() + Math.max(0, slot.startMs - performance.now())).toISOString();
+      await this.waitUntil(slot.startMs);
       if (this.stop.signal.aborted || performance.now() >= deadline) break;
+      // The wall-clock time of the slot this cycle belongs to: the next cron slot comes after it.
+      lastWall = Date.now() + (slot.slotMs - performance.now());
       const resume = st.current !== null;
       st.current ??= {
         cycle: st.cycles_done + 1,
@@ -199,7 +217,10 @@ class Supervisor {
       );
       if (record === null) break;
       await this.finishCycle(job, st, record);
-      slot = nextSlot(slot.slotMs, job.everyMs, job.jitter, performance.now(), Math.random());
+      slot =
+        job.cron === undefined
+          ? nextSlot(slot.slotMs, job.everyMs, job.jitter, performance.now(), Math.random())
+          : cronSlot(job, lastWall);
       st.skipped_slots += slot.skipped;
     }
     st.done = true;
@@ -257,4 +278,16 @@ class Supervisor {
 /** Runs the soak to its end; resolves to the exit code (0 all as expected, 2 not, 1 errors, 130 stopped). */
 export function supervise(config: SoakConfig, opts: SuperviseOptions): Promise<number> {
   return new Supervisor(config, opts).run();
+}
+
+/** A cron job's next slot as monotonic times: the wall-clock wait is taken once, now. */
+function cronSlot(job: SoakJob, lastSlotWall: number): { slotMs: number; startMs: number; skipped: number } {
+  const nowWall = Date.now();
+  const now = performance.now();
+  const next = nextCronSlot(job.cron as string, lastSlotWall, nowWall, job.jitter, Math.random());
+  return {
+    slotMs: now + (next.slotWall - nowWall),
+    startMs: now + (next.startWall - nowWall),
+    skipped: next.skipped,
+  };
 }

@@ -94,7 +94,8 @@ export class ModelFolder {
     try {
       text = await fs.readFile(this.indexFile, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+      // A path through a regular file holds no index either; writing there later names the fault.
+      if (isAbsent(e)) return { missing: true };
       throw new TemporalCIError('STORE_CORRUPT', `cannot read ${this.indexFile}: ${describeError(e)}`);
     }
     try {
@@ -251,7 +252,7 @@ export class ModelFolder {
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if (isAbsent(e)) return {};
       throw new TemporalCIError('STORE_CORRUPT', `cannot read ${file}: ${describeError(e)}`);
     }
     return parseStored(TAGS_JSON_FILE, text, file);
@@ -304,4 +305,10 @@ export function checkTagName(name: string): void {
       hint: 'use letters, digits, ".", "_" and "-"',
     });
   }
+}
+
+/** ENOENT, or ENOTDIR (a part of the path is a regular file): either way there is nothing to read. */
+function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -103,6 +103,26 @@ const ONE_SAMPLE = `  - id: t
     video: {num_frames: 6, fps: 8, resolution: 64}`;
 
 describe('temporalci soak', () => {
+  it('runs a cron job at its wall-clock slots: every 3rd second, two cycles', async () => {
+    // Six fields: croner's optional seconds field, so the test waits seconds, not minutes.
+    const s = await soakDir(
+      'cron',
+      tinySuite({ tests: ONE_SAMPLE }),
+      '    cron: "*/3 * * * * *"\n    max_cycles: 2\n    expect: pass\n',
+    );
+    const { code, stderr } = await startSoak(s).done;
+    expect(code, stderr).toBe(0);
+    expect((await indexOf(s.dir, 'm1')).map((r) => r.status)).toEqual(['PASS', 'PASS']);
+    const cycles = await lines<CycleRecord>(path.join(s.state, 'cycles.jsonl'));
+    expect(cycles.map((c) => c.cycle)).toEqual([1, 2]);
+    for (const c of cycles) {
+      // A cycle starts at its slot (a second divisible by 3), give or take the start-up of a timer.
+      const t = Date.parse(c.started_utc);
+      const intoSlot = t % 3000;
+      expect(intoSlot, c.started_utc).toBeLessThan(900);
+    }
+  });
+
   it('runs three cycles every 2s: three runs in the index, status between cycles, summary counts', async () => {
     const s = await soakDir(
       'three',

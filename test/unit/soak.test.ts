@@ -4,13 +4,29 @@ import { SuiteValidationError } from '../../src/errors.js';
 import { cycleEvent } from '../../src/soak/alerts.js';
 import { parseSoakConfig } from '../../src/soak/config.js';
 import { bootId, holderState, identityOf, judgeHolder, processStartTime } from '../../src/soak/proc.js';
-import { nextSlot, parseEvery, parseJitter } from '../../src/soak/schedule.js';
+import { cronProblem, nextCronSlot, nextSlot, parseEvery, parseJitter } from '../../src/soak/schedule.js';
 import { type CycleRecord, judgeHealth, type SoakStatus } from '../../src/soak/state.js';
 import { percentile, slopePerHour } from '../../src/soak/stats.js';
 import { summarize } from '../../src/soak/summary.js';
 import { parseNvidiaSmi, type TelemetryRow } from '../../src/soak/telemetry.js';
 
 describe('soak schedule', () => {
+  it('cron slots: the next wall-clock time after the last slot; missed ones skipped; jitter within the gap', () => {
+    const t = (iso: string) => Date.parse(iso);
+    const a = nextCronSlot('*/30 * * * *', t('2026-01-01T00:00:00Z'), t('2026-01-01T00:10:00Z'), 0, 0.5);
+    expect(new Date(a.slotWall).getUTCMinutes()).toBe(30);
+    expect(a.skipped).toBe(0);
+    expect(a.startWall).toBe(a.slotWall);
+    // The cycle ran until 01:40: the 00:30, 01:00 and 01:30 slots passed and are skipped.
+    const b = nextCronSlot('*/30 * * * *', t('2026-01-01T00:00:00Z'), t('2026-01-01T01:40:00Z'), 0, 0.5);
+    expect(b.slotWall - t('2026-01-01T02:00:00Z')).toBe(a.slotWall - t('2026-01-01T00:30:00Z'));
+    expect(b.skipped).toBe(3);
+    const j = nextCronSlot('*/30 * * * *', t('2026-01-01T00:00:00Z'), t('2026-01-01T00:00:00Z'), 0.1, 1);
+    expect(j.startWall - j.slotWall).toBeCloseTo(0.1 * 30 * 60_000, 0);
+    expect(cronProblem('*/5 * * * *')).toBeNull();
+    expect(cronProblem('every day')).toMatch(/five, six, or seven/);
+  });
+
   it('reads every: durations and jitter', () => {
     expect(parseEvery('2s')).toBe(2000);
     expect(parseEvery('30m')).toBe(1_800_000);
@@ -105,7 +121,7 @@ describe('soak config', () => {
 
   it('names every problem at its line and column, with a did-you-mean', () => {
     const text =
-      'version: 1\njobs:\n  - suite: s.yaml\n    every: 2 minutes\n    max_cycle: 3\n  - suite: t.yaml\n    cron: "*/5 * * * *"\n';
+      'version: 1\njobs:\n  - suite: s.yaml\n    every: 2 minutes\n    max_cycle: 3\n  - suite: t.yaml\n    cron: "*/61 * *"\n  - suite: u.yaml\n    cron: "*/5 * * * *"\n';
     let err: unknown;
     try {
       parseSoakConfig('soak.yaml', text);
