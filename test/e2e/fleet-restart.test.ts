@@ -83,7 +83,15 @@ describe.skipIf(!pgService.available || !redis.available)('a coordinator restart
     expect(done, fleet.logs.join('')).toBeGreaterThanOrEqual(3);
     await fleet.killAndRestartCoordinator();
 
-    const r = await submitted;
+    // A hang would otherwise end as a bare test timeout: fail with the fleet's logs instead.
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the fleet run did not end in 200 s:\n${fleet.logs.join('')}`)),
+        200_000,
+      );
+    });
+    const r = await Promise.race([submitted, hung]).finally(() => clearTimeout(timer));
     expect(r.code, `${r.stderr}\n${fleet.logs.join('')}`).toBe(0);
     const record = (JSON.parse(await readFile(out, 'utf8')) as { runs: RunRecord[] }).runs[0] as RunRecord;
     const key = ['p', 'sprt', 'm', record.run_id].join('/');

@@ -225,12 +225,18 @@ export class Dispatcher {
           await job.moveToCompleted(null, token, false);
           return null;
         }
-        await t.leaseTask(this.ports.db, md.prep.key, job.data.sampleId, {
-          token,
-          attempt,
-          worker: workerName,
-          seconds: this.ports.leaseSec,
-        });
+        await t.leaseTask(
+          this.ports.db,
+          md.prep.key,
+          job.data.sampleId,
+          {
+            token,
+            attempt,
+            worker: workerName,
+            seconds: this.ports.leaseSec,
+          },
+          md.ledger.facts(),
+        );
         await t.logEvent(this.ports.db, md.prep.key, 'claimed', {
           sample: job.data.sampleId,
           attempt,

@@ -65,18 +65,28 @@ export async function setTaskState(
 }
 
 /** The task is leased under `token`, lease number `attempt`. */
+/**
+ * Leases a task and saves the ledger that counted the claim, in one transaction: a coordinator that dies
+ * between the two would leave a lease its successor's ledger does not know, and the worker's result
+ * would be taken for a stale one.
+ */
 export async function leaseTask(
   db: Database,
   run: RunKey,
   sampleId: string,
   lease: { token: string; attempt: number; worker: string; seconds: number },
+  ledger: readonly JobFacts[],
 ): Promise<void> {
-  await db.query(
-    `update fleet_tasks set state = 'leased', attempt = $3, lease_token = $4, leased_by = $5,
-       lease_until = clock_timestamp() + make_interval(secs => $6), cancel_requested = false
-     where run_key = $1 and sample_id = $2`,
-    [runKeyText(run), sampleId, lease.attempt, lease.token, lease.worker, lease.seconds],
-  );
+  const key = runKeyText(run);
+  await db.transaction(async (c) => {
+    await c.query(
+      `update fleet_tasks set state = 'leased', attempt = $3, lease_token = $4, leased_by = $5,
+         lease_until = clock_timestamp() + make_interval(secs => $6), cancel_requested = false
+       where run_key = $1 and sample_id = $2`,
+      [key, sampleId, lease.attempt, lease.token, lease.worker, lease.seconds],
+    );
+    await c.query('update fleet_runs set ledger = $2 where run_key = $1', [key, JSON.stringify(ledger)]);
+  });
 }
 
 export interface LiveLease {

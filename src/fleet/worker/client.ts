@@ -71,8 +71,26 @@ export class CoordinatorClient {
     return 'ok';
   }
 
+  /**
+   * A POST that rides out a coordinator restart: a refused connection or a 502/503/504 (a load balancer
+   * with no replica behind it) is tried again with backoff, about 15 s in all (less than a lease, so a
+   * lease this worker holds is still its own when the coordinator is back). Other answers come back as
+   * they are.
+   */
+  private async postThroughOutage(route: string, body: unknown, attempts = 7): Promise<Response> {
+    for (let i = 0; ; i++) {
+      try {
+        const res = await this.post(route, body);
+        if (![502, 503, 504].includes(res.status) || i === attempts - 1) return res;
+      } catch (e) {
+        if (i === attempts - 1) throw e;
+      }
+      await sleep(Math.min(8_000, 250 * 2 ** i));
+    }
+  }
+
   async uploads(lease: string, files: readonly string[]): Promise<Record<string, string> | LeaseRefusal> {
-    const res = await this.post(`/v1/leases/${lease}/uploads`, { files });
+    const res = await this.postThroughOutage(`/v1/leases/${lease}/uploads`, { files });
     if (res.status === 409) return ((await res.json()) as { reason: LeaseRefusal }).reason;
     if (!res.ok) return this.fail(res, 'sign uploads');
     return ((await res.json()) as { urls: Record<string, string> }).urls;
@@ -104,7 +122,7 @@ export class CoordinatorClient {
   }
 
   async failJob(lease: string, error: string): Promise<void> {
-    const res = await this.post(`/v1/leases/${lease}/fail`, { error: error.slice(0, 4000) });
+    const res = await this.postThroughOutage(`/v1/leases/${lease}/fail`, { error: error.slice(0, 4000) });
     if (!res.ok && res.status !== 409) await this.fail(res, 'take a job back');
   }
 }

@@ -35,13 +35,16 @@ export interface WorkerLoopOptions {
   log: (m: string) => void;
 }
 
+/** Waits `ms`, or less when `signal` aborts; the listener goes with the wait (a worker idles for days). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 async function runOne(spec: JobSpec, o: WorkerLoopOptions): Promise<void> {
@@ -67,12 +70,14 @@ async function runOne(spec: JobSpec, o: WorkerLoopOptions): Promise<void> {
   try {
     const out = await o.runner.run(spec, signal, async (names) => {
       const r = await o.client.uploads(lease, names);
-      return typeof r === 'string' ? null : r;
+      if (typeof r !== 'string') return r;
+      refused = r;
+      return null;
     });
     if (out === null) {
       o.log(`${spec.sample.sampleId}: stopped (${refused ?? 'worker stopping'})`);
       // Stopped by us, not by the coordinator: give the lease back rather than let it expire.
-      if (refused === null) await o.client.failJob(lease, 'the worker was stopped');
+      if (refused === null) await giveBack(o, spec, 'the worker was stopped');
       return;
     }
     const gpuS = (performance.now() - t0) / 1000;
@@ -80,9 +85,23 @@ async function runOne(spec: JobSpec, o: WorkerLoopOptions): Promise<void> {
     o.log(`${spec.sample.sampleId} (attempt ${spec.attempt}): ${r === 'ok' ? 'recorded' : `refused: ${r}`}`);
   } catch (e) {
     o.log(`${spec.sample.sampleId}: cannot run it here: ${describeError(e)}`);
-    await o.client.failJob(lease, describeError(e));
+    await giveBack(o, spec, describeError(e));
   } finally {
     clearInterval(beat);
+  }
+}
+
+/**
+ * Hands a lease back. When the coordinator cannot take it (down longer than the client's retries), the
+ * lease simply expires and the sample goes to another worker then: worth a log line, not the worker.
+ */
+async function giveBack(o: WorkerLoopOptions, spec: JobSpec, error: string): Promise<void> {
+  try {
+    await o.client.failJob(spec.lease_token, error);
+  } catch (e) {
+    o.log(
+      `${spec.sample.sampleId}: could not hand the lease back (${describeError(e)}); it expires in ${spec.lease_sec} s and the sample is handed out again`,
+    );
   }
 }
 
