@@ -2,6 +2,7 @@ import { appendText, fileSize } from '../platform/fs.js';
 import type { RunRecord } from '../schema/run.js';
 import { gateTarget, rankSamples } from './analysis.js';
 import { fmt, fmtPct, fmtSigned } from './html.js';
+import { mdUrl, reportSampleLink, viewerLink } from './links.js';
 
 /**
  * GitHub Actions outputs: the job summary (Markdown appended to $GITHUB_STEP_SUMMARY) and workflow commands
@@ -42,6 +43,8 @@ export interface SummaryOptions {
   baseline?: RunRecord | null;
   /** How many samples that table lists (default 5). */
   maxSamples?: number;
+  /** Base URL of `temporalci view` (`--viewer-url`): each listed sample links to its side-by-side page. */
+  viewerUrl?: string;
 }
 
 export function summaryMarkdown(rec: RunRecord, opts: SummaryOptions = {}): string {
@@ -81,6 +84,10 @@ export function summaryMarkdown(rec: RunRecord, opts: SummaryOptions = {}): stri
   }
   if (rec.status !== 'PASS') lines.push(...worstSamples(rec, opts));
   for (const e of rec.errors) lines.push(`> ⚠️ ${mdCell(e)}`, '');
+  if (opts.viewerUrl !== undefined) {
+    const page = viewerLink(opts.viewerUrl, 'run', rec.project, rec.suite_name, rec.model_name, rec.run_id);
+    lines.push(`[This run in the viewer](${mdUrl(page)})`, '');
+  }
   if (opts.reportLink) {
     lines.push(
       /^https?:\/\//.test(opts.reportLink)
@@ -116,11 +123,33 @@ function worstSamples(rec: RunRecord, opts: SummaryOptions): string[] {
         ? '—'
         : `${worst.path} ${fmt(worst.baseline)} → ${fmt(worst.current)} (${fmtPct(-(worst.relative ?? 0)).replace(/^\+/, '')} worse)`;
     lines.push(
-      `| ${mdCell(r.sample.prompt)} | ${r.sample.seed} | ${mdCell(r.failing.join('; ') || '—')} | ${mdCell(change)} |`,
+      `| ${promptCell(rec, r.sample.prompt, r.sample.sample_id, opts)} | ${r.sample.seed} | ${mdCell(r.failing.join('; ') || '—')} | ${mdCell(change)} |`,
     );
   }
   lines.push('');
   return lines;
+}
+
+/**
+ * A listed sample's prompt, linked to its card in the report when the report has a URL (`--report-url`),
+ * and followed by a link to the viewer's side-by-side page when `--viewer-url` is given.
+ */
+function promptCell(rec: RunRecord, prompt: string, sampleId: string, opts: SummaryOptions): string {
+  const report =
+    opts.reportLink !== undefined && /^https?:\/\//.test(opts.reportLink) ? opts.reportLink : null;
+  const text =
+    report === null ? mdCell(prompt) : `[${mdCell(prompt)}](${mdUrl(reportSampleLink(report, sampleId))})`;
+  if (opts.viewerUrl === undefined) return text;
+  const page = viewerLink(
+    opts.viewerUrl,
+    'sample',
+    rec.project,
+    rec.suite_name,
+    rec.model_name,
+    rec.run_id,
+    sampleId,
+  );
+  return `${text} · [side by side](${mdUrl(page)})`;
 }
 
 /** Cuts Markdown at a line boundary so it fits `budget` bytes, saying that it was cut. */

@@ -3,6 +3,9 @@ import type { RunRecord, SampleRecord } from '../schema/run.js';
 import { gateTarget, rankSamples } from './analysis.js';
 import { mdCell, mdCode } from './github.js';
 import { fmt, fmtPct, fmtSigned } from './html.js';
+import { mdUrl, reportSampleLink, viewerLink } from './links.js';
+
+export { viewerLink };
 
 /**
  * The pull-request comment: one Markdown body for every run of a CI job, posted (and later updated in place)
@@ -60,20 +63,6 @@ export function mdText(v: unknown): string {
   return mdCell(v)
     .replace(BIDI_CONTROLS, (c) => `⟦U+${c.codePointAt(0)!.toString(16).toUpperCase()}⟧`)
     .replace(/@/g, '@\u200B');
-}
-
-/** A URL for a Markdown link or image target: no spaces or parentheses to end it early. */
-function mdUrl(url: string): string {
-  return url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-/**
- * A page of `temporalci view` served at `base` (`--viewer-url`): its hash routes, each segment escaped as
- * the viewer's own links are, so a comment links straight to a run or to a regressed sample beside its
- * baseline. A fragment already on `base` is replaced.
- */
-export function viewerLink(base: string, ...segments: readonly string[]): string {
-  return `${base.replace(/#.*$/, '')}#/${segments.map((x) => encodeURIComponent(x)).join('/')}`;
 }
 
 /** The hidden line that finds this comment again: the key percent-encoded, so it can never close the comment. */
@@ -144,7 +133,7 @@ function changeOf(r: RankedSample<SampleRecord>): string {
 function posterCell(sample: SampleRecord, poster: PosterLink | undefined, reportUrl: string | null): string {
   if (poster?.image) {
     const img = `![poster frame of sample ${mdText(sample.sample_id)}](${mdUrl(poster.image)})`;
-    return reportUrl ? `[${img}](${mdUrl(`${reportUrl}#sample-${sample.sample_id}`)})` : img;
+    return reportUrl ? `[${img}](${mdUrl(reportSampleLink(reportUrl, sample.sample_id))})` : img;
   }
   if (poster?.link) return `[poster frame](${mdUrl(poster.link.url)}) ${mdCode(poster.link.file)}`;
   if (poster?.video) return `[video](${mdUrl(poster.video)})`;

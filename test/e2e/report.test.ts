@@ -22,7 +22,8 @@ beforeAll(async () => {
   const base = await runSuiteCli(f, f.baseSuite);
   expect(base.code, base.stderr).toBe(0);
   await fs.writeFile(summaryFile, '# earlier step\n');
-  candidate = await runSuiteCli(f, f.badSuite, ['--junit', junitFile], {
+  const links = ['--report-url', 'https://ci.example/art', '--viewer-url', 'http://127.0.0.1:8790/'];
+  candidate = await runSuiteCli(f, f.badSuite, ['--junit', junitFile, ...links], {
     GITHUB_ACTIONS: 'true',
     GITHUB_STEP_SUMMARY: summaryFile,
   });
@@ -95,6 +96,12 @@ describe('report.html of a degraded run', () => {
     expect(Buffer.byteLength(md)).toBeLessThan(1024 * 1024);
     expect(candidate.stdout).toMatch(/^::error title=TemporalCI m1%3A .+,file=.+\.yaml,line=\d+::.+$/m);
     expect(md).toContain('### Samples to look at');
+    // --report-url and --viewer-url: the run and each listed sample link to report.html and the viewer.
+    const run = ['run', 'demo', 'report_e2e', 'm1', candidateId].map(encodeURIComponent).join('/');
+    expect(md).toContain(`[This run in the viewer](http://127.0.0.1:8790/#/${run})`);
+    expect(md).toMatch(
+      /\]\(https:\/\/ci\.example\/art\/demo\/report_e2e\/m1\/[^/]+\/report\.html#sample-[^)]+\) · \[side by side\]\(http:\/\/127\.0\.0\.1:8790\/#\/sample\//,
+    );
   });
 
   it('prints no annotations and writes no summary outside GitHub Actions', async () => {

@@ -77,6 +77,7 @@ function reportersFor(
         file: summaryFile,
         artifactsDir,
         reportUrlBase: flags.reportUrl,
+        viewerUrl: flags.viewerUrl,
         readBaseline: (rec) => readBaselineRecord(store, rec),
         warn,
       }),

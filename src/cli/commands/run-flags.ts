@@ -26,6 +26,7 @@ export interface RunFlags {
   report: boolean;
   reportTop: number;
   reportUrl?: string;
+  viewerUrl?: string;
   junit?: string;
   webhookUrl?: string;
   webhookFormat?: WebhookFormat;

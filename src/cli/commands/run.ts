@@ -85,6 +85,10 @@ export function registerRun(program: Command): void {
     .option('--no-report', 'do not write report.html into each run folder')
     .option('--report-top <n>', 'worst-regressed samples shown with videos in report.html', positiveInt, 6)
     .option('--report-url <base>', 'public URL of the artifacts folder; links in summaries become absolute')
+    .option(
+      '--viewer-url <base>',
+      'URL of a `temporalci view` over these artifacts: the job summary links each listed sample there',
+    )
     .option('--junit <file>', 'write JUnit XML: one testcase per gate and per failed sample')
     .option(
       '--webhook-url <url>',

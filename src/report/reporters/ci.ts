@@ -38,6 +38,8 @@ export interface StepSummaryOptions {
   artifactsDir: string;
   /** Public base URL of the artifacts folder (e.g. where CI uploads it); makes report links absolute. */
   reportUrlBase?: string;
+  /** Base URL of `temporalci view` (`--viewer-url`): links to the run and to each listed sample. */
+  viewerUrl?: string;
   /** The run's baseline record (null when none or unreadable), for each listed sample's change. */
   readBaseline?: (rec: RunRecord) => Promise<RunRecord | null>;
   warn: Warn;
@@ -52,7 +54,11 @@ export function githubSummaryReporter(opts: StepSummaryOptions): Reporter {
       const where = reportLocation(result.runDir, opts.artifactsDir, opts.reportUrlBase);
       await step('GitHub step summary not written', opts.warn, async () => {
         const baseline = (await opts.readBaseline?.(result.record)) ?? null;
-        const md = summaryMarkdown(result.record, { reportLink: where.url ?? where.path, baseline });
+        const md = summaryMarkdown(result.record, {
+          reportLink: where.url ?? where.path,
+          baseline,
+          viewerUrl: opts.viewerUrl,
+        });
         if ((await appendStepSummary(opts.file, md)) === 0)
           opts.warn('GitHub step summary is full (1 MiB); nothing appended');
       });

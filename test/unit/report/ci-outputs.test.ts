@@ -56,6 +56,35 @@ describe('the GitHub step summary', () => {
     expect(rows).toHaveLength(2);
   });
 
+  it('links each listed sample to its report card and its viewer page, and the run to the viewer', () => {
+    const { rec, base } = failedRun();
+    const md = summaryMarkdown(rec, {
+      baseline: base,
+      reportLink: 'https://ci.example/art/p/s/m/r (1)/report.html',
+      viewerUrl: 'http://127.0.0.1:8790/#/old',
+    });
+    const bad = rec.samples[1]!;
+    const row = md.split('\n').find((l) => l.includes('a red\\_ball'))!;
+    expect(row).toContain(
+      `[a red\\_ball \\| bouncing](https://ci.example/art/p/s/m/r%20%281%29/report.html#sample-${bad.sample_id})`,
+    );
+    const sample = ['sample', rec.project, rec.suite_name, rec.model_name, rec.run_id, bad.sample_id];
+    expect(row).toContain(
+      `· [side by side](http://127.0.0.1:8790/#/${sample.map(encodeURIComponent).join('/')})`,
+    );
+    const run = ['run', rec.project, rec.suite_name, rec.model_name, rec.run_id];
+    expect(md).toContain(
+      `[This run in the viewer](http://127.0.0.1:8790/#/${run.map(encodeURIComponent).join('/')})`,
+    );
+  });
+
+  it('links no prompt when the report is only a path and no viewer is given', () => {
+    const { rec, base } = failedRun();
+    const md = summaryMarkdown(rec, { baseline: base, reportLink: 'artifacts/report.html' });
+    expect(md).not.toContain('](');
+    expect(md).not.toContain('viewer');
+  });
+
   it('has no sample table for a passing run', () => {
     const pass = record(runId(3), 'PASS', [0.6]);
     expect(summaryMarkdown(pass)).not.toContain('Samples to look at');
