@@ -1,6 +1,7 @@
-/** `npm run docs`: rewrites the generated sections of README.md and the shipped schema.json from the code. */
+/** `npm run docs`: rewrites the generated sections of README.md and the shipped schema.json and soak.schema.json from the code. */
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { soakJsonSchemaFile } from '../src/soak/json-schema.js';
 import { suiteJsonSchemaFile } from '../src/suite/json-schema.js';
 import { syncedReadme } from './readme-sections.js';
 
@@ -16,3 +17,4 @@ async function sync(name: string, make: (before: string) => string | Promise<str
 
 await sync('README.md', syncedReadme);
 await sync('schema.json', () => suiteJsonSchemaFile());
+await sync('soak.schema.json', () => soakJsonSchemaFile());

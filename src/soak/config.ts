@@ -63,7 +63,7 @@ const notifySchema = z
   })
   .strict();
 
-const soakSchema = z
+export const soakSchema = z
   .object({
     version: z.literal(1),
     artifacts_dir: text.default('./artifacts'),
