@@ -23,6 +23,10 @@ export type ErrorCode =
   /** A run is being written by another session (`run`, `run --resume`); the message names the holder. */
   | 'RUN_LOCKED'
   | 'FLEET_NO_WORKER'
+  /** A submission under the same Idempotency-Key is still being started: ask again in a moment. */
+  | 'SUBMISSION_IN_PROGRESS'
+  /** An Idempotency-Key sent again with a different request body. */
+  | 'IDEMPOTENCY_MISMATCH'
   /** A model's index stayed locked by another writer for longer than a writer ever holds it. */
   | 'STORE_LOCKED'
   | 'PATH_UNSAFE'

@@ -3,6 +3,7 @@
  * bundle (content-addressed: skipped server-side when the coordinator has it), start the run and poll it
  * until every model run is over. The token only ever goes into the Authorization header.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TemporalCIError } from '../../errors.js';
@@ -44,24 +45,22 @@ async function expectOk(res: Response, what: string): Promise<Response> {
 const OUTAGE_LIMIT_MS = 120_000;
 
 /**
- * One poll of the run. A coordinator that is down or restarting (no connection, a proxy's 502/503/504)
- * is asked again with backoff for up to two minutes: the run lives on in Postgres and the next process
- * takes it over (src/fleet/coordinator/recover.ts), so a restart must not fail the CI job.
+ * One request that rides out a coordinator that is down or restarting (no connection, a proxy's
+ * 502/503/504, or — for a submission — 409 SUBMISSION_IN_PROGRESS): asked again with backoff for up to two
+ * minutes. The run lives on in Postgres and the next process takes it over
+ * (src/fleet/coordinator/recover.ts), so a restart must not fail the CI job; a submission carries an
+ * Idempotency-Key, so asking again never starts a second run.
  */
-async function pollThroughOutages(
-  url: string,
-  auth: Record<string, string>,
-  r: RemoteRun,
-): Promise<Response> {
+async function throughOutages(send: () => Promise<Response>, r: RemoteRun): Promise<Response> {
   const since = performance.now();
   let wait = 250;
   for (;;) {
     let why: string;
     try {
-      const res = await fetch(url, { headers: auth, signal: r.signal });
-      if (res.status !== 502 && res.status !== 503 && res.status !== 504) return res;
+      const res = await send();
+      if (!(await isTransient(res))) return res;
       why = `HTTP ${res.status}`;
-      await res.body?.cancel();
+      await res.body?.cancel().catch(() => undefined);
     } catch (e) {
       if (r.signal.aborted) throw e;
       why = e instanceof Error && e.cause instanceof Error ? e.cause.message : String(e);
@@ -74,6 +73,17 @@ async function pollThroughOutages(
     await delay(wait, undefined, { signal: r.signal });
     wait = Math.min(5000, wait * 2);
   }
+}
+
+/** A 502/503/504, or a 409 saying the same submission is still starting. */
+async function isTransient(res: Response): Promise<boolean> {
+  if (res.status === 502 || res.status === 503 || res.status === 504) return true;
+  if (res.status !== 409) return false;
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: { code?: string } } | null;
+  return body?.error?.code === 'SUBMISSION_IN_PROGRESS';
 }
 
 export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promise<RunView> {
@@ -93,13 +103,19 @@ export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promis
     await removeDir(dir);
   }
   const submit: SubmitRunBody = { bundle: sha256, baseline_mode: r.baselineMode, options: r.options };
+  // One key per submission: a retry after a lost answer gets the run this request started.
+  const key = randomUUID();
   const started = await expectOk(
-    await fetch(`${base}/v1/runs`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(submit),
-      signal: r.signal,
-    }),
+    await throughOutages(
+      () =>
+        fetch(`${base}/v1/runs`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(submit),
+          signal: r.signal,
+        }),
+      r,
+    ),
     'start the run',
   );
   let view = (await started.json()) as RunView;
@@ -107,7 +123,7 @@ export async function runOnCoordinator(suite: LoadedSuite, r: RemoteRun): Promis
   while (!view.done) {
     await delay(r.pollMs ?? 1000, undefined, { signal: r.signal });
     const res = await expectOk(
-      await pollThroughOutages(`${base}/v1/runs/${view.id}`, auth, r),
+      await throughOutages(() => fetch(`${base}/v1/runs/${view.id}`, { headers: auth, signal: r.signal }), r),
       'report the run',
     );
     view = (await res.json()) as RunView;

@@ -19,6 +19,7 @@ import { claimBody, completeBody, failBody, submitRunBody, uploadsBody } from '.
 import type { Principal, Role, TokenVerifier } from '../auth/port.js';
 import type { Dispatcher } from './dispatch.js';
 import { fleetMetrics, readiness } from './observe.js';
+import { checkIdempotencyKey, submitOnce } from './submit-once.js';
 
 export interface CoordinatorApp {
   dispatcher: Dispatcher;
@@ -32,7 +33,7 @@ export interface CoordinatorApp {
 
 type Env = { Variables: { principal: Principal } };
 
-const STATUS_OF: Partial<Record<string, 400 | 404 | 409 | 413 | 503>> = {
+const STATUS_OF: Partial<Record<string, 400 | 404 | 409 | 413 | 422 | 503>> = {
   USAGE: 400,
   SUITE_INVALID: 400,
   SUITE_NOT_FOUND: 400,
@@ -46,6 +47,8 @@ const STATUS_OF: Partial<Record<string, 400 | 404 | 409 | 413 | 503>> = {
   RUN_NOT_FOUND: 404,
   RUN_LOCKED: 409,
   FLEET_NO_WORKER: 409,
+  SUBMISSION_IN_PROGRESS: 409,
+  IDEMPOTENCY_MISMATCH: 422,
   DATABASE_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
 };
@@ -171,7 +174,18 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
 
   app.post('/v1/runs', submit, async (c) => {
     const body = await parseBody(c, submitRunBody);
-    return c.json(await d.submit(body, c.get('principal').name), 201);
+    const principal = c.get('principal');
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return c.json(await d.submit(body, principal.name), 201);
+    const { view, created } = await submitOnce({
+      db: ports.db,
+      principal: principal.tokenId,
+      key: checkIdempotencyKey(key),
+      body,
+      start: () => d.submit(body, principal.name),
+      view: (id) => d.view(id),
+    });
+    return c.json(view, created ? 201 : 200);
   });
 
   app.get('/v1/runs/:id', submit, (c) => {

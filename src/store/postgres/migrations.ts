@@ -6,6 +6,7 @@ import { RUN_STORE_V1 } from './schema-v1.js';
 import { API_TOKENS_V2 } from './schema-v2-tokens.js';
 import { FLEET_DISPATCH_V3 } from './schema-v3-fleet.js';
 import { FLEET_WORKERS_V4 } from './schema-v4-workers.js';
+import { FLEET_SUBMIT_KEYS_V5 } from './schema-v5-submit-keys.js';
 
 /**
  * Versioned schema migrations, applied in order and recorded in `schema_migrations` (version, name,
@@ -28,6 +29,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'api tokens', sql: API_TOKENS_V2 },
   { version: 3, name: 'fleet dispatch', sql: FLEET_DISPATCH_V3 },
   { version: 4, name: 'fleet workers', sql: FLEET_WORKERS_V4 },
+  { version: 5, name: 'submit keys', sql: FLEET_SUBMIT_KEYS_V5 },
 ];
 
 /** The schema version this build reads and writes. */

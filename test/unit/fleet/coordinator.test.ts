@@ -62,6 +62,7 @@ let app: ReturnType<typeof createCoordinatorApp>;
 let tmp: string;
 let submitToken: string;
 let workerToken: string;
+let otherSubmitToken: string;
 let bundle: { sha256: string; bytes: Buffer };
 let runner: JobRunner;
 
@@ -85,6 +86,7 @@ beforeAll(async () => {
   const tokens = new MemoryTokens();
   submitToken = tokens.create('submit', 'ci');
   workerToken = tokens.create('worker', 'gpu-1');
+  otherSubmitToken = tokens.create('submit', 'another-pipeline');
   app = createCoordinatorApp({ dispatcher, db, artifacts, tokens, warn });
   tmp = await makeScratchDir('tci-coordinator-test-');
   await writeFile(path.join(tmp, 'suite.yaml'), SUITE);
@@ -144,12 +146,53 @@ async function finished(id: string): Promise<RunView> {
   throw new Error(`run ${id} did not finish`);
 }
 
+async function fleetRunCount(): Promise<number> {
+  return (await db.query<{ n: number }>('select count(*)::int as n from fleet_runs')).rows[0]?.n ?? 0;
+}
+
 const withoutTimings = (s: SampleRecord) => {
   const { timings: _t, metadata: _m, ...rest } = s;
   return rest;
 };
 
 describe.skipIf(!pg.available || !redis.available)('coordinator API', () => {
+  it('answers a repeated Idempotency-Key with the run it started, never a second one', async () => {
+    expect((await putBundle()).ok).toBe(true);
+    const body = { bundle: bundle.sha256, baseline_mode: 'none', options: {} };
+    const send = (token: string, key: string, b: unknown = body) =>
+      app.request('/v1/runs', {
+        method: 'POST',
+        headers: { ...auth(token), 'idempotency-key': key },
+        body: JSON.stringify(b),
+      });
+    const runsBefore = await fleetRunCount();
+    const first = await send(submitToken, 'key-1');
+    expect(first.status).toBe(201);
+    const started = (await first.json()) as RunView;
+    const again = await send(submitToken, 'key-1');
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as RunView).id).toBe(started.id);
+    const other = await send(submitToken, 'key-1', { ...body, baseline_mode: 'latest_pass' });
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_MISMATCH');
+    expect((await send(submitToken, 'a key with spaces')).status).toBe(400);
+    // Keys are per token: another pipeline's same key is its own submission.
+    const theirs = await send(otherSubmitToken, 'key-1');
+    expect(theirs.status).toBe(201);
+    const second = (await theirs.json()) as RunView;
+    expect(second.id).not.toBe(started.id);
+    const runsAfter = await fleetRunCount();
+    expect(runsAfter - runsBefore).toBe(2);
+    // Work both runs off, so the queue is empty for the tests after this one.
+    for (let spec = await claim(); spec !== null; spec = await claim()) {
+      expect(
+        (await post(`/v1/leases/${spec.lease_token}/complete`, workerToken, await work(spec))).status,
+      ).toBe(200);
+    }
+    expect((await finished(started.id)).exit_code).toBe(0);
+    expect((await finished(second.id)).exit_code).toBe(0);
+  });
+
   it('answers /healthz without a token, 401 without a valid token and 403 for another role', async () => {
     expect((await app.request('/healthz')).status).toBe(200);
     const none = await app.request('/v1/runs', { method: 'POST', body: '{}' });
