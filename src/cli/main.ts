@@ -46,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   alert: async () => (await import('./commands/alert.js')).registerAlert,
   view: async () => (await import('./commands/view.js')).registerView,
   pull: async () => (await import('./commands/pull.js')).registerPull,
+  workers: async () => (await import('./commands/workers.js')).registerWorkers,
   soak: async () => (await import('./commands/soak.js')).registerSoak,
 };
 

@@ -21,7 +21,7 @@ describe.skipIf(!postgres.available)('temporalci db migrate', () => {
     expect(first.code).toBe(0);
     const shown = urlWithPassword().replace(`:${PASSWORD}`, '');
     expect(first.stdout).toBe(
-      `applied migration 1: run store\napplied migration 2: api tokens\napplied migration 3: fleet dispatch\napplied migration 4: fleet workers\napplied migration 5: submit keys\n${shown}: schema version 0 -> 5\n`,
+      `applied migration 1: run store\napplied migration 2: api tokens\napplied migration 3: fleet dispatch\napplied migration 4: fleet workers\napplied migration 5: submit keys and drain\n${shown}: schema version 0 -> 5\n`,
     );
     // The URL from the environment, as a coordinator's deployment passes it.
     const again = await runCli(['db', 'migrate'], { env: { TEMPORALCI_DATABASE_URL: urlWithPassword() } });

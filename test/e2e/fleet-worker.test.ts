@@ -22,6 +22,7 @@ const fleet = new TestFleet();
 let dir: string;
 let SUBMIT = '';
 let WORKER = '';
+let ADMIN = '';
 
 beforeAll(async () => {
   if (!pg.available || !redis.available) return;
@@ -30,6 +31,7 @@ beforeAll(async () => {
   await fleet.serve({ pgUrl: pg.url(), redisUrl: redis.url(), s3 }, 60);
   SUBMIT = await fleet.token('submit', 'ci');
   WORKER = await fleet.token('worker', 'gpu');
+  ADMIN = await fleet.token('admin', 'ops');
 }, 120_000);
 
 afterAll(() => fleet.stop());
@@ -95,6 +97,43 @@ describe.skipIf(!pg.available || !redis.available)('temporalci worker life cycle
     expect(log).toMatch(/\(attempt 1\): recorded/);
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('`workers drain` lets the job in hand be recorded, then the worker exits 0; undrain lets it claim again', async () => {
+    const admin = (...args: string[]) =>
+      runCli(['workers', ...args, '--coordinator-url', fleet.url], {
+        env: { ...fleet.env, TEMPORALCI_TOKEN: ADMIN },
+      });
+    const run = submitSlowSample('admin-drain', 3);
+    const w = fleet.worker(WORKER, 'box-7', path.join(dir, 'box-7'));
+    await until('the worker holds a lease', async () => (await series('temporalci_leases_active')) === 1);
+    const drained = await admin('drain', 'box-7');
+    expect(drained.code, drained.stderr).toBe(0);
+    expect(drained.stdout).toBe('box-7: draining\n');
+    const listed = await admin('list', '--json');
+    const rows = JSON.parse(listed.stdout) as { name: string; draining: boolean; leases: number }[];
+    expect(rows.find((x) => x.name === 'box-7')).toMatchObject({ draining: true, leases: 1 });
+    expect(await exited(w)).toBe(0);
+    const log = fleet.logs.join('');
+    expect(log).toContain('the coordinator asked this worker to drain');
+    expect(log).toMatch(/\(attempt 1\): recorded/);
+    expect((await run).code).toBe(0);
+    // Started again under the same name it stays drained, until undrain.
+    expect(await exited(fleet.worker(WORKER, 'box-7', path.join(dir, 'box-7')))).toBe(0);
+    expect((await admin('undrain', 'box-7')).stdout).toBe('box-7: active\n');
+    const table = await admin('list');
+    expect(table.stdout).toMatch(/^NAME +STATE +LEASES/);
+    expect(table.stdout).toMatch(/^box-7 +active +0 /m);
+    // Unknown names and other roles are refused with a reason, exit 1.
+    const unknown = await admin('drain', 'no-such-box');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no worker named "no-such-box"');
+    const wrongRole = await runCli(['workers', 'list', '--coordinator-url', fleet.url, '--token', SUBMIT], {
+      env: fleet.env,
+    });
+    expect(wrongRole.code).toBe(1);
+    expect(wrongRole.stderr).toContain('it must be an admin token');
+    expect(wrongRole.stdout + wrongRole.stderr).not.toContain(SUBMIT);
   });
 
   it('a second signal stops the job and hands its lease back long before the lease expires', async () => {

@@ -17,9 +17,11 @@ import type { S3ArtifactStore } from '../../store/s3/store.js';
 import type { Warn } from '../../store/types.js';
 import { claimBody, completeBody, failBody, submitRunBody, uploadsBody } from '../api/types.js';
 import type { Principal, Role, TokenVerifier } from '../auth/port.js';
+import { registerAdminRoutes } from './admin.js';
 import type { Dispatcher } from './dispatch.js';
 import { fleetMetrics, readiness } from './observe.js';
 import { checkIdempotencyKey, submitOnce } from './submit-once.js';
+import { isDraining } from './workers.js';
 
 export interface CoordinatorApp {
   dispatcher: Dispatcher;
@@ -198,8 +200,11 @@ export function createCoordinatorApp(ports: CoordinatorApp): Hono<Env> {
     return c.json(view);
   });
 
+  registerAdminRoutes(app, ports.db, requireRole(ports.tokens, 'admin'));
+
   app.post('/v1/leases/claim', worker, async (c) => {
     const body = await parseBody(c, claimBody);
+    if (await isDraining(ports.db, body.worker)) return refused(c, 'draining');
     const spec = await d.claim(body.worker, body.labels, body.allow_adapters);
     return spec === null ? c.body(null, 204) : c.json(spec);
   });

@@ -1,5 +1,5 @@
 /**
- * The workers a coordinator has heard from (table `fleet_workers`, migration 4): each claim says who the
+ * The workers a coordinator has heard from (table `fleet_workers`, migrations 4 and 5): each claim says who the
  * worker is and which code-running adapters its operator allowed; each heartbeat keeps it seen while it is
  * busy. A submission whose model needs an adapter no live worker allows is refused before any plan is made.
  */
@@ -23,6 +23,49 @@ export async function recordWorker(
        last_seen = excluded.last_seen`,
     [name, allowAdapters, JSON.stringify(labels)],
   );
+}
+
+export interface WorkerInfo {
+  name: string;
+  labels: Record<string, string>;
+  allow_adapters: string[];
+  last_seen: string;
+  draining: boolean;
+  /** Leases it holds now. */
+  leases: number;
+}
+
+/** Every worker the coordinator has heard from, most recently seen first. */
+export async function listWorkers(db: Database): Promise<WorkerInfo[]> {
+  const r = await db.query<{
+    name: string;
+    labels: Record<string, string>;
+    allow_adapters: string[];
+    last_seen: Date;
+    draining: boolean;
+    leases: number;
+  }>(
+    `select w.name, w.labels, w.allow_adapters, w.last_seen, w.draining,
+            (select count(*)::int from fleet_tasks t where t.leased_by = w.name and t.state = 'leased') as leases
+       from fleet_workers w order by w.last_seen desc, w.name`,
+  );
+  return r.rows.map((w) => ({ ...w, last_seen: w.last_seen.toISOString() }));
+}
+
+/** Asks a worker to drain (or no longer); false when no worker of that name has ever claimed. */
+export async function setDraining(db: Database, name: string, draining: boolean): Promise<boolean> {
+  const r = await db.query('update fleet_workers set draining = $2 where name = $1 returning name', [
+    name,
+    draining,
+  ]);
+  return r.rows.length === 1;
+}
+
+export async function isDraining(db: Database, name: string): Promise<boolean> {
+  const r = await db.query<{ draining: boolean }>('select draining from fleet_workers where name = $1', [
+    name,
+  ]);
+  return r.rows[0]?.draining === true;
 }
 
 /** A heartbeat: the worker holding this lease is alive even though it has not claimed for a while. */

@@ -56,9 +56,14 @@ export class CoordinatorClient {
     worker: string,
     labels: Record<string, string> = {},
     allowAdapters: readonly string[] = [],
-  ): Promise<JobSpec | null> {
+  ): Promise<JobSpec | null | 'draining'> {
     const res = await this.post('/v1/leases/claim', { worker, labels, allow_adapters: allowAdapters });
     if (res.status === 204) return null;
+    if (res.status === 409) {
+      const { reason } = (await res.clone().json()) as { reason?: string };
+      if (reason === 'draining') return 'draining';
+      return this.fail(res, 'hand out a job');
+    }
     if (!res.ok) return this.fail(res, 'hand out a job');
     return (await res.json()) as JobSpec;
   }

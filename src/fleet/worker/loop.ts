@@ -3,8 +3,9 @@
  * lease moved on, or the SPRT decided and the job is not needed), run it, upload, complete. One job at a
  * time per worker process: a GPU box runs one process per GPU.
  *
- * Stopping (seed 001's spot instances and autoscaled pools): `drain` stops claiming and lets the current
- * job finish and be recorded; `signal` stops now and hands the lease back, so the sample goes to another
+ * Stopping (seed 001's spot instances and autoscaled pools): `drain` (SIGTERM, or an admin's
+ * `temporalci workers drain`, answered on the next claim) stops claiming and lets the current job finish
+ * and be recorded; `signal` stops now and hands the lease back, so the sample goes to another
  * worker at once instead of after its lease expires. With `exitWhenIdleS` the loop ends once no job came
  * for that long; it can only be between jobs then, so it holds no lease and every result it produced was
  * acknowledged by the coordinator (which checked each upload's size before answering).
@@ -117,13 +118,17 @@ export async function runWorkerLoop(o: WorkerLoopOptions): Promise<LoopEnd> {
     if (o.drain?.aborted) return 'drained';
     if (o.exitWhenIdleS !== undefined && performance.now() - idleSince >= o.exitWhenIdleS * 1000)
       return 'idle';
-    let spec: JobSpec | null;
+    let spec: JobSpec | null | 'draining';
     try {
       spec = await o.client.claim(name, o.labels, o.allowAdapters);
     } catch (e) {
       o.log(`claim failed: ${describeError(e)}`);
       await sleep(5000, between);
       continue;
+    }
+    if (spec === 'draining') {
+      o.log('the coordinator asked this worker to drain (temporalci workers drain)');
+      return 'drained';
     }
     if (spec === null) {
       await sleep((o.idleS ?? 1) * 1000, between);

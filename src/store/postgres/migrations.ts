@@ -29,7 +29,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'api tokens', sql: API_TOKENS_V2 },
   { version: 3, name: 'fleet dispatch', sql: FLEET_DISPATCH_V3 },
   { version: 4, name: 'fleet workers', sql: FLEET_WORKERS_V4 },
-  { version: 5, name: 'submit keys', sql: FLEET_SUBMIT_KEYS_V5 },
+  { version: 5, name: 'submit keys and drain', sql: FLEET_SUBMIT_KEYS_V5 },
 ];
 
 /** The schema version this build reads and writes. */

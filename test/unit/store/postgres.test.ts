@@ -96,7 +96,7 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
             { version: 2, name: 'api tokens' },
             { version: 3, name: 'fleet dispatch' },
             { version: 4, name: 'fleet workers' },
-            { version: 5, name: 'submit keys' },
+            { version: 5, name: 'submit keys and drain' },
           ],
         },
       ]);
@@ -110,7 +110,7 @@ describe.skipIf(!postgres.available)('PostgresRunStore on a real Postgres', () =
         [2, 'api tokens'],
         [3, 'fleet dispatch'],
         [4, 'fleet workers'],
-        [5, 'submit keys'],
+        [5, 'submit keys and drain'],
       ]);
       expect(rows.rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(rows.rows[0]?.applied_at).toBeInstanceOf(Date);
