@@ -15,9 +15,10 @@ import type { RunRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey, RunStore, Warn } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import { localArtifact, parseArtifactPath } from './files.js';
-import { frameSeries } from './frame-series.js';
+import { type FrameSeries, frameSeries } from './frame-series.js';
 import { runView, sampleView } from './run-view.js';
 import { serveLocalFile } from './serve-file.js';
+import { StampedCache } from './stamped-cache.js';
 import { trendView } from './trend-view.js';
 
 export interface ViewerPorts {
@@ -38,6 +39,9 @@ export interface ViewerPorts {
 
 /** Runs in each model's strip on the home page. */
 const STRIP_RUNS = 20;
+
+/** Per-frame curves kept in memory, per (run, sample, baseline run): a few dozen sample pages' worth. */
+const FRAME_CACHE_ENTRIES = 32;
 
 const STATUS_OF: Partial<Record<string, 404 | 422>> = {
   RUN_NOT_FOUND: 404,
@@ -67,6 +71,7 @@ function hostnameOf(host: string | undefined): string {
 
 export function createViewerApp(ports: ViewerPorts): Hono {
   const app = new Hono();
+  const frameCache = new StampedCache<FrameSeries>(FRAME_CACHE_ENTRIES);
 
   app.onError((e, c) => {
     if (isTemporalCIError(e)) {
@@ -252,7 +257,17 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     if (cand === null) return notFound(c, `run ${rec.run_id} kept no video of sample ${id}`);
     const { other: baseline } = await readAgainst(c, rec);
     const base = baseline === null ? null : await videoFile(baseline, id);
-    return c.json(await frameSeries(cand, base, c.req.raw.signal));
+    const key = JSON.stringify([
+      rec.project,
+      rec.suite_name,
+      rec.model_name,
+      rec.run_id,
+      id,
+      baseline?.run_id ?? null,
+    ]);
+    // Decoding both videos takes seconds; reopening a sample page reuses the curves while the files are unchanged.
+    const series = await frameCache.get(key, [cand, base], () => frameSeries(cand, base, c.req.raw.signal));
+    return c.json(series);
   });
 
   app.get('/files/*', async (c) => {

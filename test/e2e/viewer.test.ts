@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launchChromium } from '../support/browser.js';
-import { CLI, REPO_ROOT, runCli } from '../support/cli.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
 import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
+import { startViewer, stopViewer, until } from '../support/viewer.js';
 
 /**
  * `temporalci view` from the built CLI, on a real artifacts folder (a clean baseline run and a degraded
@@ -23,27 +24,6 @@ let baselineId: string;
 const problems: string[] = [];
 const requests: string[] = [];
 const SHOTS = process.env.TEMPORALCI_SCREENSHOTS === '1';
-
-/** Starts the viewer on a free port (--port 0) and resolves with the URL it prints. */
-function startViewer(artifacts: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'view', '--artifacts-dir', artifacts, '--port', '0'], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /viewer on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`viewer exited ${code}: ${out}${err}`)));
-  });
-}
 
 /** A GET with the path sent exactly as written (no client-side `..` normalisation). */
 function rawGet(pathname: string): Promise<number> {
@@ -84,18 +64,6 @@ const DIFF_SUM = `(() => {
   for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
   return sum;
 })()`;
-
-/**
- * Polls a browser-side expression until it is truthy. Not page.waitForFunction: with a string it evals in
- * the page, which the viewer's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
- */
-async function until(page: Page, expr: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expr))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The mean value of the difference canvas over R, G and B (after its gain); -1 before it is drawn. */
 const DIFF_MEAN = `(() => {
@@ -152,11 +120,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid !== undefined && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    process.kill(server.pid, 'SIGTERM');
-    await exited;
-  }
+  await stopViewer(server);
 });
 
 describe('temporalci view', () => {
