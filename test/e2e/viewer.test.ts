@@ -442,7 +442,7 @@ describe('temporalci view', () => {
         baselineId,
         candidateId,
       ]);
-      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-trend.png') });
+      // docs/img/viewer-trend.png comes from viewer-charts.test.ts: a trend with a change point.
       await points.nth(1).locator('circle').click();
       await page.waitForURL(`**/${runHash(candidateId)}`);
       await page.locator('#verdict').waitFor();
