@@ -57,6 +57,70 @@ describe('report.html of a degraded run', () => {
     },
   );
 
+  it.skipIf(!HAS_CHROMIUM)(
+    'names the worst prompt and seed under the verdict, above the fold at 1280×800, linked to its card',
+    async () => {
+      const { page } = await openFile(browser!, path.join(f.modelRoot, candidateId, 'report.html'));
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const rec = JSON.parse(await fs.readFile(path.join(f.modelRoot, candidateId, 'run.json'), 'utf8')) as {
+        samples: { sample_id: string; prompt: string; seed: number }[];
+      };
+      const first = page.locator('#look-first li').first();
+      const href = (await first.locator('a').getAttribute('href'))!;
+      expect(href).toMatch(/^#sample-/);
+      const sample = rec.samples.find((s) => `#sample-${s.sample_id}` === href)!;
+      expect(await first.locator('.prompt').textContent()).toBe(sample.prompt);
+      expect(await first.locator('.seed').textContent()).toBe(`seed ${sample.seed}`);
+      for (const el of [first.locator('.prompt'), first.locator('.seed')]) {
+        const box = (await el.boundingBox())!;
+        expect(box.y + box.height).toBeLessThanOrEqual(800);
+      }
+      // The first card is that sample's.
+      expect(await page.locator('article.sample-card').first().getAttribute('id')).toBe(href.slice(1));
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'tabulates every sample, and draws distribution labels inside their charts, gated metrics first',
+    async () => {
+      const { page } = await openFile(browser!, path.join(f.modelRoot, candidateId, 'report.html'));
+      const rows = page.locator('#all-samples tbody tr');
+      expect(await rows.count()).toBe(3); // every sample, not only the carded ones
+      const head = await page.locator('#all-samples thead th').allTextContents();
+      expect(head.slice(0, 5)).toEqual(['#', 'status', 'prompt', 'seed', 'test']);
+      expect(head).toContain('Δ vbench_temporal.score');
+      expect(new Set(await rows.locator('td:nth-child(4)').allTextContents()).size).toBeGreaterThan(1);
+      const titles = await page
+        .locator('svg.distribution')
+        .evaluateAll((s) => s.map((x) => x.getAttribute('aria-label')));
+      expect(titles.slice(0, 2)).toEqual(['vbench_temporal.score', 'vbench_temporal.dims.temporal_flicker']);
+      // Every label's box lies inside its SVG: "baseline (n=3)" once lost its first letter to the edge.
+      const outside =
+        (await page.evaluate(`[...document.querySelectorAll('svg.distribution')].flatMap((svg) => {
+        const vb = svg.viewBox.baseVal;
+        return [...svg.querySelectorAll('text')].flatMap((t) => {
+          const b = t.getBBox();
+          return b.x < vb.x || b.x + b.width > vb.x + vb.width ? [t.textContent] : [];
+        });
+      })`)) as string[];
+      expect(outside).toEqual([]);
+      expect(
+        await page.locator('svg.distribution text', { hasText: 'baseline (n=3)' }).count(),
+      ).toBeGreaterThan(0);
+      await page.close();
+    },
+  );
+
+  it("shows no worst-regressed section and no 'no baseline' notes in the baseline's own report", async () => {
+    const html = await fs.readFile(path.join(f.modelRoot, baselineId, 'report.html'), 'utf8');
+    expect(html).toContain('id="verdict"');
+    expect(html).toContain('id="all-samples"');
+    expect(html).not.toContain('Worst-regressed');
+    expect(html).not.toContain('no baseline sample with this id');
+    expect(html).not.toContain('No baseline video');
+  });
+
   it('shows the worst pair side by side: baseline linked from its own run, candidate from this one', async () => {
     const html = await fs.readFile(path.join(f.modelRoot, candidateId, 'report.html'), 'utf8');
     const card = html.slice(html.indexOf('<article class="card sample-card"'), html.indexOf('</article>'));
