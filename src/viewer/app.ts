@@ -229,10 +229,19 @@ export function createViewerApp(ports: ViewerPorts): Hono {
   app.get('/api/runs/:project/:suite/:model/:run/samples/:sample', async (c) => {
     const rec = await readRun(runKey(c));
     const { other: baseline, against } = await readAgainst(c, rec);
-    const view = sampleView(runView(rec, baseline, against), rec, baseline, c.req.param('sample'));
-    return view === null
-      ? notFound(c, `run ${rec.run_id} has no sample ${c.req.param('sample')}`)
-      : c.json(view);
+    const id = c.req.param('sample');
+    const view = sampleView(runView(rec, baseline, against), rec, baseline, id);
+    if (view === null) return notFound(c, `run ${rec.run_id} has no sample ${id}`);
+    // A video the record names but the folder no longer holds: say so instead of handing the player a 404.
+    if (view.sample.video_url !== null && (await videoFile(rec, id)) === null) {
+      view.sample.video_url = null;
+      view.video_missing = `the video of run ${rec.run_id} is gone from the artifacts folder`;
+    }
+    if (view.baseline?.video_url && baseline !== null && (await videoFile(baseline, id)) === null) {
+      view.baseline.video_url = null;
+      view.baseline.video_missing = `the video of run ${baseline.run_id} is gone from the artifacts folder`;
+    }
+    return c.json(view);
   });
 
   /** The local file of a sample's kept video, checked as /files/ checks its URLs; null when there is none. */

@@ -503,3 +503,77 @@ describe('temporalci view', () => {
     await page.close();
   });
 });
+
+describe('temporalci view on a damaged artifacts folder', () => {
+  it.skipIf(!HAS_CHROMIUM)(
+    'a run whose run.json was deleted: a clear page for the run, the home and trend pages still drawn',
+    async () => {
+      // A third run, then its record removed behind the index's back.
+      expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
+      const gone = (await runIds(f)).at(-1)!;
+      await fs.rm(path.join(f.modelRoot, gone, 'run.json'));
+      const before = problems.length;
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(gone)}`);
+      const panel = page.locator('.error-panel');
+      await panel.waitFor();
+      expect(await panel.textContent()).toMatch(/RUN_NOT_FOUND|not found/i);
+      await page.goto(`${base}/#/`);
+      await page.locator('tr.model[data-model="m1"]').waitFor();
+      await page.goto(`${base}/#/trend/demo/report_e2e/m1`);
+      await page.locator('#trend-gated figure.trend-fig').first().waitFor();
+      expect((await fetch(`${base}/api/runs/demo/report_e2e/m1/${gone}`)).status).toBe(404);
+      // The page's own fetch of the missing run is the only error it logs.
+      expect(problems.slice(before).filter((p) => !p.includes('404'))).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'a deleted video: the sample page says it is gone instead of a broken player; /files and /frames answer 404',
+    async () => {
+      const view = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+        worst: { sample_id: string }[];
+        samples: { sample_id: string; video_url: string | null }[];
+      };
+      const id = view.worst[0]!.sample_id;
+      const url = view.samples.find((s) => s.sample_id === id)!.video_url!;
+      const rec = JSON.parse(await fs.readFile(path.join(f.modelRoot, candidateId, 'run.json'), 'utf8')) as {
+        samples: { sample_id: string; video_path: string }[];
+      };
+      const file = path.join(
+        f.modelRoot,
+        candidateId,
+        rec.samples.find((s) => s.sample_id === id)!.video_path,
+      );
+      await fs.rm(file);
+      expect((await fetch(`${base}${url}`)).status).toBe(404);
+      const api = `${base}/api/runs/demo/report_e2e/m1/${candidateId}/samples/${id}`;
+      expect((await fetch(`${api}/frames`)).status).toBe(404);
+      const sample = (await (await fetch(api)).json()) as {
+        sample: { video_url: string | null };
+        video_missing: string;
+      };
+      expect(sample.sample.video_url).toBeNull();
+      expect(sample.video_missing).toContain('gone from the artifacts folder');
+
+      const before = problems.length;
+      const page = await newPage();
+      await page.goto(`${base}/#/sample/demo/report_e2e/m1/${candidateId}/${id}`);
+      const missing = page.locator('.pane .missing');
+      await missing.waitFor();
+      expect(await missing.textContent()).toBe(
+        `the video of run ${candidateId} is gone from the artifacts folder`,
+      );
+      // The baseline's video is still shown; no player points at the deleted file.
+      const srcs = (await page.evaluate(
+        "[...document.querySelectorAll('video')].map((v) => v.src)",
+      )) as string[];
+      expect(srcs).toHaveLength(1);
+      expect(srcs[0]).toContain(`/${baselineId}/`);
+      expect(problems.slice(before)).toEqual([]);
+      expect(await rawGet('/api/suites')).toBe(200);
+      await page.close();
+    },
+  );
+});
