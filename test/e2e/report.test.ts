@@ -112,6 +112,38 @@ describe('report.html of a degraded run', () => {
     },
   );
 
+  it.skipIf(!HAS_CHROMIUM)(
+    "locks a card's two players: play, pause and seek on one move the other (its script allowed by the CSP)",
+    async () => {
+      const { page, problems } = await openFile(browser!, path.join(f.modelRoot, candidateId, 'report.html'));
+      await videoStates(page);
+      // Browser-side code as strings: the project compiles without the DOM lib. [baseline, candidate].
+      const pair = "document.querySelectorAll('article.sample-card')[0].querySelectorAll('.pair video')";
+      const state = `[...${pair}].map((v) => ({ t: v.currentTime, paused: v.paused, seeking: v.seeking }))`;
+      type S = { t: number; paused: boolean; seeking: boolean }[];
+      const poll = async (ok: (s: S) => boolean) => {
+        for (let i = 0; i < 200; i++) {
+          const s = (await page.evaluate(state)) as S;
+          if (ok(s)) return s;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`players never reached the state: ${JSON.stringify(await page.evaluate(state))}`);
+      };
+      const frame = 1 / 6; // the suite's fps
+      await page.evaluate(`${pair}[1].play()`);
+      await poll((s) => !s[0]!.paused && s[1]!.t > 0.3); // the baseline plays too
+      await page.evaluate(`${pair}[1].pause()`);
+      let s = await poll(
+        (x) => x[0]!.paused && !x[0]!.seeking && !x[1]!.seeking && Math.abs(x[0]!.t - x[1]!.t) < frame,
+      );
+      await page.evaluate(`${pair}[0].currentTime = 0.75`); // seek the baseline this time
+      s = await poll((x) => !x[0]!.seeking && !x[1]!.seeking && Math.abs(x[1]!.t - 0.75) < 0.05);
+      expect(Math.abs(s[0]!.t - s[1]!.t)).toBeLessThan(frame);
+      expect(problems).toEqual([]); // a refused script would be a console error
+      await page.close();
+    },
+  );
+
   it("shows no worst-regressed section and no 'no baseline' notes in the baseline's own report", async () => {
     const html = await fs.readFile(path.join(f.modelRoot, baselineId, 'report.html'), 'utf8');
     expect(html).toContain('id="verdict"');
