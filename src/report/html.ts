@@ -105,6 +105,7 @@ img.blurred{filter:blur(6px);clip-path:inset(0)}
 .muted{color:var(--muted)}
 pre{background:var(--card);border:1px solid var(--line);padding:8px;overflow:auto;max-height:240px;white-space:pre-wrap}
 svg{max-width:100%;height:auto;display:block}
+#all-samples td:nth-child(3){min-width:16em}
 svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:12px}
 @media (max-width:700px){.pair{grid-template-columns:1fr}}
