@@ -1,9 +1,10 @@
 /**
  * Shared building blocks of every HTML page TemporalCI writes (run report, trend, compare). Pages are
- * self-contained: inline CSS and SVG, no script, no network, so they open from file:// offline and can be
- * attached to a CI job as-is. Every string that comes from a suite, a model or a run goes through `esc`.
+ * self-contained: inline CSS and SVG, one inline script (synced players, allowed by its hash), no network,
+ * so they open from file:// offline and can be attached to a CI job as-is. Every string that comes from a suite, a model or a run goes through `esc`.
  */
 
+import { createHash } from 'node:crypto';
 import { percent } from '../platform/format.js';
 
 const ESCAPES: Record<string, string> = {
@@ -104,10 +105,31 @@ img.blurred{filter:blur(6px);clip-path:inset(0)}
 .muted{color:var(--muted)}
 pre{background:var(--card);border:1px solid var(--line);padding:8px;overflow:auto;max-height:240px;white-space:pre-wrap}
 svg{max-width:100%;height:auto;display:block}
+#all-samples td:nth-child(3){min-width:16em}
 svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:12px}
 @media (max-width:700px){.pair{grid-template-columns:1fr}}
 `;
+
+/**
+ * The one script of the pages: the baseline and candidate players of each sample card locked together
+ * (play, pause and seek on either move both; while playing, the baseline is pulled back to the candidate
+ * when they drift apart by more than a tenth of a second). The CSP allows this exact text by its hash.
+ */
+const SYNC_SCRIPT = `for (const pair of document.querySelectorAll('.pair')) {
+  const [a, b] = pair.querySelectorAll('video');
+  if (!a || !b) continue;
+  const follow = (src, dst) => {
+    // play() rejects when a pause interrupts it: the pause is what the reader asked for.
+    src.addEventListener('play', () => { if (dst.paused) { dst.currentTime = src.currentTime; dst.play().catch(() => undefined); } });
+    src.addEventListener('pause', () => { if (!dst.paused) dst.pause(); });
+    src.addEventListener('seeked', () => { if (Math.abs(dst.currentTime - src.currentTime) > 0.02) dst.currentTime = src.currentTime; });
+  };
+  follow(a, b);
+  follow(b, a);
+  b.addEventListener('timeupdate', () => { if (!b.paused && Math.abs(a.currentTime - b.currentTime) > 0.1) a.currentTime = b.currentTime; });
+}`;
+const SYNC_HASH = createHash('sha256').update(SYNC_SCRIPT).digest('base64');
 
 /** The whole document. `body` is trusted HTML built by the callers from escaped parts. */
 export function page(title: string, body: string): string {
@@ -116,7 +138,7 @@ export function page(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data: file:; media-src 'self' file:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data: file:; media-src 'self' file:; style-src 'unsafe-inline'; script-src 'sha256-${SYNC_HASH}'">
 <title>${esc(title)}</title>
 <style>${CSS}</style>
 </head>
@@ -124,6 +146,7 @@ export function page(title: string, body: string): string {
 <main>
 ${body}
 </main>
+${body.includes('class="pair"') ? `<script>${SYNC_SCRIPT}</script>` : ''}
 </body>
 </html>
 `;

@@ -11,6 +11,7 @@ import { metricNotes } from './metric-notes.js';
 import { safetySection } from './safety.js';
 import { flaggedSamples } from './safety-data.js';
 import { type SideThumbs, sampleCard } from './sample-cards.js';
+import { lookFirst, samplesTable } from './sample-table.js';
 import { sprtView } from './sprt-view.js';
 import { distributionChart, sprtChart } from './svg.js';
 import { exists, ThumbCache } from './thumbs.js';
@@ -207,7 +208,10 @@ async function worstSection(
   thumbs: ThumbCache,
   showUnblurred: boolean,
 ): Promise<string> {
-  const ranked = rankSamples(rec, baseline).slice(0, topN);
+  // Without a baseline nothing regressed: the cards show only the samples failing a gate on their own values.
+  const ranked = rankSamples(rec, baseline)
+    .filter((r) => baseline !== null || r.failing.length > 0)
+    .slice(0, topN);
   if (!ranked.length) return '';
   const baseDir = baseline ? path.join(path.dirname(runDir), baseline.run_id) : null;
   // Flagged content stays out of every section, not just the Safety one; the baseline's own flags count too.
@@ -257,9 +261,12 @@ async function worstSection(
         candidateThumbs,
         baselineThumbs,
         blurred: { candidate: candidateHidden !== null, baseline: baselineHidden !== null },
+        noBaselineRun: baseline === null,
       }),
     );
   }
+  if (baseline === null)
+    return `<section aria-labelledby="h-worst"><h2 id="h-worst">Samples failing a gate (${ranked.length})</h2><p class="muted">This run has no baseline to regress against: these samples fail a gate on their own values.</p>${cards.join('\n')}</section>`;
   return `<section aria-labelledby="h-worst"><h2 id="h-worst">Worst-regressed samples (${ranked.length})</h2><p class="muted">Samples failing a gate on their own values first, then the largest direction-aware drop against the same prompt and seed in the baseline.</p>${cards.join('\n')}</section>`;
 }
 
@@ -276,7 +283,16 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
   const thumbs = new ThumbCache(runDir, warnings, opts.signal);
   // A regenerated page must not expose what the run's own page hid, nor hide what the suite chose to show.
   const showUnblurred = opts.showFlaggedUnblurred ?? rec.artifacts?.show_flagged_unblurred === true;
-  const worst = await worstSection(runDir, rec, baseline, opts.topN ?? 6, thumbs, showUnblurred);
+  const topN = opts.topN ?? 6;
+  const worst = await worstSection(runDir, rec, baseline, topN, thumbs, showUnblurred);
+  const ranked = rankSamples(rec, baseline);
+  const cards = new Set(
+    ranked
+      .filter((r) => baseline !== null || r.failing.length > 0)
+      .slice(0, topN)
+      .map((r) => r.sample.sample_id),
+  );
+  const gated = [...gatedPaths(rec.gates).keys()];
   const safety = await safetySection(runDir, rec, { showFlaggedUnblurred: showUnblurred }, thumbs);
   const hevc = [...rec.samples, ...(baseline?.samples ?? [])].some((s) => isHevc(s.video?.codec));
   const tone = statusTone(rec.status);
@@ -285,6 +301,7 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
   const body = [
     `<header><h1>TemporalCI run report: ${esc(rec.project)} / ${esc(rec.suite_name)} / ${esc(rec.model_name)}</h1>`,
     `<p class="verdict ${tone}" id="verdict" role="status">Verdict: ${esc(rec.status)}</p><p>${esc(verdictLine(rec))}</p>`,
+    lookFirst(ranked, cards),
     metaGrid(rec),
     hevc
       ? '<p class="note" id="hevc-warning">Some videos are H.265 (HEVC), which Chromium and Firefox do not play. Set artifacts.encode to h264 or vp9 to review them in a browser.</p>'
@@ -297,6 +314,7 @@ export async function writeRunReport(runDir: string, opts: RunReportOptions = {}
     gatesSection(rec),
     regressionsSection(rec),
     sprtSection(rec),
+    samplesTable(rec.samples, ranked, gated, baseline !== null, cards),
     safety,
     worst,
     distributionsSection(rec, baseline, opts.maxCharts ?? 12),

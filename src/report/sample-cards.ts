@@ -25,6 +25,8 @@ export interface CardInput {
   baselineThumbs: SideThumbs;
   /** Sides whose thumbnails are blurred files (flagged content). */
   blurred?: { candidate: boolean; baseline: boolean };
+  /** The run has no baseline run at all: the card shows the candidate alone, without "no baseline" notes. */
+  noBaselineRun?: boolean;
 }
 
 /** A delta cell: the sign, the word and the class, so "worse" reads without colour. */
@@ -98,11 +100,11 @@ export function sampleCard(c: CardInput): string {
     : '';
   return `<article class="card sample-card" id="sample-${esc(s.sample_id)}">
 <h3>#${c.rank} · ${esc(s.prompt)}</h3>
-<p class="muted">seed <b>${esc(s.seed)}</b> · test ${esc(s.test_id)} · sample ${esc(s.sample_id)}${c.ranked.baseline ? '' : ' · <b>no baseline sample with this id</b>'}</p>
+<p class="muted">seed <b>${esc(s.seed)}</b> · test ${esc(s.test_id)} · sample ${esc(s.sample_id)}${c.ranked.baseline || c.noBaselineRun ? '' : ' · <b>no baseline sample with this id</b>'}</p>
 ${failing}
 ${table(['metric', 'direction', 'baseline', 'candidate', 'delta'], rows)}
 <div class="pair">
-${side('Baseline', c.baselineVideo, c.baselineMissing, c.baselineThumbs, c.ranked.baseline, c.blurred?.baseline)}
+${c.noBaselineRun ? '' : side('Baseline', c.baselineVideo, c.baselineMissing, c.baselineThumbs, c.ranked.baseline, c.blurred?.baseline)}
 ${side('Candidate', c.candidateVideo, c.candidateVideo ? null : (c.candidateMissing ?? 'not kept by the retention policy'), c.candidateThumbs, s, c.blurred?.candidate)}
 </div>
 </article>`;

@@ -135,9 +135,10 @@ export function distributionChart(
   candidate: readonly number[],
   target?: number,
 ): string {
-  const w = 520;
+  const w = 560;
   const h = 132;
-  const m = { l: 84, r: 16, t: 22, b: 24 };
+  // Wide enough for "candidate (n=999)" right-aligned left of the axis: 84 px clipped it to "aseline (n=9)".
+  const m = { l: 140, r: 16, t: 22, b: 24 };
   const all = [...baseline, ...candidate, ...(target === undefined ? [] : [target])];
   const [lo, hi] = extent(all, 0.05);
   const x = (v: number) => m.l + ((w - m.l - m.r) * (v - lo)) / (hi - lo);

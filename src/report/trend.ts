@@ -1,3 +1,4 @@
+import { gatedPaths } from '../gates/ranking.js';
 import { scalarMetrics } from './analysis.js';
 import { type ChangePoint, eDivisive } from './changepoint.js';
 import { type HistoryRun, metricPathsOf } from './history.js';
@@ -11,12 +12,17 @@ interface TrendSeries {
 }
 
 /**
- * Every scalar metric with at least two values across the runs, with its change points. Change points
+ * Every scalar metric with at least two values across the runs, with its change points; the metrics the
+ * latest run gates come first (what a reader opens the page for), the others after them. Change points
  * are computed on the runs that have a value; their indexes are mapped back to run positions.
  */
 function trendSeries(runs: readonly HistoryRun[], maxCharts = 40): TrendSeries[] {
   const out: TrendSeries[] = [];
-  for (const p of metricPathsOf(runs).slice(0, maxCharts)) {
+  const latest = [...runs].reverse().find((r) => r.record !== null)?.record;
+  const gated = [...gatedPaths(latest?.gates ?? []).keys()];
+  const paths = metricPathsOf(runs);
+  const ordered = [...gated.filter((p) => paths.includes(p)), ...paths.filter((p) => !gated.includes(p))];
+  for (const p of ordered.slice(0, maxCharts)) {
     const values = runs.map((r) => (r.record ? (scalarMetrics(r.record).get(p) ?? null) : null));
     const present = values.flatMap((v, i) => (v === null ? [] : [{ v, i }]));
     if (present.length < 2) continue;
@@ -59,18 +65,17 @@ export function trendHtml(title: string, runs: readonly HistoryRun[]): string {
       esc(c.pValue.toFixed(3)),
     ]),
   );
-  const runRows = [...runs]
-    .reverse()
-    .map((r) => [
-      esc(r.entry.run_id),
-      esc(r.entry.timestamp_utc),
-      pill(r.entry.status, statusTone(r.entry.status)),
-      `${r.entry.samples_measured}/${r.entry.samples_planned}`,
-      r.entry.gate_failed ? 'yes' : 'no',
-      r.entry.regression_failed ? 'yes' : 'no',
-      esc(r.record?.baseline.run_id ?? '—'),
-      esc(r.record?.note ?? ''),
-    ]);
+  const runRows = [...runs].reverse().map((r) => [
+    // trend.html sits in the model folder, beside each run's folder and its report.html.
+    `<a href="${esc(encodeURIComponent(r.entry.run_id))}/report.html">${esc(r.entry.run_id)}</a>`,
+    esc(r.entry.timestamp_utc),
+    pill(r.entry.status, statusTone(r.entry.status)),
+    `${r.entry.samples_measured}/${r.entry.samples_planned}`,
+    r.entry.gate_failed ? 'yes' : 'no',
+    r.entry.regression_failed ? 'yes' : 'no',
+    esc(r.record?.baseline.run_id ?? '—'),
+    esc(r.record?.note ?? ''),
+  ]);
   const passes = runs.filter((r) => r.entry.status === 'PASS').length;
   const body = `<header><h1>${esc(title)}</h1>
 <p id="summary">${runs.length} runs · ${passes} passed · ${runs.length - passes} did not pass · ${esc(first)} → ${esc(last)}</p></header>

@@ -15,9 +15,10 @@ import type { RunRecord } from '../schema/run.js';
 import type { ArtifactStore, RunKey, RunStore, Warn } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import { localArtifact, parseArtifactPath } from './files.js';
-import { frameSeries } from './frame-series.js';
+import { type FrameSeries, frameSeries } from './frame-series.js';
 import { runView, sampleView } from './run-view.js';
 import { serveLocalFile } from './serve-file.js';
+import { StampedCache } from './stamped-cache.js';
 import { trendView } from './trend-view.js';
 
 export interface ViewerPorts {
@@ -38,6 +39,9 @@ export interface ViewerPorts {
 
 /** Runs in each model's strip on the home page. */
 const STRIP_RUNS = 20;
+
+/** Per-frame curves kept in memory, per (run, sample, baseline run): a few dozen sample pages' worth. */
+const FRAME_CACHE_ENTRIES = 32;
 
 const STATUS_OF: Partial<Record<string, 404 | 422>> = {
   RUN_NOT_FOUND: 404,
@@ -67,6 +71,7 @@ function hostnameOf(host: string | undefined): string {
 
 export function createViewerApp(ports: ViewerPorts): Hono {
   const app = new Hono();
+  const frameCache = new StampedCache<FrameSeries>(FRAME_CACHE_ENTRIES);
 
   app.onError((e, c) => {
     if (isTemporalCIError(e)) {
@@ -224,10 +229,19 @@ export function createViewerApp(ports: ViewerPorts): Hono {
   app.get('/api/runs/:project/:suite/:model/:run/samples/:sample', async (c) => {
     const rec = await readRun(runKey(c));
     const { other: baseline, against } = await readAgainst(c, rec);
-    const view = sampleView(runView(rec, baseline, against), rec, baseline, c.req.param('sample'));
-    return view === null
-      ? notFound(c, `run ${rec.run_id} has no sample ${c.req.param('sample')}`)
-      : c.json(view);
+    const id = c.req.param('sample');
+    const view = sampleView(runView(rec, baseline, against), rec, baseline, id);
+    if (view === null) return notFound(c, `run ${rec.run_id} has no sample ${id}`);
+    // A video the record names but the folder no longer holds: say so instead of handing the player a 404.
+    if (view.sample.video_url !== null && (await videoFile(rec, id)) === null) {
+      view.sample.video_url = null;
+      view.video_missing = `the video of run ${rec.run_id} is gone from the artifacts folder`;
+    }
+    if (view.baseline?.video_url && baseline !== null && (await videoFile(baseline, id)) === null) {
+      view.baseline.video_url = null;
+      view.baseline.video_missing = `the video of run ${baseline.run_id} is gone from the artifacts folder`;
+    }
+    return c.json(view);
   });
 
   /** The local file of a sample's kept video, checked as /files/ checks its URLs; null when there is none. */
@@ -252,7 +266,17 @@ export function createViewerApp(ports: ViewerPorts): Hono {
     if (cand === null) return notFound(c, `run ${rec.run_id} kept no video of sample ${id}`);
     const { other: baseline } = await readAgainst(c, rec);
     const base = baseline === null ? null : await videoFile(baseline, id);
-    return c.json(await frameSeries(cand, base, c.req.raw.signal));
+    const key = JSON.stringify([
+      rec.project,
+      rec.suite_name,
+      rec.model_name,
+      rec.run_id,
+      id,
+      baseline?.run_id ?? null,
+    ]);
+    // Decoding both videos takes seconds; reopening a sample page reuses the curves while the files are unchanged.
+    const series = await frameCache.get(key, [cand, base], () => frameSeries(cand, base, c.req.raw.signal));
+    return c.json(series);
   });
 
   app.get('/files/*', async (c) => {

@@ -193,7 +193,9 @@ export interface SampleView {
   sample: SampleRow;
   fps: number;
   frame_count: number | null;
-  baseline: { run_id: string; video_url: string | null } | null;
+  baseline: { run_id: string; video_url: string | null; video_missing?: string } | null;
+  /** Why the run's video is not served although the record names one (the file was deleted). */
+  video_missing?: string;
 }
 
 /** One sample with what its page needs: both videos' URLs and the frame rate the players step by. */

@@ -38,6 +38,16 @@ describe('history commands', () => {
       expect(await page.locator('svg.status-strip').count()).toBe(1);
       expect(await page.locator('svg.line-chart').count()).toBe(4);
       expect(await page.locator('#h-runs + div tbody tr').count()).toBe(4);
+      // The gated metrics first (issue 15: 27 flat sub-values came before them), in gate order.
+      const titles = await page
+        .locator('svg.line-chart')
+        .evaluateAll((s) => s.map((x) => x.getAttribute('aria-label')));
+      expect(titles.slice(0, 2)).toEqual(['vbench_temporal.score', 'vbench_temporal.dims.temporal_flicker']);
+      // Each run row links to that run's report.html, beside trend.html in the model folder; newest first.
+      const hrefs = await page
+        .locator('#h-runs + div tbody tr td:first-child a')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(hrefs).toEqual([...ids].reverse().map((id) => `${id}/report.html`));
       expect(problems).toEqual([]);
       await page.close();
     },

@@ -57,6 +57,102 @@ describe('report.html of a degraded run', () => {
     },
   );
 
+  it.skipIf(!HAS_CHROMIUM)(
+    'names the worst prompt and seed under the verdict, above the fold at 1280×800, linked to its card',
+    async () => {
+      const { page } = await openFile(browser!, path.join(f.modelRoot, candidateId, 'report.html'));
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const rec = JSON.parse(await fs.readFile(path.join(f.modelRoot, candidateId, 'run.json'), 'utf8')) as {
+        samples: { sample_id: string; prompt: string; seed: number }[];
+      };
+      const first = page.locator('#look-first li').first();
+      const href = (await first.locator('a').getAttribute('href'))!;
+      expect(href).toMatch(/^#sample-/);
+      const sample = rec.samples.find((s) => `#sample-${s.sample_id}` === href)!;
+      expect(await first.locator('.prompt').textContent()).toBe(sample.prompt);
+      expect(await first.locator('.seed').textContent()).toBe(`seed ${sample.seed}`);
+      for (const el of [first.locator('.prompt'), first.locator('.seed')]) {
+        const box = (await el.boundingBox())!;
+        expect(box.y + box.height).toBeLessThanOrEqual(800);
+      }
+      // The first card is that sample's.
+      expect(await page.locator('article.sample-card').first().getAttribute('id')).toBe(href.slice(1));
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'tabulates every sample, and draws distribution labels inside their charts, gated metrics first',
+    async () => {
+      const { page } = await openFile(browser!, path.join(f.modelRoot, candidateId, 'report.html'));
+      const rows = page.locator('#all-samples tbody tr');
+      expect(await rows.count()).toBe(3); // every sample, not only the carded ones
+      const head = await page.locator('#all-samples thead th').allTextContents();
+      expect(head.slice(0, 5)).toEqual(['#', 'status', 'prompt', 'seed', 'test']);
+      expect(head).toContain('Δ vbench_temporal.score');
+      expect(new Set(await rows.locator('td:nth-child(4)').allTextContents()).size).toBeGreaterThan(1);
+      const titles = await page
+        .locator('svg.distribution')
+        .evaluateAll((s) => s.map((x) => x.getAttribute('aria-label')));
+      expect(titles.slice(0, 2)).toEqual(['vbench_temporal.score', 'vbench_temporal.dims.temporal_flicker']);
+      // Every label's box lies inside its SVG: "baseline (n=3)" once lost its first letter to the edge.
+      const outside =
+        (await page.evaluate(`[...document.querySelectorAll('svg.distribution')].flatMap((svg) => {
+        const vb = svg.viewBox.baseVal;
+        return [...svg.querySelectorAll('text')].flatMap((t) => {
+          const b = t.getBBox();
+          return b.x < vb.x || b.x + b.width > vb.x + vb.width ? [t.textContent] : [];
+        });
+      })`)) as string[];
+      expect(outside).toEqual([]);
+      expect(
+        await page.locator('svg.distribution text', { hasText: 'baseline (n=3)' }).count(),
+      ).toBeGreaterThan(0);
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    "locks a card's two players: play, pause and seek on one move the other (its script allowed by the CSP)",
+    async () => {
+      const { page, problems } = await openFile(browser!, path.join(f.modelRoot, candidateId, 'report.html'));
+      await videoStates(page);
+      // Browser-side code as strings: the project compiles without the DOM lib. [baseline, candidate].
+      const pair = "document.querySelectorAll('article.sample-card')[0].querySelectorAll('.pair video')";
+      const state = `[...${pair}].map((v) => ({ t: v.currentTime, paused: v.paused, seeking: v.seeking }))`;
+      type S = { t: number; paused: boolean; seeking: boolean }[];
+      const poll = async (ok: (s: S) => boolean) => {
+        for (let i = 0; i < 200; i++) {
+          const s = (await page.evaluate(state)) as S;
+          if (ok(s)) return s;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`players never reached the state: ${JSON.stringify(await page.evaluate(state))}`);
+      };
+      const frame = 1 / 6; // the suite's fps
+      await page.evaluate(`${pair}[1].play()`);
+      await poll((s) => !s[0]!.paused && s[1]!.t > 0.3); // the baseline plays too
+      await page.evaluate(`${pair}[1].pause()`);
+      let s = await poll(
+        (x) => x[0]!.paused && !x[0]!.seeking && !x[1]!.seeking && Math.abs(x[0]!.t - x[1]!.t) < frame,
+      );
+      await page.evaluate(`${pair}[0].currentTime = 0.75`); // seek the baseline this time
+      s = await poll((x) => !x[0]!.seeking && !x[1]!.seeking && Math.abs(x[1]!.t - 0.75) < 0.05);
+      expect(Math.abs(s[0]!.t - s[1]!.t)).toBeLessThan(frame);
+      expect(problems).toEqual([]); // a refused script would be a console error
+      await page.close();
+    },
+  );
+
+  it("shows no worst-regressed section and no 'no baseline' notes in the baseline's own report", async () => {
+    const html = await fs.readFile(path.join(f.modelRoot, baselineId, 'report.html'), 'utf8');
+    expect(html).toContain('id="verdict"');
+    expect(html).toContain('id="all-samples"');
+    expect(html).not.toContain('Worst-regressed');
+    expect(html).not.toContain('no baseline sample with this id');
+    expect(html).not.toContain('No baseline video');
+  });
+
   it('shows the worst pair side by side: baseline linked from its own run, candidate from this one', async () => {
     const html = await fs.readFile(path.join(f.modelRoot, candidateId, 'report.html'), 'utf8');
     const card = html.slice(html.indexOf('<article class="card sample-card"'), html.indexOf('</article>'));

@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, launchChromium } from '../support/browser.js';
-import { CLI, REPO_ROOT, runCli } from '../support/cli.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
 import { type Fixture, makeFixture, runIds, runSuiteCli } from '../support/report-fixture.js';
+import { startViewer, stopViewer, until } from '../support/viewer.js';
 
 /**
  * `temporalci view` from the built CLI, on a real artifacts folder (a clean baseline run and a degraded
@@ -23,27 +24,6 @@ let baselineId: string;
 const problems: string[] = [];
 const requests: string[] = [];
 const SHOTS = process.env.TEMPORALCI_SCREENSHOTS === '1';
-
-/** Starts the viewer on a free port (--port 0) and resolves with the URL it prints. */
-function startViewer(artifacts: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'view', '--artifacts-dir', artifacts, '--port', '0'], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /viewer on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`viewer exited ${code}: ${out}${err}`)));
-  });
-}
 
 /** A GET with the path sent exactly as written (no client-side `..` normalisation). */
 function rawGet(pathname: string): Promise<number> {
@@ -84,18 +64,6 @@ const DIFF_SUM = `(() => {
   for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
   return sum;
 })()`;
-
-/**
- * Polls a browser-side expression until it is truthy. Not page.waitForFunction: with a string it evals in
- * the page, which the viewer's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
- */
-async function until(page: Page, expr: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expr))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The mean value of the difference canvas over R, G and B (after its gain); -1 before it is drawn. */
 const DIFF_MEAN = `(() => {
@@ -152,11 +120,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid !== undefined && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    process.kill(server.pid, 'SIGTERM');
-    await exited;
-  }
+  await stopViewer(server);
 });
 
 describe('temporalci view', () => {
@@ -478,7 +442,7 @@ describe('temporalci view', () => {
         baselineId,
         candidateId,
       ]);
-      if (SHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/img/viewer-trend.png') });
+      // docs/img/viewer-trend.png comes from viewer-charts.test.ts: a trend with a change point.
       await points.nth(1).locator('circle').click();
       await page.waitForURL(`**/${runHash(candidateId)}`);
       await page.locator('#verdict').waitFor();
@@ -538,4 +502,78 @@ describe('temporalci view', () => {
     expect(await rawGet('/api/suites')).toBe(200);
     await page.close();
   });
+});
+
+describe('temporalci view on a damaged artifacts folder', () => {
+  it.skipIf(!HAS_CHROMIUM)(
+    'a run whose run.json was deleted: a clear page for the run, the home and trend pages still drawn',
+    async () => {
+      // A third run, then its record removed behind the index's back.
+      expect((await runSuiteCli(f, f.baseSuite)).code).toBe(0);
+      const gone = (await runIds(f)).at(-1)!;
+      await fs.rm(path.join(f.modelRoot, gone, 'run.json'));
+      const before = problems.length;
+      const page = await newPage();
+      await page.goto(`${base}/${runHash(gone)}`);
+      const panel = page.locator('.error-panel');
+      await panel.waitFor();
+      expect(await panel.textContent()).toMatch(/RUN_NOT_FOUND|not found/i);
+      await page.goto(`${base}/#/`);
+      await page.locator('tr.model[data-model="m1"]').waitFor();
+      await page.goto(`${base}/#/trend/demo/report_e2e/m1`);
+      await page.locator('#trend-gated figure.trend-fig').first().waitFor();
+      expect((await fetch(`${base}/api/runs/demo/report_e2e/m1/${gone}`)).status).toBe(404);
+      // The page's own fetch of the missing run is the only error it logs.
+      expect(problems.slice(before).filter((p) => !p.includes('404'))).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'a deleted video: the sample page says it is gone instead of a broken player; /files and /frames answer 404',
+    async () => {
+      const view = (await (await fetch(`${base}/api/runs/demo/report_e2e/m1/${candidateId}`)).json()) as {
+        worst: { sample_id: string }[];
+        samples: { sample_id: string; video_url: string | null }[];
+      };
+      const id = view.worst[0]!.sample_id;
+      const url = view.samples.find((s) => s.sample_id === id)!.video_url!;
+      const rec = JSON.parse(await fs.readFile(path.join(f.modelRoot, candidateId, 'run.json'), 'utf8')) as {
+        samples: { sample_id: string; video_path: string }[];
+      };
+      const file = path.join(
+        f.modelRoot,
+        candidateId,
+        rec.samples.find((s) => s.sample_id === id)!.video_path,
+      );
+      await fs.rm(file);
+      expect((await fetch(`${base}${url}`)).status).toBe(404);
+      const api = `${base}/api/runs/demo/report_e2e/m1/${candidateId}/samples/${id}`;
+      expect((await fetch(`${api}/frames`)).status).toBe(404);
+      const sample = (await (await fetch(api)).json()) as {
+        sample: { video_url: string | null };
+        video_missing: string;
+      };
+      expect(sample.sample.video_url).toBeNull();
+      expect(sample.video_missing).toContain('gone from the artifacts folder');
+
+      const before = problems.length;
+      const page = await newPage();
+      await page.goto(`${base}/#/sample/demo/report_e2e/m1/${candidateId}/${id}`);
+      const missing = page.locator('.pane .missing');
+      await missing.waitFor();
+      expect(await missing.textContent()).toBe(
+        `the video of run ${candidateId} is gone from the artifacts folder`,
+      );
+      // The baseline's video is still shown; no player points at the deleted file.
+      const srcs = (await page.evaluate(
+        "[...document.querySelectorAll('video')].map((v) => v.src)",
+      )) as string[];
+      expect(srcs).toHaveLength(1);
+      expect(srcs[0]).toContain(`/${baselineId}/`);
+      expect(problems.slice(before)).toEqual([]);
+      expect(await rawGet('/api/suites')).toBe(200);
+      await page.close();
+    },
+  );
 });

@@ -60,9 +60,11 @@ export async function samplePage(view, project, suite, model, runId, sampleId, v
     pane(
       v.baseline ? `${vs ? 'run' : 'baseline'} ${v.baseline.run_id}` : 'baseline',
       base,
-      v.baseline ? 'the baseline kept no video of this sample' : 'this run has no baseline',
+      v.baseline
+        ? (v.baseline.video_missing ?? 'the baseline kept no video of this sample')
+        : 'this run has no baseline',
     ),
-    pane(`candidate ${runId}`, cand, 'this run kept no video of this sample'),
+    pane(`candidate ${runId}`, cand, v.video_missing ?? 'this run kept no video of this sample'),
   );
   if (!cand) {
     mount(view, header, players, metricsTable(s));

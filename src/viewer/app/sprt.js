@@ -21,7 +21,37 @@ export function sprtSection(run) {
   return h('section', { id: 'sprt' }, h('h2', {}, 'SPRT trace'), ...run.sprt.map(trace));
 }
 
+function caption(t) {
+  return h(
+    'figcaption',
+    {},
+    `${t.metric}: ${t.decision}`,
+    h(
+      'span',
+      { className: 'muted small' },
+      t.looks.length
+        ? ` · LLR ${fmt(t.llr)} · bounds ${fmt(t.lower)} / ${fmt(t.upper)} · ${t.pairsUsed ?? '?'} of ${t.pairsPlanned ?? '?'} pairs`
+        : '',
+    ),
+  );
+}
+
 function trace(t) {
+  // No wave tested (a bootstrap run without a baseline): there is no LLR to draw, only why.
+  if (t.looks.length === 0) {
+    return h(
+      'figure',
+      { className: 'sprt-fig' },
+      caption(t),
+      h(
+        'p',
+        { className: 'muted sprt-untested' },
+        t.decision === 'baseline_missing'
+          ? `No baseline to pair with${t.reason ? ` (${t.reason})` : ''}: no wave was tested.`
+          : 'No wave was recorded.',
+      ),
+    );
+  }
   const ys = [0, ...t.looks.map((l) => l.llr), t.upper, t.lower].filter((v) => typeof v === 'number');
   const lo = Math.min(...ys);
   const hi = Math.max(...ys);
@@ -36,12 +66,16 @@ function trace(t) {
   });
   root.append(svg('rect', { x: 0, y: 0, width: W, height: H, class: 'curve-bg' }));
   root.append(svg('line', { x1: 0, x2: W, y1: y(0), y2: y(0), class: 'zero' }));
-  for (const [cls, v] of [
-    ['upper', t.upper],
-    ['lower', t.lower],
+  // Each boundary is named where it is drawn: above the upper line, below the lower one.
+  for (const [cls, v, name, dy] of [
+    ['upper', t.upper, 'no regression', -4],
+    ['lower', t.lower, 'regression', 12],
   ]) {
-    if (typeof v === 'number')
-      root.append(svg('line', { x1: 0, x2: W, y1: y(v), y2: y(v), class: `bound ${cls}` }));
+    if (typeof v !== 'number') continue;
+    root.append(svg('line', { x1: 0, x2: W, y1: y(v), y2: y(v), class: `bound ${cls}` }));
+    const label = svg('text', { x: W - 4, y: y(v) + dy, 'text-anchor': 'end', class: `bound-label ${cls}` });
+    label.textContent = `${name} ${cls === 'upper' ? '≥' : '≤'} ${fmt(v)}`;
+    root.append(label);
   }
   const pts = [`${x(0)},${y(0)}`, ...t.looks.map((l) => `${x(l.n).toFixed(1)},${y(l.llr).toFixed(1)}`)];
   root.append(svg('polyline', { points: pts.join(' '), class: 'line candidate' }));
@@ -55,16 +89,7 @@ function trace(t) {
   return h(
     'figure',
     { className: 'sprt-fig' },
-    h(
-      'figcaption',
-      {},
-      `${t.metric}: ${t.decision}`,
-      h(
-        'span',
-        { className: 'muted small' },
-        ` · LLR ${fmt(t.llr)} · bounds ${fmt(t.lower)} / ${fmt(t.upper)} · ${t.pairsUsed ?? '?'} of ${t.pairsPlanned ?? '?'} pairs`,
-      ),
-    ),
+    caption(t),
     root,
     h(
       'table',

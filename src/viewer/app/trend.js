@@ -64,9 +64,22 @@ export async function trendPage(view, project, suite, model) {
   );
 }
 
+/**
+ * Whether the target line shares the chart's scale: only when it lies within one span of the values
+ * (a sanity floor far below them, e.g. >= 0.1 under values near 0.99, would flatten every change).
+ */
+function targetOnChart(present, target) {
+  if (target === null || present.length === 0) return false;
+  const lo = Math.min(...present);
+  const hi = Math.max(...present);
+  const reach = Math.max(hi - lo, Math.abs(hi) * 0.01, 1e-9);
+  return target >= lo - reach && target <= hi + reach;
+}
+
 function chart(s, runs, runLink) {
   const present = s.values.filter((v) => typeof v === 'number');
-  const all = s.target === null ? present : [...present, s.target];
+  const onChart = targetOnChart(present, s.target);
+  const all = onChart ? [...present, s.target] : present;
   const lo = Math.min(...all);
   const hi = Math.max(...all);
   const n = Math.max(1, runs.length - 1);
@@ -79,7 +92,7 @@ function chart(s, runs, runLink) {
     role: 'img',
   });
   root.append(svg('rect', { x: 0, y: 0, width: W, height: H, class: 'curve-bg' }));
-  if (s.target !== null) {
+  if (onChart) {
     root.append(svg('line', { x1: 0, x2: W, y1: y(s.target), y2: y(s.target), class: 'target' }));
   }
   const pts = s.values.flatMap((v, i) =>
@@ -113,7 +126,9 @@ function chart(s, runs, runLink) {
         ? h(
             'span',
             { className: 'muted small' },
-            ` gated${s.target !== null ? `, target ${fmt(s.target)}` : ''}`,
+            ` gated${s.target === null ? '' : `, target ${fmt(s.target)}`}${
+              s.target === null || onChart ? '' : s.target < lo ? ' (below the chart)' : ' (above the chart)'
+            }`,
           )
         : null,
     ),

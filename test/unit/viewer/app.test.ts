@@ -107,6 +107,9 @@ describe('viewer API', () => {
   });
 
   it('gives one sample with both video URLs and its frame rate', async () => {
+    const baseVideo = path.join(root, 'p', 's', 'm', BASE, 'videos', 's1.mp4');
+    await fs.mkdir(path.dirname(baseVideo), { recursive: true });
+    await fs.writeFile(baseVideo, Buffer.from('base'));
     const r = await get(`${runUrl(CAND)}/samples/s1`);
     expect(r.status).toBe(200);
     const v = (await r.json()) as {
@@ -118,6 +121,13 @@ describe('viewer API', () => {
     expect(v.baseline.video_url).toBe(`/files/p/s/m/${BASE}/videos/s1.mp4`);
     expect(v.fps).toBe(8);
     expect((await get(`${runUrl(CAND)}/samples/nope`)).status).toBe(404);
+    // The baseline's file deleted: no URL to a 404, and the reason instead.
+    await fs.rm(baseVideo);
+    const gone = (await (await get(`${runUrl(CAND)}/samples/s1`)).json()) as {
+      baseline: { video_url: string | null; video_missing: string };
+    };
+    expect(gone.baseline.video_url).toBeNull();
+    expect(gone.baseline.video_missing).toBe(`the video of run ${BASE} is gone from the artifacts folder`);
   });
 
   it('keeps hostile prompts as data (the page renders them as text)', async () => {
