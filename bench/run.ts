@@ -6,6 +6,7 @@
 import { benchCore } from './core.js';
 import { benchDecodePlanes } from './decode-planes.js';
 import { benchSsim } from './ffmpeg-parity.js';
+import { benchFleet } from './fleet.js';
 import { benchFlow } from './flow.js';
 import { benchKernels } from './kernels.js';
 import { benchMeasure } from './measure.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, [string, () => Promise<BenchResult[]>]> = {
   core: ['regression_core: wall time and stage shares', benchCore],
   ssim: ['SSIM: our port vs the ffmpeg ssim filter', benchSsim],
   planes: ['decode: rgb24 + stored planes vs rgb24 only', benchDecodePlanes],
+  fleet: ['fleet: 4 workers vs 1, coordinator overhead, simulator', benchFleet],
   flow: ['dynamic_degree flow vs the replaced bilateral flow', benchFlow],
   kernels: ['metric kernels: block search and SAD, 512x512 pair', benchKernels],
   measure: ['measure: full metric set vs ffmpeg decode-only', benchMeasure],

@@ -25,28 +25,44 @@ export interface LocalS3 {
   client: S3Client;
 }
 
+/** Starts fauxqs on 127.0.0.1 and a free port with one fresh bucket (the tests use useLocalS3 below). */
+export async function startLocalS3(bucket: string): Promise<{ s3: LocalS3; close: () => Promise<void> }> {
+  const app = buildApp({ logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: DUMMY_CREDENTIALS,
+  });
+  const close = async () => {
+    client.destroy();
+    await app.close();
+  };
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const config = (overrides: Partial<S3Config> = {}) =>
+    s3Config({ bucket, endpoint, forcePathStyle: true, ...overrides });
+  return { s3: { endpoint, bucket, config, client }, close };
+}
+
 /** Starts the server before the file's tests and closes it after them; read the fields inside tests. */
 export function useLocalS3(bucket = 'tci-test'): LocalS3 {
-  const app = buildApp({ logger: false });
   const s3 = {} as LocalS3;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = app.server.address() as AddressInfo;
-    s3.endpoint = `http://127.0.0.1:${port}`;
-    s3.bucket = bucket;
-    s3.config = (overrides = {}) =>
-      s3Config({ bucket, endpoint: s3.endpoint, forcePathStyle: true, ...overrides });
-    s3.client = new S3Client({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: DUMMY_CREDENTIALS,
-    });
-    await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const started = await startLocalS3(bucket);
+    Object.assign(s3, started.s3);
+    close = started.close;
   });
   afterAll(async () => {
-    s3.client?.destroy();
-    await app.close();
+    await close?.();
   });
   return s3;
 }

@@ -192,8 +192,17 @@ async function startRedis(bin: string): Promise<Started> {
   };
 }
 
+/** What startServices() started: the admin URLs of what the machine has (also handed on in the environment). */
+export interface Services {
+  stop: () => Promise<void>;
+  /** One line per service the machine lacks, with its install hint. */
+  notes: string[];
+  pgAdminUrl: string | undefined;
+  redisUrl: string | undefined;
+}
+
 /** Starts what the machine has; returns the teardown and one note line per service it lacks. */
-export async function startServices(): Promise<{ stop: () => Promise<void>; notes: string[] }> {
+export async function startServices(): Promise<Services> {
   const notes: string[] = [];
   const stops: (() => Promise<void>)[] = [];
   const external = process.env.TEMPORALCI_TEST_PG;
@@ -218,7 +227,12 @@ export async function startServices(): Promise<{ stop: () => Promise<void>; note
     process.env[REDIS_MISSING] = REDIS_HINT;
     notes.push(`note: the Redis tests are skipped (${REDIS_HINT}; CI installs it)`);
   }
-  return { stop: async () => void (await Promise.all(stops.map((s) => s()))), notes };
+  return {
+    stop: async () => void (await Promise.all(stops.map((s) => s()))),
+    notes,
+    pgAdminUrl: process.env[PG_URL],
+    redisUrl: process.env[REDIS_URL],
+  };
 }
 
 export interface TestService {
