@@ -223,6 +223,7 @@ beforeAll(async () => {
     ARTIFACTS: f.artifacts,
     BASELINE_MODE: 'latest_pass',
     REPORT_URL: '',
+    VIEWER_URL: 'http://127.0.0.1:8790/',
     COORDINATOR_URL: '',
     TEMPORALCI_TOKEN: '',
     ARGS: '--sample 3',
@@ -243,7 +244,10 @@ describe('pr-comment on a pull request', () => {
     expect(bad.code, bad.stderr).toBe(0);
     expect(bad.outputs['exit-code']).toBe('2');
     expect(pkg).toMatch(/^temporalci@\d+\.\d+\.\d+/);
-    expect(await fs.readFile(summaryFile, 'utf8')).toContain('FAIL');
+    const summary = await fs.readFile(summaryFile, 'utf8');
+    expect(summary).toContain('FAIL');
+    // The action's viewer-url input reaches `run --viewer-url`: the summary links the run in the viewer.
+    expect(summary).toContain('[This run in the viewer](http://127.0.0.1:8790/#/run/');
     await fs.access(path.join(f.artifacts, 'junit.xml'));
   });
 
