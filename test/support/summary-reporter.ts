@@ -12,18 +12,28 @@ export default class SummaryReporter implements Reporter {
     let skipped = 0;
     const names: string[] = [];
     for (const mod of modules) {
-      for (const test of mod.children.allTests()) {
+      const file = mod.moduleId.replace(`${process.cwd()}/`, '');
+      const tests = [...mod.children.allTests()];
+      // A failed hook (beforeAll) fails its file and leaves its tests unrun: they count as failed, not skipped.
+      if (mod.state() === 'failed' && tests.length > 0 && tests.every((t) => t.result().state !== 'failed')) {
+        const unrun = tests.filter((t) => t.result().state !== 'passed').length;
+        failed += Math.max(1, unrun);
+        passed += tests.length - unrun;
+        names.push(`${file} (a hook failed; ${unrun} test(s) did not run)`);
+        continue;
+      }
+      for (const test of tests) {
         const state = test.result().state;
         if (state === 'passed') passed++;
         else if (state === 'failed') {
           failed++;
-          names.push(`${mod.moduleId.replace(`${process.cwd()}/`, '')} > ${test.fullName}`);
+          names.push(`${file} > ${test.fullName}`);
         } else skipped++;
       }
       // A module that failed to load has no tests but is a failure all the same.
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) {
+      if (mod.state() === 'failed' && tests.length === 0) {
         failed++;
-        names.push(`${mod.moduleId} (did not load)`);
+        names.push(`${file} (did not load)`);
       }
     }
     failed += unhandledErrors.length;
