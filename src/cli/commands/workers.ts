@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
+import type { WorkerInfo } from '../../fleet/coordinator/workers.js';
 import { out } from '../io.js';
 
 /**
@@ -14,14 +15,8 @@ interface AdminFlags {
   json?: boolean;
 }
 
-interface WorkerRow {
-  name: string;
-  labels: Record<string, string>;
-  allow_adapters: string[];
-  last_seen: string;
-  draining: boolean;
-  leases: number;
-}
+/** A row of `GET /v1/admin/workers`, as the coordinator writes it. */
+type WorkerRow = WorkerInfo;
 
 async function admin(flags: AdminFlags, method: string, route: string): Promise<unknown> {
   const token = flags.token ?? process.env.TEMPORALCI_TOKEN;
