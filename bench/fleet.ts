@@ -17,33 +17,15 @@ import path from 'node:path';
 import pg from 'pg';
 import { CLI, runCli } from '../test/support/cli.js';
 import { exited, TestFleet } from '../test/support/fleet.js';
+import { mockSuite } from '../test/support/mock-suite.js';
 import { startLocalS3 } from '../test/support/s3.js';
 import { startServices } from '../test/support/services.js';
 import { benchFleetSim } from './fleet-sim.js';
 import type { BenchResult } from './types.js';
 
-/** The e2e tests' mock suite (test/e2e/sprt-helpers.ts) with a plain gate: all 16 samples always run. */
+/** The e2e tests' mock suite with a plain gate (all 16 samples always run) and a 1 s model. */
 function suite(seeds: number[]): string {
-  return `version: 1
-project: p
-suite_name: fleetbench
-models:
-  - name: m
-    adapter: mock
-    params: { sleep_sec: 1 }
-tests:
-  - id: t
-    prompts: ["a red ball bouncing", "a slow pan over a lake", "a car driving at night", "waves on a beach"]
-    seeds: [${seeds.join(', ')}]
-    video: { num_frames: 6, fps: 8, resolution: 64 }
-metrics:
-  - name: vbench_temporal
-    params: { dims: ["motion_smoothness"] }
-gates:
-  - metric: vbench_temporal.dims.motion_smoothness
-    op: ">="
-    value: 0.1
-`;
+  return mockSuite({ mockParams: '{ sleep_sec: 1 }', seeds, gate: 'threshold', suiteName: 'fleetbench' });
 }
 
 interface RunFigures {

@@ -1,55 +1,12 @@
 import { type CliResult, runCli } from '../support/cli.js';
+import { mockSuite } from '../support/mock-suite.js';
 
 /** The built CLI, run as a user would (shared with every e2e test). */
 export function cli(args: string[]): Promise<CliResult> {
   return runCli(args);
 }
 
-/** A small SPRT suite on the mock model: 64×64, 6 frames, `prompts` × `seeds` samples. */
-export function sprtSuite(opts: {
-  mockParams?: string;
-  prompts?: number;
-  seeds?: number[];
-  gateParams?: string;
-}): string {
-  const prompts = [
-    'a red ball bouncing',
-    'a slow pan over a lake',
-    'a car driving at night',
-    'waves on a beach',
-  ];
-  return `# SPRT e2e suite: this comment must survive sprt apply
-version: 1
-project: p
-suite_name: sprt
-models:
-  - name: m
-    adapter: mock
-    params: ${opts.mockParams ?? '{}'}
-tests:
-  - id: t
-    prompts: [${prompts
-      .slice(0, opts.prompts ?? 4)
-      .map((p) => `"${p}"`)
-      .join(', ')}]
-    seeds: [${(opts.seeds ?? [0, 1, 2, 3]).join(', ')}]
-    video: { num_frames: 6, fps: 8, resolution: 64 }
-metrics:
-  - name: vbench_temporal
-    params: { dims: ["motion_smoothness"] }
-gates:
-  - metric: vbench_temporal.dims.motion_smoothness
-    op: ">="
-    value: 0.1
-    method: sprt_regression
-    params:
-      # calibrated by hand for the mock at 64 px
-      sigma_mode: "fixed"
-      ${opts.gateParams ?? 'sigma: 0.01'}
-      effect_size: 0.01
-      require_baseline: false
-      baseline_missing: skip
-run:
-  wave_size: 4
-`;
+/** The shared mock suite with an SPRT gate (test/support/mock-suite.ts). */
+export function sprtSuite(opts: Omit<Parameters<typeof mockSuite>[0], 'gate'>): string {
+  return mockSuite({ ...opts, gate: 'sprt' });
 }

@@ -7,6 +7,7 @@ import { databaseUrlFrom } from '../../fleet/config.js';
 import { Database } from '../../store/postgres/connection.js';
 import { requireSchema } from '../../store/postgres/migrations.js';
 import { out, warn } from '../io.js';
+import { printTable } from '../table.js';
 
 /**
  * `temporalci tokens create|list|revoke`: the coordinator's API tokens, in the fleet database (the same
@@ -35,18 +36,11 @@ async function withTokens<T>(
 
 const when = (d: Date | null): string => (d === null ? '-' : d.toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
-function table(rows: readonly TokenInfo[]): string[] {
-  const cells = [
+function tableRows(rows: readonly TokenInfo[]): string[][] {
+  return [
     ['ID', 'ROLE', 'NAME', 'CREATED', 'LAST USED', 'REVOKED'],
     ...rows.map((t) => [t.id, t.role, t.name, when(t.createdAt), when(t.lastUsedAt), when(t.revokedAt)]),
   ];
-  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 export function registerTokens(program: Command): void {
@@ -75,7 +69,7 @@ export function registerTokens(program: Command): void {
       const rows = await withTokens(flags.databaseUrl, (t) => t.list());
       if (rows.length === 0)
         out('no tokens; create one with: temporalci tokens create --role ROLE --name NAME');
-      else for (const line of table(rows)) out(line);
+      else printTable(tableRows(rows));
     });
   tokens
     .command('revoke')

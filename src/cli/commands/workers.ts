@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TemporalCIError } from '../../errors.js';
 import type { WorkerInfo } from '../../fleet/coordinator/workers.js';
 import { out } from '../io.js';
+import { printTable } from '../table.js';
 
 /**
  * `temporalci workers list|drain|undrain`: the fleet's workers, through the coordinator's admin API (an
@@ -55,8 +56,8 @@ async function admin(flags: AdminFlags, method: string, route: string): Promise<
   return body;
 }
 
-function table(rows: readonly WorkerRow[]): string[] {
-  const cells = [
+function tableRows(rows: readonly WorkerRow[]): string[][] {
+  return [
     ['NAME', 'STATE', 'LEASES', 'LAST SEEN', 'LABELS', 'ALLOWS'],
     ...rows.map((w) => [
       w.name,
@@ -69,8 +70,6 @@ function table(rows: readonly WorkerRow[]): string[] {
       w.allow_adapters.join(',') || '-',
     ]),
   ];
-  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
 }
 
 export function registerWorkers(program: Command): void {
@@ -87,7 +86,7 @@ export function registerWorkers(program: Command): void {
       const { workers: rows } = (await admin(flags, 'GET', '/v1/admin/workers')) as { workers: WorkerRow[] };
       if (flags.json) out(JSON.stringify(rows, null, 2));
       else if (rows.length === 0) out('no worker has claimed a job yet');
-      else for (const line of table(rows)) out(line.trimEnd());
+      else printTable(tableRows(rows));
     });
   for (const [verb, method, says] of [
     ['drain', 'POST', 'finishes the job it holds, then exits 0 on its next claim'],
