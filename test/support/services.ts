@@ -1,6 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  accessSync,
+  constants,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -51,10 +53,20 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Whether `p` is a file this process may run (a leftover non-executable file counts as absent). */
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function onPath(bin: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const p = path.join(dir, bin);
-    if (dir && existsSync(p)) return p;
+    if (dir && isExecutable(p)) return p;
   }
   return null;
 }
@@ -66,7 +78,7 @@ function findInitdb(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const majors = readdirSync(root)
-    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .filter((v) => isExecutable(path.join(root, v, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
   return majors[0] ? path.join(root, majors[0], 'bin', 'initdb') : null;
 }
@@ -180,6 +192,11 @@ async function startRedis(bin: string): Promise<Started> {
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+    // A spawn failure is an 'error' event; unheard, it would take the whole test run down with it.
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`could not start ${bin}: ${e.message}`));
     });
   });
   const pid = child.pid!;
