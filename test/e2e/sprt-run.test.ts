@@ -116,5 +116,5 @@ describe('a first run with default SPRT params (issue 11 item 4)', () => {
     const r = await run(path.resolve('examples/regression_sprt.yaml'), '--baseline-mode', 'none');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.rec.gates[0]?.passed).toBe(true);
-  });
+  }, 300_000); // 512 px frames: minutes on a loaded 2-core runner
 });

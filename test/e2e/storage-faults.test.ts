@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/schema/run.js';
+import { locateFfmpeg } from '../../src/video/ffmpeg.js';
 import { CLI, type CliResult, runCli, tempDir } from '../support/cli.js';
 
 /**
@@ -109,6 +110,9 @@ describe('storage faults (built CLI, mock model)', () => {
     await fs.mkdir(ro, { mode: 0o555 });
     await fs.chmod(ro, 0o555);
     const asRoot = process.getuid?.() === 0;
+    // Without system ffmpeg the npm binaries may lack their execute bit (install scripts not run); locating them
+    // as their owner sets it, which nobody could not do.
+    if (asRoot) await locateFfmpeg();
     // root writes anywhere: run the CLI as nobody, who cannot.
     const r: CliResult = await new Promise((resolve, reject) => {
       const child = spawn(
