@@ -4,7 +4,12 @@
  * On x86-64 ffmpeg runs the SSE4 `ssim_end_line`, which evaluates each window in float32 exactly like the
  * C `ssim_end1` and accumulates the window values in double; we do the same, so results agree to the last
  * printed digit.
+ *
+ * ssimPlane runs the WebAssembly SIMD twin of this file (wasm/ssim.ts) when it is available and keeps the
+ * JS loop below as the reference and fallback (TEMPORALCI_KERNELS=js); test/unit/metrics/kernels-wasm.test.ts
+ * holds both to identical results.
  */
+import { wasmKernels } from '../wasm/loader.js';
 
 const MAX_8BIT = 255;
 
@@ -155,10 +160,38 @@ export function ssimPlane(
   scratch: SsimScratch = new SsimScratch(),
 ): number {
   checkPlane(a, b, width, height, stride);
-  const bw = width >> 2;
-  const bh = height >> 2;
   const windows = ssimWindowCount(width, height);
   if (windows === 0) return Number.NaN;
+  const simd = wasmKernels();
+  if (simd !== undefined) return simd.ssimPlaneSum(a, b, width, height, stride) / windows;
+  return ssimPlaneJs(a, b, width, height, stride, scratch) / windows;
+}
+
+/** ssimPlane on the pure-JS kernel whatever the environment: the reference the SIMD kernel is held to. */
+export function ssimPlaneReference(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  stride = width,
+): number {
+  checkPlane(a, b, width, height, stride);
+  const windows = ssimWindowCount(width, height);
+  if (windows === 0) return Number.NaN;
+  return ssimPlaneJs(a, b, width, height, stride, new SsimScratch()) / windows;
+}
+
+/** Σ of the window SSIMs of a checked plane pair with at least one window (the JS loop). */
+function ssimPlaneJs(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  stride: number,
+  scratch: SsimScratch,
+): number {
+  const bw = width >> 2;
+  const bh = height >> 2;
   scratch.ensure(bw);
   let prev = scratch.rowA;
   let cur = scratch.rowB;
@@ -186,7 +219,7 @@ export function ssimPlane(
     prev = cur;
     cur = t;
   }
-  return total / windows;
+  return total;
 }
 
 function checkPlane(a: Uint8Array, b: Uint8Array, width: number, height: number, stride: number): void {
