@@ -1,8 +1,9 @@
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { type DynamicDegreeParams, dynamicDegreeMeta } from './dynamic-degree.meta.js';
+import { derivedOf, type FrameDerived } from './frame-derived.js';
 import { estimateSubpixelFlow, type FlowFrame, prepareFlowFrame, topFlow } from './kernels/flow.js';
-import { resizeArea, resizeBilinear, sizeWithMinSide } from './kernels/image.js';
+import { sizeWithMinSide } from './kernels/image.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 
 /**
@@ -46,16 +47,17 @@ export function vbenchRequiredPairs(sampled: number): number {
 }
 
 /** Luma at the working size: shorter side 256, area-averaged when shrinking, bilinear when growing. */
-function workingLuma(frame: FrameView): FlowFrame {
+function workingLuma(frame: FrameView, derived: FrameDerived): FlowFrame {
   const t = sizeWithMinSide(frame.width, frame.height, SIDE);
   const shrink = t.width <= frame.width && t.height <= frame.height;
-  const y = (shrink ? resizeArea : resizeBilinear)(frame.luma, frame.width, frame.height, t.width, t.height);
+  const y = derived.luma(frame, t.width, t.height, shrink ? 'area' : 'bilinear');
   return prepareFlowFrame(y, t.width, t.height);
 }
 
 /** r for one pair (top-5 % flow magnitude at the working size) and the share of reliable blocks. */
 export function pairTopFlow(a: FrameView, b: FrameView): { top: number; coverage: number } {
-  return topFlow(estimateSubpixelFlow(workingLuma(a), workingLuma(b)));
+  const derived = derivedOf(undefined);
+  return topFlow(estimateSubpixelFlow(workingLuma(a, derived), workingLuma(b, derived)));
 }
 
 class DynamicDegreeAccumulator implements MetricAccumulator {
@@ -67,11 +69,14 @@ class DynamicDegreeAccumulator implements MetricAccumulator {
   private sumR = 0;
   private sumCoverage = 0;
 
-  constructor(private readonly step: number) {}
+  constructor(
+    private readonly step: number,
+    private readonly derived: FrameDerived,
+  ) {}
 
   push(frame: FrameView): void {
     if (frame.index % this.step !== 0) return;
-    const cur = workingLuma(frame);
+    const cur = workingLuma(frame, this.derived);
     if (this.prev !== undefined) {
       const { top, coverage } = topFlow(estimateSubpixelFlow(this.prev, cur));
       if (top > THRESHOLD_PX) this.over++;
@@ -106,5 +111,6 @@ class DynamicDegreeAccumulator implements MetricAccumulator {
 
 export const dynamicDegree: MetricDefinition<DynamicDegreeParams> = {
   ...dynamicDegreeMeta,
-  create: (_params, ctx) => new DynamicDegreeAccumulator(vbenchFrameStep(ctx.video.fps)),
+  create: (_params, ctx) =>
+    new DynamicDegreeAccumulator(vbenchFrameStep(ctx.video.fps), derivedOf(ctx.derived)),
 };

@@ -1,4 +1,5 @@
-import { laplacianVariance, resizeBilinear, sizeWithMinSide } from './kernels/image.js';
+import { derivedOf } from './frame-derived.js';
+import { laplacianVariance, sizeWithMinSide } from './kernels/image.js';
 import { PerFrameMean } from './per-frame.js';
 import { type SharpnessParams, sharpnessMeta } from './sharpness.meta.js';
 import type { MetricDefinition } from './types.js';
@@ -11,13 +12,11 @@ import type { MetricDefinition } from './types.js';
 
 export const sharpness: MetricDefinition<SharpnessParams> = {
   ...sharpnessMeta,
-  create: (params) =>
-    new PerFrameMean((f) => {
+  create: (params, ctx) => {
+    const derived = derivedOf(ctx.derived);
+    return new PerFrameMean((f) => {
       const t = sizeWithMinSide(f.width, f.height, params.size);
-      return laplacianVariance(
-        resizeBilinear(f.luma, f.width, f.height, t.width, t.height),
-        t.width,
-        t.height,
-      );
-    }),
+      return laplacianVariance(derived.luma(f, t.width, t.height, 'bilinear'), t.width, t.height);
+    });
+  },
 };

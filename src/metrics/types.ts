@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import type { VideoInfo } from '../video/types.js';
+import type { FrameDerived } from './frame-derived.js';
 
 /** What a metric knows about the sample it is measuring. */
 export interface SampleContext {
@@ -22,6 +23,9 @@ export interface SampleContext {
   /** The held-out truth of a reference test (interpolation, upscale) or of `measure --reference`; absent for
    * generation tests. Full-reference metrics (`ssim`/`psnr` with `mode: reference`) read it. */
   reference?: ReferenceFrames;
+  /** Derived data (resized luma, pyramids) shared by the metrics of one measuring session (frame-derived.ts);
+   * absent when a metric is created alone, and then it computes its own. */
+  derived?: FrameDerived;
 }
 
 /**

@@ -1,13 +1,9 @@
 import { TemporalCIError } from '../errors.js';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
+import { derivedOf, type FrameDerived } from './frame-derived.js';
 import { consistencyTerm, type FrameFeatures, frameFeatures } from './kernels/features.js';
-import {
-  buildLumaPyramid,
-  interpolateBilateral,
-  type LumaPyramid,
-  reconstructionMad,
-} from './kernels/interpolate.js';
+import { interpolateBilateral, type LumaPyramid, reconstructionMad } from './kernels/interpolate.js';
 import { madToScore, sumAbsDiff } from './kernels/mad.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
 import {
@@ -61,13 +57,15 @@ class SmoothnessState {
   private madSum = 0;
   private triples = 0;
 
+  constructor(private readonly derived: FrameDerived) {}
+
   push(frame: FrameView): void {
     const t = this.count++;
     if (t % 2 === 1) {
       this.odd = frame;
       return;
     }
-    const pyramid = buildLumaPyramid(frame.luma, frame.width, frame.height);
+    const pyramid = this.derived.pyramid(frame);
     if (this.even !== undefined && this.odd !== undefined && this.evenPyramid !== undefined) {
       if (this.scratch?.length !== frame.rgb.length) this.scratch = new Uint8Array(frame.rgb.length);
       const hat = interpolateBilateral(
@@ -120,10 +118,11 @@ class VbenchTemporalAccumulator implements MetricAccumulator {
   constructor(
     private readonly dims: readonly VbenchTemporalDim[],
     private readonly sampleId: string,
+    derived: FrameDerived,
   ) {
     // Only the requested dims do any work or hold any frames.
     this.flicker = dims.includes('temporal_flicker') ? new FlickerState() : undefined;
-    this.smoothness = dims.includes('motion_smoothness') ? new SmoothnessState() : undefined;
+    this.smoothness = dims.includes('motion_smoothness') ? new SmoothnessState(derived) : undefined;
     this.consistency = dims.includes('subject_consistency') ? new ConsistencyState() : undefined;
   }
 
@@ -170,5 +169,5 @@ class VbenchTemporalAccumulator implements MetricAccumulator {
 
 export const vbenchTemporal: MetricDefinition<VbenchTemporalParams> = {
   ...vbenchTemporalMeta,
-  create: (params, ctx) => new VbenchTemporalAccumulator(params.dims, ctx.sampleId),
+  create: (params, ctx) => new VbenchTemporalAccumulator(params.dims, ctx.sampleId, derivedOf(ctx.derived)),
 };

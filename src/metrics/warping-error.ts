@@ -2,6 +2,7 @@ import { TemporalCIError } from '../errors.js';
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { rgbToLuma } from '../video/frame-view.js';
+import { derivedOf, type FrameDerived } from './frame-derived.js';
 import {
   buildLumaPyramid,
   estimateForwardMotion,
@@ -88,6 +89,7 @@ class WarpingErrorAccumulator implements MetricAccumulator {
   constructor(
     private readonly side: number,
     private readonly sampleId: string,
+    private readonly derived: FrameDerived,
   ) {}
 
   push(frame: FrameView): void {
@@ -105,8 +107,12 @@ class WarpingErrorAccumulator implements MetricAccumulator {
         ? sizeWithMinSide(frame.width, frame.height, this.side)
         : { width: frame.width, height: frame.height };
     const rgb = resizeRgbBilinear(frame.rgb, frame.width, frame.height, t.width, t.height);
-    const luma = rgb === frame.rgb ? frame.luma : rgbToLuma(rgb, t.width * t.height);
-    const cur: Prepared = { rgb, pyramid: buildLumaPyramid(luma, t.width, t.height), ...t };
+    // At the frame's own size the pyramid is the full-resolution one motion_smoothness builds too: shared.
+    const pyramid =
+      rgb === frame.rgb
+        ? this.derived.pyramid(frame)
+        : buildLumaPyramid(rgbToLuma(rgb, t.width * t.height), t.width, t.height);
+    const cur: Prepared = { rgb, pyramid, ...t };
     if (this.prev !== undefined) {
       const { error, masked } = pairWarpingError(this.prev, cur);
       this.sum += error;
@@ -125,5 +131,5 @@ class WarpingErrorAccumulator implements MetricAccumulator {
 
 export const warpingError: MetricDefinition<WarpingErrorParams> = {
   ...warpingErrorMeta,
-  create: (params, ctx) => new WarpingErrorAccumulator(params.side, ctx.sampleId),
+  create: (params, ctx) => new WarpingErrorAccumulator(params.side, ctx.sampleId, derivedOf(ctx.derived)),
 };

@@ -5,6 +5,7 @@
  * sample-level ones) on this thread. Values are the same either way.
  */
 import { describeError, isTemporalCIError, TemporalCIError } from '../errors.js';
+import { FrameDerived } from '../metrics/frame-derived.js';
 import type { MetricAccumulator, MetricDefinition, ReferenceFrames } from '../metrics/types.js';
 import { offThreadCost, runsOffThread } from '../metrics/worker/eligible.js';
 import { MetricSession, metricThreads } from '../metrics/worker/pool.js';
@@ -56,10 +57,14 @@ export async function measureStream(opts: MeasureStreamOptions): Promise<Record<
       ? opts.metrics.filter((m) => m.def.readsPixels && runsOffThread(m.def, hasReference))
       : [];
   const accumulators: { name: string; acc: MetricAccumulator | undefined; pixels: boolean }[] = [];
+  // One derived-data cache for this thread's metrics of the sample (each worker session has its own).
+  const derived = new FrameDerived();
   try {
     for (const m of opts.metrics) {
       const inThread = !offThread.includes(m);
-      const acc = inThread ? m.def.create(m.params, { ...ctx, reference: opts.reference }) : undefined;
+      const acc = inThread
+        ? m.def.create(m.params, { ...ctx, reference: opts.reference, derived })
+        : undefined;
       accumulators.push({ name: m.name, acc, pixels: m.def.readsPixels && inThread });
     }
   } catch (e) {

@@ -8,8 +8,9 @@ import type { SampleContext } from '../types.js';
  * decoder delivered them), never structured-cloned.
  */
 
-/** What a worker-side metric knows: the sample context minus the reference stream (which stays in-thread). */
-export type WorkerSampleContext = Omit<SampleContext, 'reference'>;
+/** What a worker-side metric knows: the sample context minus the reference stream (which stays in-thread)
+ * and the derived-data cache (each side makes its own: it is not data that can travel). */
+export type WorkerSampleContext = Omit<SampleContext, 'reference' | 'derived'>;
 
 export interface WorkerMetricSpec {
   /** Name reported back (the suite's name for the metric). */

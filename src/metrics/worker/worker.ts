@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { describeError, isTemporalCIError } from '../../errors.js';
 import { FrameView } from '../../video/frame-view.js';
 import { type FramePlanes, planesOf, storedPlaneFormat } from '../../video/planes.js';
+import { FrameDerived } from '../frame-derived.js';
 import { loadedMetric, loadMetric } from '../registry.js';
 import type { MetricAccumulator } from '../types.js';
 import { offThreadMetricNames } from './eligible.js';
@@ -72,12 +73,14 @@ port.on('message', (msg: ToWorker) => {
   switch (msg.kind) {
     case 'open': {
       try {
+        // The session's metrics share one derived-data cache (resized luma, pyramids) per frame.
+        const ctx = { ...msg.ctx, derived: new FrameDerived() };
         const slots: Slot[] = msg.metrics.map((m) => {
           const slot: Slot = { name: m.name, acc: undefined, error: undefined };
           try {
             const def = loadedMetric(m.registryName);
             if (def === undefined) throw new Error(`metrics worker: ${m.registryName} cannot run off-thread`);
-            slot.acc = def.create(m.params, msg.ctx);
+            slot.acc = def.create(m.params, ctx);
           } catch (e) {
             slot.error = toError(e);
           }
