@@ -193,7 +193,11 @@ const DEFAULT_TOKEN_ENV = 'TEMPORALCI_TOKEN';
  * Fleet jobs: the token's variable must be set when the soak starts (not an hour later, at the first cycle),
  * and `keep_last` prunes local folders a fleet run does not write.
  */
-function fleetIssues(data: unknown, locator: SourceLocator, env: NodeJS.ProcessEnv): SuiteIssue[] {
+function fleetIssues(
+  data: unknown,
+  locator: SourceLocator,
+  env: NodeJS.ProcessEnv | undefined,
+): SuiteIssue[] {
   const issues: SuiteIssue[] = [];
   const top = (data ?? {}) as Record<string, unknown>;
   const jobs = valueAt(data, ['jobs']);
@@ -219,7 +223,7 @@ function fleetIssues(data: unknown, locator: SourceLocator, env: NodeJS.ProcessE
           : j.coordinator_url !== undefined
             ? ['jobs', i, 'coordinator_url']
             : ['coordinator_url'];
-    if (typeof named === 'string' && !env[named]) {
+    if (env !== undefined && typeof named === 'string' && !env[named]) {
       issues.push(
         locator.issue(where, `the submit token's variable $${named} is not set`, {
           hint: `export ${named}=<a submit token from \`temporalci tokens create --role submit\`> before \`temporalci soak\``,
@@ -253,7 +257,8 @@ function jobName(suite: string, given: string | undefined, taken: Set<string>, i
 export function parseSoakConfig(
   file: string,
   source: string,
-  env: NodeJS.ProcessEnv = process.env,
+  /** The supervisor's environment: its fleet jobs' token variables must be set. Unset: not checked (status, summary). */
+  env?: NodeJS.ProcessEnv,
 ): SoakConfig {
   const lines = new LineCounter();
   const doc = parseDocument(source.replace(/\r\n?/g, '\n'), {
@@ -322,7 +327,7 @@ function fleetOf(url: string | undefined, tokenEnvName: string | undefined): Pic
   return url === undefined ? {} : { fleet: { url, tokenEnv: tokenEnvName ?? DEFAULT_TOKEN_ENV } };
 }
 
-export async function loadSoakConfig(file: string): Promise<SoakConfig> {
+export async function loadSoakConfig(file: string, env?: NodeJS.ProcessEnv): Promise<SoakConfig> {
   let bytes: Uint8Array;
   try {
     bytes = await readBoundedFile(file);
@@ -332,5 +337,5 @@ export async function loadSoakConfig(file: string): Promise<SoakConfig> {
       hint: 'pass --config with a soak YAML file (README "Soak runs" has the smallest one)',
     });
   }
-  return parseSoakConfig(file, new TextDecoder('utf-8').decode(bytes));
+  return parseSoakConfig(file, new TextDecoder('utf-8').decode(bytes), env);
 }
