@@ -15,6 +15,18 @@ import { cronProblem, parseEvery, parseJitter } from './schedule.js';
 
 const text = z.string().trim().min(1, 'must not be empty');
 const seconds = z.number().positive().max(86_400);
+const coordinatorUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL')
+  .describe('run cycles on a fleet: the coordinator of `temporalci serve`');
+// The name of the variable, never the token: a secret in the YAML would end up in the repository.
+const tokenEnv = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+    'must be the name of an environment variable, e.g. TEMPORALCI_TOKEN',
+  )
+  .describe('environment variable holding the submit token (default TEMPORALCI_TOKEN)');
 
 const jobSchema = z
   .object({
@@ -50,6 +62,8 @@ const jobSchema = z
       .max(24 * 365)
       .optional(),
     max_cycles: z.number().int().min(1).optional(),
+    coordinator_url: coordinatorUrl.optional(),
+    token_env: tokenEnv.optional(),
   })
   .strict();
 
@@ -75,6 +89,8 @@ export const soakSchema = z
     telemetry_interval: seconds.default(60),
     telemetry_max_mb: z.number().positive().max(10_000).default(50),
     notify: notifySchema.optional(),
+    coordinator_url: coordinatorUrl.optional().describe('default coordinator for every job'),
+    token_env: tokenEnv.optional(),
     jobs: z.array(jobSchema).min(1, 'list at least one job'),
   })
   .strict();
@@ -92,6 +108,8 @@ export interface SoakJob {
   keepLast?: number;
   hours?: number;
   maxCycles?: number;
+  /** Cycles run on a fleet: the coordinator, and the variable the submit token is read from at each cycle. */
+  fleet?: { url: string; tokenEnv: string };
 }
 
 export interface SoakConfig {
@@ -169,6 +187,60 @@ function scheduleIssues(data: unknown, locator: SourceLocator): SuiteIssue[] {
   return issues;
 }
 
+const DEFAULT_TOKEN_ENV = 'TEMPORALCI_TOKEN';
+
+/**
+ * Fleet jobs: the token's variable must be set when the soak starts (not an hour later, at the first cycle),
+ * and `keep_last` prunes local folders a fleet run does not write.
+ */
+function fleetIssues(
+  data: unknown,
+  locator: SourceLocator,
+  env: NodeJS.ProcessEnv | undefined,
+): SuiteIssue[] {
+  const issues: SuiteIssue[] = [];
+  const top = (data ?? {}) as Record<string, unknown>;
+  const jobs = valueAt(data, ['jobs']);
+  for (const [i, job] of (Array.isArray(jobs) ? jobs : []).entries()) {
+    const j = (job ?? {}) as Record<string, unknown>;
+    const url = j.coordinator_url ?? top.coordinator_url;
+    if (url === undefined) {
+      if (j.token_env !== undefined) {
+        issues.push(
+          locator.issue(['jobs', i, 'token_env'], '`token_env` without a `coordinator_url`', {
+            hint: 'add `coordinator_url:` to the job or the top level, or drop `token_env`',
+          }),
+        );
+      }
+      continue;
+    }
+    const named = j.token_env ?? top.token_env ?? DEFAULT_TOKEN_ENV;
+    const where: PathSegment[] =
+      j.token_env !== undefined
+        ? ['jobs', i, 'token_env']
+        : top.token_env !== undefined
+          ? ['token_env']
+          : j.coordinator_url !== undefined
+            ? ['jobs', i, 'coordinator_url']
+            : ['coordinator_url'];
+    if (env !== undefined && typeof named === 'string' && !env[named]) {
+      issues.push(
+        locator.issue(where, `the submit token's variable $${named} is not set`, {
+          hint: `export ${named}=<a submit token from \`temporalci tokens create --role submit\`> before \`temporalci soak\``,
+        }),
+      );
+    }
+    if (j.keep_last !== undefined) {
+      issues.push(
+        locator.issue(['jobs', i, 'keep_last'], '`keep_last` cannot be used with `coordinator_url`', {
+          hint: 'a fleet run keeps its runs on the coordinator; drop `keep_last`',
+        }),
+      );
+    }
+  }
+  return issues;
+}
+
 function jobName(suite: string, given: string | undefined, taken: Set<string>, index: number): string {
   let name =
     given ??
@@ -182,7 +254,12 @@ function jobName(suite: string, given: string | undefined, taken: Set<string>, i
 }
 
 /** Parses and checks one soak config's text; every problem at once as a SoakConfigError. */
-export function parseSoakConfig(file: string, source: string): SoakConfig {
+export function parseSoakConfig(
+  file: string,
+  source: string,
+  /** The supervisor's environment: its fleet jobs' token variables must be set. Unset: not checked (status, summary). */
+  env?: NodeJS.ProcessEnv,
+): SoakConfig {
   const lines = new LineCounter();
   const doc = parseDocument(source.replace(/\r\n?/g, '\n'), {
     lineCounter: lines,
@@ -211,6 +288,7 @@ export function parseSoakConfig(file: string, source: string): SoakConfig {
   if (!r.success)
     issues.push(...mapZodIssues(r.error.issues, { locator, data, schema: soakSchema, base: [] }));
   issues.push(...scheduleIssues(data, locator));
+  if (r.success) issues.push(...fleetIssues(data, locator, env));
   if (!r.success || issues.length > 0) {
     throw new SoakConfigError(
       file,
@@ -240,11 +318,16 @@ export function parseSoakConfig(file: string, source: string): SoakConfig {
       ...(j.keep_last === undefined ? {} : { keepLast: j.keep_last }),
       ...(j.hours === undefined ? {} : { hours: j.hours }),
       ...(j.max_cycles === undefined ? {} : { maxCycles: j.max_cycles }),
+      ...fleetOf(j.coordinator_url ?? c.coordinator_url, j.token_env ?? c.token_env),
     })),
   };
 }
 
-export async function loadSoakConfig(file: string): Promise<SoakConfig> {
+function fleetOf(url: string | undefined, tokenEnvName: string | undefined): Pick<SoakJob, 'fleet'> {
+  return url === undefined ? {} : { fleet: { url, tokenEnv: tokenEnvName ?? DEFAULT_TOKEN_ENV } };
+}
+
+export async function loadSoakConfig(file: string, env?: NodeJS.ProcessEnv): Promise<SoakConfig> {
   let bytes: Uint8Array;
   try {
     bytes = await readBoundedFile(file);
@@ -254,5 +337,5 @@ export async function loadSoakConfig(file: string): Promise<SoakConfig> {
       hint: 'pass --config with a soak YAML file (README "Soak runs" has the smallest one)',
     });
   }
-  return parseSoakConfig(file, new TextDecoder('utf-8').decode(bytes));
+  return parseSoakConfig(file, new TextDecoder('utf-8').decode(bytes), env);
 }

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { TemporalCIError } from '../errors.js';
 import { type ChildGroup, spawnChild } from '../platform/process.js';
 import type { RunRecord } from '../schema/run.js';
 import type { SoakJob } from './config.js';
@@ -33,7 +34,12 @@ interface Invocation {
 /** Time a stopped child gets to finish its current write and exit 130 before SIGKILL. */
 const KILL_GRACE_MS = 15_000;
 
-async function invoke(ctx: CycleContext, args: string[], tag: string): Promise<Invocation> {
+async function invoke(
+  ctx: CycleContext,
+  args: string[],
+  tag: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Invocation> {
   const { cycleDir } = files(ctx.stateDir);
   await fs.mkdir(cycleDir, { recursive: true });
   const outJson = path.join(cycleDir, `${tag}.json`);
@@ -45,7 +51,7 @@ async function invoke(ctx: CycleContext, args: string[], tag: string): Promise<I
       stderr: log.fd,
       signal: ctx.signal,
       killGraceMs: KILL_GRACE_MS,
-      env: { CI: 'true' },
+      env: { CI: 'true', ...extraEnv },
     });
   } finally {
     await log.close();
@@ -91,6 +97,35 @@ async function resumeAll(ctx: CycleContext, dirs: string[], tag: string): Promis
   return done;
 }
 
+/** The child's `run` arguments: a local run into the artifacts folder, or a fleet run on the coordinator. */
+function runArgs(job: SoakJob, ctx: CycleContext): string[] {
+  if (job.fleet !== undefined) {
+    return ['run', job.suite, '--coordinator-url', job.fleet.url, '--baseline-mode', job.baselineMode];
+  }
+  const args = ['run', job.suite, '--artifacts-dir', ctx.artifactsDir, '--baseline-mode', job.baselineMode];
+  if (job.keepLast !== undefined) args.push('--prune-keep-last', String(job.keepLast));
+  return args;
+}
+
+/**
+ * The submit token reaches the child in its environment, as TEMPORALCI_TOKEN — never in argv (`ps` shows
+ * it), never in status.json or the logs. Read at each cycle, so a rotated token is picked up.
+ */
+function fleetEnv(job: SoakJob): Record<string, string> {
+  if (job.fleet === undefined) return {};
+  const token = process.env[job.fleet.tokenEnv];
+  if (!token) {
+    throw new TemporalCIError(
+      'USAGE',
+      `job ${job.name}: the submit token's variable $${job.fleet.tokenEnv} is not set`,
+      {
+        hint: `export ${job.fleet.tokenEnv} before \`temporalci soak\``,
+      },
+    );
+  }
+  return { TEMPORALCI_TOKEN: token };
+}
+
 export interface CycleStart {
   cycle: number;
   startedUtc: string;
@@ -116,12 +151,11 @@ export async function runCycle(
     resumed = true;
     invocations.push(...(await resumeAll(ctx, toResume, tag)));
   } else {
-    const args = ['run', job.suite, '--artifacts-dir', ctx.artifactsDir, '--baseline-mode', job.baselineMode];
-    if (job.keepLast !== undefined) args.push('--prune-keep-last', String(job.keepLast));
-    const first = await invoke(ctx, args, tag);
+    const first = await invoke(ctx, runArgs(job, ctx), tag, fleetEnv(job));
     invocations.push(first);
-    // Died of a signal nobody here sent (OOM killer, a crash): continue what it left, once.
-    if (!ctx.signal.aborted && first.signal !== null) {
+    // Died of a signal nobody here sent (OOM killer, a crash): continue what it left, once. A fleet run
+    // leaves no local folder to resume: the coordinator keeps its samples.
+    if (!ctx.signal.aborted && first.signal !== null && job.fleet === undefined) {
       const dirs = (await unfinishedRuns(folders, start.startedUtc)).dirs;
       const again = [];
       for (const d of dirs) if (await resumable(d)) again.push(d);

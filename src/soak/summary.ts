@@ -92,7 +92,10 @@ export function summarize(
           run_id: r.run_id,
           model: r.model,
           status: r.status,
-          report: path.relative(stateDir, path.join(r.run_dir, 'report.html')),
+          // A fleet run's place is the coordinator's description of its store, not a local folder.
+          report: path.isAbsolute(r.run_dir)
+            ? path.relative(stateDir, path.join(r.run_dir, 'report.html'))
+            : r.run_dir,
         })),
       ),
     };

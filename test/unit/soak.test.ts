@@ -138,6 +138,52 @@ describe('soak config', () => {
     ]);
     expect(issues[1]!.hint).toContain('max_cycles');
   });
+
+  it('fleet jobs: the coordinator from the job or the top level, the token only by the name of its variable', () => {
+    const text =
+      'version: 1\ncoordinator_url: http://fleet:8420\ntoken_env: SOAK_TOKEN\njobs:\n  - suite: a.yaml\n    every: 2s\n  - suite: b.yaml\n    every: 2s\n    coordinator_url: https://other\n    token_env: OTHER\n';
+    const c = parseSoakConfig('/x/soak.yaml', text, { SOAK_TOKEN: 's', OTHER: 'o' });
+    expect(c.jobs.map((j) => j.fleet)).toEqual([
+      { url: 'http://fleet:8420', tokenEnv: 'SOAK_TOKEN' },
+      { url: 'https://other', tokenEnv: 'OTHER' },
+    ]);
+    const local = parseSoakConfig(
+      '/x/soak.yaml',
+      'version: 1\njobs:\n  - suite: a.yaml\n    every: 2s\n',
+      {},
+    );
+    expect(local.jobs[0]!.fleet).toBeUndefined();
+  });
+
+  it('fleet jobs: an unset token variable, a literal token, keep_last and a bad URL are refused at their line', () => {
+    const text =
+      'version: 1\njobs:\n  - suite: a.yaml\n    every: 2s\n    coordinator_url: http://fleet:8420\n    keep_last: 3\n  - suite: b.yaml\n    every: 2s\n    coordinator_url: fleet:8420\n    token: abc\n';
+    let err: unknown;
+    try {
+      parseSoakConfig('soak.yaml', text, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SuiteValidationError);
+    const issues = (err as SuiteValidationError).issues;
+    expect(issues.map((i) => [i.line, i.col, i.path])).toEqual([
+      [9, 22, 'jobs[1].coordinator_url'],
+      [10, 5, 'jobs[1].token'],
+    ]);
+    // Once the shapes are right, the token's variable and keep_last are checked.
+    let err2: unknown;
+    try {
+      parseSoakConfig('soak.yaml', text.replace('fleet:8420\n    token: abc', 'http://f:1'), {});
+    } catch (e) {
+      err2 = e;
+    }
+    const second = (err2 as SuiteValidationError).issues;
+    expect(second.map((i) => [i.line, i.path, i.message])).toEqual([
+      [5, 'jobs[0].coordinator_url', "the submit token's variable $TEMPORALCI_TOKEN is not set"],
+      [6, 'jobs[0].keep_last', '`keep_last` cannot be used with `coordinator_url`'],
+      [9, 'jobs[1].coordinator_url', "the submit token's variable $TEMPORALCI_TOKEN is not set"],
+    ]);
+  });
 });
 
 describe('soak alerts and health', () => {

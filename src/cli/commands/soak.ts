@@ -15,11 +15,11 @@ interface ConfigFlag {
  * `--config` of a subcommand, or the same flag the parent `soak` took: commander gives a parent's option to
  * the parent wherever it stands on the line, so `soak status --config F` arrives there.
  */
-async function config(flags: ConfigFlag, self: Command) {
+async function config(flags: ConfigFlag, self: Command, env?: NodeJS.ProcessEnv) {
   const file = flags.config ?? (self.parent?.opts() as ConfigFlag | undefined)?.config;
   if (file === undefined) self.error("error: required option '--config <file>' not specified");
   const { loadSoakConfig } = await import('../../soak/config.js');
-  return loadSoakConfig(file);
+  return loadSoakConfig(file, env);
 }
 
 const CONFIG_HELP = 'the soak YAML (README "Soak runs")';
@@ -31,7 +31,7 @@ export function registerSoak(program: Command): void {
     .option('--config <file>', CONFIG_HELP)
     .action(async (flags: ConfigFlag, self: Command) => {
       const { supervise } = await import('../../soak/supervisor.js');
-      process.exitCode = await supervise(await config(flags, self), {
+      process.exitCode = await supervise(await config(flags, self, process.env), {
         cli: realpathSync(process.argv[1]!),
         log: err,
         warn,
