@@ -3,16 +3,17 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TemporalCIError } from '../errors.js';
 import { type ChildGroup, spawnChild } from '../platform/process.js';
-import type { RunRecord } from '../schema/run.js';
+import { exitCodeOf, type RunRecord } from '../schema/run.js';
+import { readRecordAt } from '../store/run-files.js';
 import type { SoakJob } from './config.js';
 import { identityOf, type ProcessIdentity } from './proc.js';
-import { resumable, type SuiteFolders, unfinishedRuns } from './runs.js';
+import { cycleProgress, type SuiteFolders } from './runs.js';
 import { type CycleRecord, type CycleRun, files, type Outcome } from './state.js';
 
 /**
  * One cycle: a child `temporalci run` in a process group of its own, so whatever a cycle leaks (memory,
- * CUDA contexts, a model's server) ends with it. A child that dies of a signal we did not send is resumed
- * once with `run --resume` on the run folders it left.
+ * CUDA contexts, a model's server) ends with it. A child that dies of a signal we did not send is continued
+ * once: `run --resume` on the run folders it left, then the suite's models it never reached.
  */
 
 export interface CycleContext {
@@ -88,11 +89,32 @@ function failuresByStage(runs: Invocation['runs']): Record<string, number> {
   return out;
 }
 
-async function resumeAll(ctx: CycleContext, dirs: string[], tag: string): Promise<Invocation[]> {
+/**
+ * Carries on a cycle that was cut short (its supervisor or its child died): the runs that finished count as
+ * they are, unfinished ones are resumed, and the models that never started run now. Empty when nothing of
+ * the cycle got far enough to continue.
+ */
+async function continueCycle(
+  job: SoakJob,
+  folders: SuiteFolders,
+  startedUtc: string,
+  ctx: CycleContext,
+  tag: string,
+): Promise<Invocation[]> {
+  const progress = await cycleProgress(folders, startedUtc);
+  if (progress.finished.length + progress.resumable.length === 0) return [];
   const done: Invocation[] = [];
-  for (const [i, dir] of dirs.entries()) {
-    if (ctx.signal.aborted) break;
+  for (const dir of progress.finished) {
+    const record = await readRecordAt(dir);
+    done.push({ code: exitCodeOf(record.status), signal: null, runs: [{ ...record, run_dir: dir }] });
+  }
+  for (const [i, dir] of progress.resumable.entries()) {
+    if (ctx.signal.aborted) return done;
     done.push(await invoke(ctx, ['run', '--resume', dir], `${tag}-resume${i + 1}`));
+  }
+  if (progress.notStarted.length > 0 && !ctx.signal.aborted) {
+    const only = progress.notStarted.flatMap((m) => ['--include-model', m]);
+    done.push(await invoke(ctx, [...runArgs(job, ctx), ...only], `${tag}-rest`));
   }
   return done;
 }
@@ -144,23 +166,20 @@ export async function runCycle(
   const tag = `${job.name}-${start.cycle}`;
   const invocations: Invocation[] = [];
   let resumed = false;
-  const left = start.resume ? (await unfinishedRuns(folders, start.startedUtc)).dirs : [];
-  const toResume = [];
-  for (const d of left) if (await resumable(d)) toResume.push(d);
-  if (toResume.length > 0) {
+  // A fleet run leaves no local folder to continue: the coordinator keeps its samples.
+  const local = job.fleet === undefined;
+  const carried = start.resume && local ? await continueCycle(job, folders, start.startedUtc, ctx, tag) : [];
+  if (carried.length > 0) {
     resumed = true;
-    invocations.push(...(await resumeAll(ctx, toResume, tag)));
+    invocations.push(...carried);
   } else {
     const first = await invoke(ctx, runArgs(job, ctx), tag, fleetEnv(job));
     invocations.push(first);
-    // Died of a signal nobody here sent (OOM killer, a crash): continue what it left, once. A fleet run
-    // leaves no local folder to resume: the coordinator keeps its samples.
-    if (!ctx.signal.aborted && first.signal !== null && job.fleet === undefined) {
-      const dirs = (await unfinishedRuns(folders, start.startedUtc)).dirs;
-      const again = [];
-      for (const d of dirs) if (await resumable(d)) again.push(d);
+    // Died of a signal nobody here sent (OOM killer, a crash): continue what it left, once.
+    if (!ctx.signal.aborted && first.signal !== null && local) {
+      const again = await continueCycle(job, folders, start.startedUtc, ctx, tag);
       resumed = again.length > 0;
-      invocations.push(...(await resumeAll(ctx, again, tag)));
+      invocations.push(...again);
     }
   }
   if (ctx.signal.aborted) return null;

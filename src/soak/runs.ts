@@ -11,13 +11,19 @@ import { loadSuite } from '../suite/load.js';
  */
 
 export interface SuiteFolders {
-  modelRoots: string[];
+  /** The suite's models in run order, each with the folder its runs go to. */
+  models: { name: string; root: string }[];
 }
 
 export async function suiteFolders(suiteFile: string, artifactsDir: string): Promise<SuiteFolders> {
   const suite = await loadSuite(suiteFile);
   const c = suite.config;
-  return { modelRoots: c.models.map((m) => modelRoot(artifactsDir, c.project, c.suite_name, m.name)) };
+  return {
+    models: c.models.map((m) => ({
+      name: m.name,
+      root: modelRoot(artifactsDir, c.project, c.suite_name, m.name),
+    })),
+  };
 }
 
 async function runDirsSince(root: string, sinceUtc: string): Promise<string[]> {
@@ -46,7 +52,7 @@ export async function unfinishedRuns(
 ): Promise<{ dirs: string[]; samples: number }> {
   const dirs: string[] = [];
   let samples = 0;
-  for (const root of folders.modelRoots) {
+  for (const { root } of folders.models) {
     for (const dir of await runDirsSince(root, sinceUtc)) {
       if (!(await unfinished(dir))) continue;
       dirs.push(dir);
@@ -63,4 +69,33 @@ export async function resumable(dir: string): Promise<boolean> {
     (s) => s.isFile(),
     () => false,
   );
+}
+
+/**
+ * Where a cycle a dead supervisor left stands, per model: runs that finished, runs `run --resume` can
+ * continue, and models that never got a run (`run` takes a suite's models one after another, so a kill
+ * during the first leaves the others unstarted; a folder without resume state counts as unstarted too).
+ */
+export interface CycleProgress {
+  finished: string[];
+  resumable: string[];
+  notStarted: string[];
+}
+
+export async function cycleProgress(folders: SuiteFolders, sinceUtc: string): Promise<CycleProgress> {
+  const progress: CycleProgress = { finished: [], resumable: [], notStarted: [] };
+  for (const { name, root } of folders.models) {
+    let started = false;
+    for (const dir of await runDirsSince(root, sinceUtc)) {
+      if (!(await unfinished(dir))) {
+        progress.finished.push(dir);
+        started = true;
+      } else if (await resumable(dir)) {
+        progress.resumable.push(dir);
+        started = true;
+      }
+    }
+    if (!started) progress.notStarted.push(name);
+  }
+  return progress;
 }

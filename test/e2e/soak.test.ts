@@ -215,8 +215,10 @@ describe('temporalci soak', () => {
   });
 
   it('after a SIGKILL of the supervisor: status unhealthy, repair cleans up, the next soak resumes the cycle', async () => {
+    // 4 s a sample: the orphaned cycle must still be running when `soak repair` comes, three CLI calls later
+    // on a loaded runner.
     const slow = tinySuite({
-      models: '  - name: slow\n    adapter: mock\n    params: {sleep_sec: 2}',
+      models: '  - name: slow\n    adapter: mock\n    params: {sleep_sec: 4}',
       extra: 'run:\n  workers: 1\n',
     });
     const s = await soakDir('kill', slow, '    every: 2s\n    max_cycles: 1\n');
@@ -260,6 +262,36 @@ describe('temporalci soak', () => {
     expect(rec.resumed?.sessions).toBeGreaterThanOrEqual(2);
     expect(rec.counts).toMatchObject({ planned: 4, measured: 4 });
     expect(resumed.stderr + repair.stderr + status.stderr).not.toSatisfy(hasStackTrace);
+  });
+
+  it('a multi-model cycle cut short in its first model: the next soak resumes it and runs the model that never started', async () => {
+    const two = tinySuite({
+      models:
+        '  - name: slow\n    adapter: mock\n    params: {sleep_sec: 4}\n  - name: later\n    adapter: mock',
+      extra: 'run:\n  workers: 1\n',
+    });
+    const s = await soakDir('kill-two', two, '    every: 2s\n    max_cycles: 1\n');
+    const { child, done } = startSoak(s);
+    await waitFor('a finished sample of the first model', async () => {
+      const c = (await readStatus(s))?.jobs[0]?.current;
+      return c && c.samples_done >= 1 && c.child !== null ? c : undefined;
+    });
+    child.kill('SIGKILL');
+    await done;
+    const repair = await runCli(['soak', 'repair', '--config', s.config]);
+    expect(repair.code, repair.stderr).toBe(0);
+    await expect(fs.access(path.join(s.dir, 'artifacts', 'tiny', 'smoke', 'later'))).rejects.toThrow();
+
+    const resumed = await runCli(['soak', '--config', s.config]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const cycles = await lines<CycleRecord>(path.join(s.state, 'cycles.jsonl'));
+    expect(cycles.map((c) => [c.cycle, c.outcome, c.resumed])).toEqual([[1, 'pass', true]]);
+    expect(cycles[0]!.runs.map((r) => [r.model, r.status]).sort()).toEqual([
+      ['later', 'PASS'],
+      ['slow', 'PASS'],
+    ]);
+    expect((await indexOf(s.dir, 'slow')).map((r) => r.status)).toEqual(['PASS']);
+    expect((await indexOf(s.dir, 'later')).map((r) => r.status)).toEqual(['PASS']);
   });
 
   it('soak stop never signals a process that merely reuses the recorded pid', async () => {
