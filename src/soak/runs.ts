@@ -64,7 +64,7 @@ export async function unfinishedRuns(
 }
 
 /** A run folder worth `run --resume`: it has the state a resume needs. */
-export async function resumable(dir: string): Promise<boolean> {
+async function resumable(dir: string): Promise<boolean> {
   return fs.stat(path.join(dir, 'state.json')).then(
     (s) => s.isFile(),
     () => false,
