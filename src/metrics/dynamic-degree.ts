@@ -1,7 +1,7 @@
 import type { MetricValues } from '../schema/values.js';
 import type { FrameView } from '../video/frame-view.js';
 import { type DynamicDegreeParams, dynamicDegreeMeta } from './dynamic-degree.meta.js';
-import { derivedOf, type FrameDerived } from './frame-derived.js';
+import { derivedOf, FrameDerived } from './frame-derived.js';
 import { estimateSubpixelFlow, type FlowFrame, prepareFlowFrame, topFlow } from './kernels/flow.js';
 import { sizeWithMinSide } from './kernels/image.js';
 import type { MetricAccumulator, MetricDefinition } from './types.js';
@@ -56,7 +56,7 @@ function workingLuma(frame: FrameView, derived: FrameDerived): FlowFrame {
 
 /** r for one pair (top-5 % flow magnitude at the working size) and the share of reliable blocks. */
 export function pairTopFlow(a: FrameView, b: FrameView): { top: number; coverage: number } {
-  const derived = derivedOf(undefined);
+  const derived = new FrameDerived();
   return topFlow(estimateSubpixelFlow(workingLuma(a, derived), workingLuma(b, derived)));
 }
 

@@ -17,14 +17,13 @@
  * more than one frame's derived data beyond what the metrics already hold.
  */
 import type { FrameView } from '../video/frame-view.js';
-import { buildLumaPyramid, type LumaPyramid } from './kernels/block-match.js';
+import { buildLumaPyramid, DEFAULT_BLOCK_MATCH, type LumaPyramid } from './kernels/block-match.js';
 import { resizeArea, resizeBilinear } from './kernels/image.js';
 
 export type ResizeFilter = 'bilinear' | 'area';
 
-/** The default pyramid's rule for adding a level (block-match.ts: 3 levels, smaller side ≥ 16). */
-const PYRAMID_LEVELS = 3;
-const MIN_LEVEL_SIZE = 16;
+/** The default pyramid's rule for adding a level, read from the kernel so the two never drift apart. */
+const { levels: PYRAMID_LEVELS, minLevelSize: MIN_LEVEL_SIZE } = DEFAULT_BLOCK_MATCH;
 
 interface Entry {
   frame: FrameView;

@@ -36,7 +36,7 @@ export interface BlockMatchOptions {
  * 8×8 blocks as in metrics.md §3.4. Three levels with Rc = 4 and Rf = 2 reach |d| ≤ 4·4 + 2·2 + 2 = 22 px
  * per axis at full resolution, i.e. pans up to 22 px/frame (d is half the motion between I0 and I2).
  */
-const DEFAULT_BLOCK_MATCH: Readonly<BlockMatchOptions> = {
+export const DEFAULT_BLOCK_MATCH: Readonly<BlockMatchOptions> = {
   blockSize: 8,
   levels: 3,
   coarseRadius: 4,
